@@ -1,0 +1,18 @@
+# Builds the release binary, then runs it in a small image as an unprivileged user.
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p fagruppe
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home-dir /data fagruppe \
+    && mkdir -p /data && chown fagruppe /data
+COPY --from=build /src/target/release/fagruppe /usr/local/bin/fagruppe
+USER fagruppe
+WORKDIR /data
+ENV LISTEN_ADDR=0.0.0.0:8080 \
+    DATA_DIR=/data \
+    LOG_FORMAT=json
+EXPOSE 8080
+ENTRYPOINT ["fagruppe"]
+CMD ["serve"]

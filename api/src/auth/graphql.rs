@@ -1,0 +1,231 @@
+//! Sign-up, sign-in and session management over GraphQL. The resolvers only translate; the rules
+//! live in `auth::service`.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::session;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    auth::service::{self, IssuedSession, Registration},
+    error::AppResult,
+    graphql::{
+        context::ContextExt,
+        ids,
+        pagination::{self, Page, PageArgs},
+    },
+    members::types::Member,
+};
+
+/// A new account.
+#[derive(InputObject)]
+pub struct RegisterInput {
+    /// The address to sign in with. Unique regardless of case.
+    #[graphql(validator(max_length = 254))]
+    pub email: String,
+    /// 10 to 1024 characters.
+    #[graphql(validator(max_length = 1024))]
+    pub password: String,
+    /// The name shown to others, 1 to 80 characters.
+    #[graphql(validator(max_length = 400))]
+    pub display_name: String,
+}
+
+/// E-mail and password.
+#[derive(InputObject)]
+pub struct LoginInput {
+    #[graphql(validator(max_length = 254))]
+    pub email: String,
+    #[graphql(validator(max_length = 1024))]
+    pub password: String,
+}
+
+/// A password change; other sessions are signed out.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    #[graphql(validator(max_length = 1024))]
+    pub current_password: String,
+    /// 10 to 1024 characters.
+    #[graphql(validator(max_length = 1024))]
+    pub new_password: String,
+}
+
+/// Tokens for a signed-in session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Send as `Authorization: Bearer …`. Short-lived.
+    pub access_token: String,
+    /// When the access token stops working; refresh before then.
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Exchange with `refreshSession` for a new pair. Single use: keep only the newest.
+    pub refresh_token: String,
+    /// The signed-in member.
+    pub member: Member,
+}
+
+impl From<IssuedSession> for AuthPayload {
+    fn from(issued: IssuedSession) -> Self {
+        Self {
+            access_token: issued.access_token,
+            access_token_expires_at: issued.access_token_expires_at,
+            refresh_token: issued.refresh_token,
+            member: Member::own(issued.member),
+        }
+    }
+}
+
+/// A device or browser where the viewer is signed in.
+pub struct Session {
+    row: session::Model,
+    current: bool,
+}
+
+impl Session {
+    /// `current_session` is the session of the request's own token.
+    pub fn new(row: session::Model, current_session: Uuid) -> Self {
+        Self {
+            current: row.id == current_session,
+            row,
+        }
+    }
+}
+
+#[Object]
+impl Session {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Session, self.row.id)
+    }
+
+    /// The browser or app that signed in, as it named itself.
+    async fn user_agent(&self) -> Option<&str> {
+        self.row.user_agent.as_deref()
+    }
+
+    /// When the session began (sign-in).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+
+    /// When its tokens were last refreshed.
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.row.last_used_at
+    }
+
+    /// When it ends at the latest, used or not.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.row.expires_at
+    }
+
+    /// Whether this is the session of the request's own token.
+    async fn current(&self) -> bool {
+        self.current
+    }
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The viewer's live sessions, newest first.
+    #[graphql(complexity = "pagination::cost(first, last, child_complexity)")]
+    async fn my_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+        last: Option<i32>,
+        #[graphql(validator(max_length = 200))] before: Option<String>,
+    ) -> AppResult<Page<Session>> {
+        let viewer = ctx.viewer().require()?;
+        let state = ctx.state()?;
+        let args = PageArgs::<Uuid>::new(first, after, last, before)?;
+        let live = session::Entity::find()
+            .filter(session::Column::MemberId.eq(viewer.member_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(Utc::now()));
+        let total = if pagination::wants_total(ctx) {
+            live.clone().count(&state.db).await?
+        } else {
+            0
+        };
+        let mut cursor = live.cursor_by(session::Column::Id);
+        cursor.desc();
+        args.apply(&mut cursor);
+        let rows = cursor.all(&state.db).await?;
+        let current = viewer.session_id;
+        Ok(args.connection(rows, total, |row| row.id, |row| Session::new(row, current)))
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Creates an account and signs it in.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> AppResult<AuthPayload> {
+        let registration = Registration {
+            email: &input.email,
+            password: &input.password,
+            display_name: &input.display_name,
+        };
+        let issued = service::register(ctx.state()?, ctx.client()?, registration).await?;
+        Ok(issued.into())
+    }
+
+    /// Signs in. A wrong password and an unknown e-mail give the same `UNAUTHENTICATED`.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> AppResult<AuthPayload> {
+        let issued =
+            service::login(ctx.state()?, ctx.client()?, &input.email, &input.password).await?;
+        Ok(issued.into())
+    }
+
+    /// Exchanges a refresh token for a new access and refresh token. Using a refresh token a
+    /// second time signs that session out everywhere.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 200))] refresh_token: String,
+    ) -> AppResult<AuthPayload> {
+        let issued = service::refresh(ctx.state()?, ctx.client()?, &refresh_token).await?;
+        Ok(issued.into())
+    }
+
+    /// Signs out the session the refresh token belongs to; its access tokens stop working.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 200))] refresh_token: String,
+    ) -> AppResult<bool> {
+        service::logout(ctx.state()?, &refresh_token).await?;
+        Ok(true)
+    }
+
+    /// Changes the viewer's password and signs out all their other sessions.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> AppResult<bool> {
+        let viewer = ctx.viewer().require()?;
+        service::change_password(
+            ctx.state()?,
+            viewer,
+            &input.current_password,
+            &input.new_password,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Signs out one of the viewer's sessions (a lost phone, a shared computer).
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> AppResult<bool> {
+        let viewer = ctx.viewer().require()?;
+        let session_id = ids::decode_as(&id, ids::Kind::Session, "Session")?;
+        service::revoke_session(ctx.state()?, viewer, session_id).await?;
+        Ok(true)
+    }
+}

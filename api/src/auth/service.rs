@@ -1,0 +1,419 @@
+//! Accounts and sessions: registration, sign-in, refresh rotation with reuse detection, sign-out,
+//! password change, and turning a bearer token into a viewer. Every write that touches several
+//! rows runs in one transaction.
+
+use chrono::{DateTime, Utc};
+use entity::{member, refresh_token, session};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, SqlErr, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{
+        password::PASSWORD_LENGTH,
+        throttle::{Rule, address_key},
+        tokens::{hash_refresh_token, new_refresh_token},
+        viewer::Identity,
+    },
+    db::begin_write,
+    error::{AppError, AppResult},
+    graphql::ids,
+    state::{AppState, ClientInfo},
+    text,
+};
+
+/// What a successful sign-in hands the client.
+pub struct IssuedSession {
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub member: member::Model,
+}
+
+/// What `register` needs.
+pub struct Registration<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub display_name: &'a str,
+}
+
+const WRONG_CREDENTIALS: AppError = AppError::Unauthenticated("E-mail or password is wrong");
+const BAD_REFRESH: AppError = AppError::Unauthenticated("The refresh token is invalid or expired");
+
+/// Counts one attempt against a throttle; over the limit is `RATE_LIMITED`.
+pub async fn throttle(state: &AppState, key: &str, rule: Rule) -> AppResult<()> {
+    if !state.settings.throttles.enabled {
+        return Ok(());
+    }
+    state
+        .limiter
+        .hit(key, rule)
+        .await
+        .map_err(|wait| AppError::RateLimited {
+            retry_after_seconds: wait.as_secs().max(1),
+        })
+}
+
+fn check_password(password: &str, field: &str) -> AppResult<()> {
+    let length = password.chars().count();
+    if PASSWORD_LENGTH.contains(&length) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            field,
+            format!(
+                "Must be {} to {} characters",
+                PASSWORD_LENGTH.start(),
+                PASSWORD_LENGTH.end()
+            ),
+        ))
+    }
+}
+
+/// Creates an account and signs it in.
+pub async fn register(
+    state: &AppState,
+    client: &ClientInfo,
+    input: Registration<'_>,
+) -> AppResult<IssuedSession> {
+    let limits = &state.settings.throttles;
+    throttle(
+        state,
+        &format!("register:{}", address_key(client.address)),
+        Rule::per_hour(limits.register_per_address_per_hour),
+    )
+    .await?;
+    let (email, email_key) = text::email(input.email, "email")?;
+    check_password(input.password, "password")?;
+    let display_name = text::clean(input.display_name, "displayName", 1, 80)?;
+    // Hash before looking at the e-mail, so a taken address answers no faster than a free one.
+    let password_hash = state.passwords.hash(input.password).await?;
+    let now = Utc::now();
+    let member = member::ActiveModel {
+        id: Set(ids::new_key()),
+        email: Set(email),
+        email_key: Set(email_key),
+        password_hash: Set(password_hash),
+        display_name: Set(display_name),
+        headline: Set(None),
+        organisation: Set(None),
+        bio: Set(None),
+        website_url: Set(None),
+        avatar_url: Set(None),
+        is_site_admin: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let txn = begin_write(&state.db).await?;
+    let member = match member.insert(&txn).await {
+        Ok(member) => member,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(AppError::bad_input(
+                "email",
+                "This e-mail address cannot be used to register. If it is yours, sign in instead.",
+            ));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let issued = start_session(state, &txn, member, client).await?;
+    txn.commit().await?;
+    tracing::info!(member_id = %issued.member.id, "member registered");
+    Ok(issued)
+}
+
+/// Signs in with e-mail and password. An unknown e-mail and a wrong password answer alike, in
+/// about the same time.
+pub async fn login(
+    state: &AppState,
+    client: &ClientInfo,
+    email: &str,
+    password: &str,
+) -> AppResult<IssuedSession> {
+    let limits = &state.settings.throttles;
+    let address = format!("login:{}", address_key(client.address));
+    throttle(
+        state,
+        &address,
+        Rule::per_minute(limits.login_per_address_per_minute),
+    )
+    .await?;
+    throttle(
+        state,
+        &address,
+        Rule::per_hour(limits.login_per_address_per_hour),
+    )
+    .await?;
+    let email_key = text::email_key(email);
+    throttle(
+        state,
+        &format!("login-account:{email_key}"),
+        Rule::per_hour(limits.login_per_account_per_hour),
+    )
+    .await?;
+    if password.chars().count() > *PASSWORD_LENGTH.end() {
+        return Err(WRONG_CREDENTIALS);
+    }
+    let member = member::Entity::find()
+        .filter(member::Column::EmailKey.eq(email_key))
+        .one(&state.db)
+        .await?;
+    let stored = member.as_ref().map(|m| m.password_hash.as_str());
+    if !state.passwords.verify(password, stored).await? {
+        return Err(WRONG_CREDENTIALS);
+    }
+    let Some(mut member) = member else {
+        return Err(WRONG_CREDENTIALS);
+    };
+    let txn = begin_write(&state.db).await?;
+    if state.passwords.needs_rehash(&member.password_hash) {
+        let rehashed = state.passwords.hash(password).await?;
+        member = member::ActiveModel {
+            id: Set(member.id),
+            password_hash: Set(rehashed),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    let issued = start_session(state, &txn, member, client).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+async fn start_session(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    member: member::Model,
+    client: &ClientInfo,
+) -> AppResult<IssuedSession> {
+    let now = Utc::now();
+    let lifetime =
+        chrono::Duration::from_std(state.settings.session_ttl).map_err(AppError::internal)?;
+    let session = session::ActiveModel {
+        id: Set(ids::new_key()),
+        member_id: Set(member.id),
+        user_agent: Set(client.user_agent.clone()),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + lifetime),
+        revoked_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    let refresh_token = issue_refresh_token(txn, session.id).await?;
+    let (access_token, access_token_expires_at) = state.tokens.issue(member.id, session.id)?;
+    Ok(IssuedSession {
+        access_token,
+        access_token_expires_at,
+        refresh_token,
+        member,
+    })
+}
+
+async fn issue_refresh_token(txn: &impl ConnectionTrait, session_id: Uuid) -> AppResult<String> {
+    let (token, token_hash) = new_refresh_token();
+    refresh_token::ActiveModel {
+        id: Set(ids::new_key()),
+        session_id: Set(session_id),
+        token_hash: Set(token_hash),
+        created_at: Set(Utc::now()),
+        rotated_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(token)
+}
+
+/// Exchanges a refresh token for a new pair. A token that was already exchanged is reuse: the
+/// whole session is revoked (RFC 9700 §4.14.2), since either the client or a thief holds a copy.
+pub async fn refresh(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+) -> AppResult<IssuedSession> {
+    throttle(
+        state,
+        &format!("refresh:{}", address_key(client.address)),
+        Rule::per_minute(state.settings.throttles.refresh_per_address_per_minute),
+    )
+    .await?;
+    let now = Utc::now();
+    let Some((stored, Some(session))) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .find_also_related(session::Entity)
+        .one(&state.db)
+        .await?
+    else {
+        return Err(BAD_REFRESH);
+    };
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(BAD_REFRESH);
+    }
+    let txn = begin_write(&state.db).await?;
+    // Claim the token atomically: of two concurrent uses, only one sees it unrotated.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(Some(now)))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        txn.rollback().await?;
+        revoke_sessions(
+            &state.db,
+            Condition::all().add(session::Column::Id.eq(session.id)),
+        )
+        .await?;
+        tracing::warn!(session_id = %session.id, "refresh token reused: session revoked");
+        return Err(BAD_REFRESH);
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastUsedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(session.id))
+        .exec(&txn)
+        .await?;
+    let refresh_token = issue_refresh_token(&txn, session.id).await?;
+    let member = member::Entity::find_by_id(session.member_id)
+        .one(&txn)
+        .await?
+        .ok_or(BAD_REFRESH)?;
+    txn.commit().await?;
+    let (access_token, access_token_expires_at) = state.tokens.issue(member.id, session.id)?;
+    Ok(IssuedSession {
+        access_token,
+        access_token_expires_at,
+        refresh_token,
+        member,
+    })
+}
+
+/// Ends the session a refresh token belongs to. Unknown tokens are ignored: signing out is
+/// idempotent and says nothing about which tokens exist.
+pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
+    let stored = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .one(&state.db)
+        .await?;
+    if let Some(stored) = stored {
+        revoke_sessions(
+            &state.db,
+            Condition::all().add(session::Column::Id.eq(stored.session_id)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ends one of the viewer's own sessions (from the list of signed-in devices).
+pub async fn revoke_session(
+    state: &AppState,
+    viewer: &Identity,
+    session_id: Uuid,
+) -> AppResult<()> {
+    let revoked = revoke_sessions(
+        &state.db,
+        Condition::all()
+            .add(session::Column::Id.eq(session_id))
+            .add(session::Column::MemberId.eq(viewer.member_id)),
+    )
+    .await?;
+    if revoked == 0 {
+        let exists = session::Entity::find_by_id(session_id)
+            .filter(session::Column::MemberId.eq(viewer.member_id))
+            .one(&state.db)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(AppError::NotFound("Session"));
+        }
+    }
+    Ok(())
+}
+
+async fn revoke_sessions(db: &impl ConnectionTrait, which: Condition) -> AppResult<u64> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Some(Utc::now())))
+        .filter(which)
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Changes the viewer's password after checking the current one, and signs out every other
+/// session.
+pub async fn change_password(
+    state: &AppState,
+    viewer: &Identity,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    throttle(
+        state,
+        &format!("password:{}", viewer.member_id),
+        Rule::per_hour(state.settings.throttles.login_per_account_per_hour),
+    )
+    .await?;
+    check_password(new, "newPassword")?;
+    let member = member::Entity::find_by_id(viewer.member_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated("Sign in to do this"))?;
+    if !state
+        .passwords
+        .verify(current, Some(&member.password_hash))
+        .await?
+    {
+        return Err(AppError::bad_input(
+            "currentPassword",
+            "The current password is wrong",
+        ));
+    }
+    let password_hash = state.passwords.hash(new).await?;
+    let txn = begin_write(&state.db).await?;
+    member::ActiveModel {
+        id: Set(member.id),
+        password_hash: Set(password_hash),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    revoke_sessions(
+        &txn,
+        Condition::all()
+            .add(session::Column::MemberId.eq(member.id))
+            .add(session::Column::Id.ne(viewer.session_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The viewer a bearer token stands for. The session must be live: a signed-out or expired
+/// session makes its access tokens worthless at once.
+pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Identity> {
+    let claims = state.tokens.verify(bearer)?;
+    let found = session::Entity::find_by_id(claims.sid)
+        .find_also_related(member::Entity)
+        .one(&state.db)
+        .await?;
+    match found {
+        Some((session, Some(member)))
+            if session.member_id == claims.sub
+                && session.revoked_at.is_none()
+                && session.expires_at > Utc::now() =>
+        {
+            Ok(Identity {
+                member_id: member.id,
+                session_id: session.id,
+                is_site_admin: member.is_site_admin,
+            })
+        }
+        _ => Err(AppError::Unauthenticated(
+            "The session has ended; sign in again",
+        )),
+    }
+}

@@ -1,0 +1,42 @@
+//! Who is asking. Built once per request from the bearer token (or the WebSocket's
+//! `connection_init`) and placed in the request data; resolvers never look at headers.
+
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// A signed-in member, as established by a valid access token and a live session.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub member_id: Uuid,
+    pub session_id: Uuid,
+    pub is_site_admin: bool,
+}
+
+/// The viewer of a request: a signed-in member, or anonymous.
+#[derive(Clone, Debug, Default)]
+pub struct Viewer(pub Option<Identity>);
+
+/// The viewer of a request that carried no token.
+pub static ANONYMOUS: Viewer = Viewer(None);
+
+impl Viewer {
+    pub fn identity(&self) -> Option<&Identity> {
+        self.0.as_ref()
+    }
+
+    /// The signed-in member, or `UNAUTHENTICATED`.
+    pub fn require(&self) -> AppResult<&Identity> {
+        self.identity()
+            .ok_or(AppError::Unauthenticated("Sign in to do this"))
+    }
+
+    pub fn member_id(&self) -> Option<Uuid> {
+        self.identity().map(|identity| identity.member_id)
+    }
+
+    pub fn is_site_admin(&self) -> bool {
+        self.identity()
+            .is_some_and(|identity| identity.is_site_admin)
+    }
+}

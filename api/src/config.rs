@@ -1,0 +1,416 @@
+//! Settings, read once at start-up from the environment (and `.env` when present) and passed
+//! down as a value: no global settings object. A bad value stops start-up with one line naming
+//! the variable. Secrets are wrapped so that `Debug` never prints them.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use rand::RngCore;
+
+/// Where the server runs: development shows GraphiQL and introspection; production hides them
+/// and insists on a real JWT secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A value that must not appear in logs or debug output.
+#[derive(Clone)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Request limits of SECURITY.md, all adjustable.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_recursive_depth: usize,
+    pub max_directives: usize,
+    pub max_expanded_fields: usize,
+    pub max_body_bytes: usize,
+    pub execution_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 1000,
+            max_recursive_depth: 32,
+            max_directives: 4,
+            max_expanded_fields: 2000,
+            max_body_bytes: 64 * 1024,
+            execution_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Throttle numbers (attempts per window). `enabled: false` is `RATE_LIMIT=off`.
+#[derive(Clone, Debug)]
+pub struct Throttles {
+    pub enabled: bool,
+    pub login_per_address_per_minute: u32,
+    pub login_per_address_per_hour: u32,
+    pub login_per_account_per_hour: u32,
+    pub register_per_address_per_hour: u32,
+    pub refresh_per_address_per_minute: u32,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            login_per_address_per_minute: 6,
+            login_per_address_per_hour: 30,
+            login_per_account_per_hour: 25,
+            register_per_address_per_hour: 10,
+            refresh_per_address_per_minute: 30,
+        }
+    }
+}
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub listen_addr: SocketAddr,
+    pub app_env: AppEnv,
+    pub jwt_secret: Secret<Vec<u8>>,
+    pub log_format: LogFormat,
+    pub data_dir: PathBuf,
+    pub workers: usize,
+    pub trusted_proxy_hops: usize,
+    pub access_token_ttl: Duration,
+    pub session_ttl: Duration,
+    /// argon2id memory cost in KiB (OWASP minimum 19456).
+    pub password_memory_kib: u32,
+    /// argon2id passes (OWASP minimum 2 at 19 MiB).
+    pub password_iterations: u32,
+    pub limits: Limits,
+    pub throttles: Throttles,
+}
+
+/// A setting that could not be used. Displays as one line naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+const MIN_SECRET_BYTES: usize = 32;
+const OWASP_MEMORY_KIB: u32 = 19 * 1024;
+const OWASP_ITERATIONS: u32 = 2;
+
+impl Settings {
+    /// Reads the process environment (after loading `.env`, if there is one).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a malformed one is reported by the variables it breaks.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any variable source; `from_env` passes the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let app_env = match var("APP_ENV").as_deref().map(str::trim) {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(&data_dir).map_err(|err| {
+                    ConfigError::new(
+                        "DATA_DIR",
+                        format!("cannot create {}: {err}", data_dir.display()),
+                    )
+                })?;
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("fagruppe.db").display()
+                )
+            }
+        };
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "expected a sqlite: or postgres:// URL",
+            ));
+        }
+        let jwt_secret = match (var("JWT_SECRET"), app_env) {
+            (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
+            (Some(_), _) => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                ));
+            }
+            (None, AppEnv::Production) => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is required when APP_ENV=production",
+                ));
+            }
+            (None, AppEnv::Development) => development_secret(&data_dir)?,
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("expected pretty or json, got {other:?}"),
+                ));
+            }
+        };
+        let rate_limit = match var("RATE_LIMIT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "RATE_LIMIT",
+                    format!("expected on or off, got {other:?}"),
+                ));
+            }
+        };
+        let defaults = Throttles::default();
+        let throttles = Throttles {
+            enabled: rate_limit,
+            login_per_address_per_minute: parse_or(
+                &var,
+                "LOGIN_LIMIT_PER_ADDRESS_PER_MINUTE",
+                defaults.login_per_address_per_minute,
+            )?,
+            login_per_address_per_hour: parse_or(
+                &var,
+                "LOGIN_LIMIT_PER_ADDRESS_PER_HOUR",
+                defaults.login_per_address_per_hour,
+            )?,
+            login_per_account_per_hour: parse_or(
+                &var,
+                "LOGIN_LIMIT_PER_ACCOUNT_PER_HOUR",
+                defaults.login_per_account_per_hour,
+            )?,
+            register_per_address_per_hour: parse_or(
+                &var,
+                "REGISTER_LIMIT_PER_ADDRESS_PER_HOUR",
+                defaults.register_per_address_per_hour,
+            )?,
+            refresh_per_address_per_minute: parse_or(
+                &var,
+                "REFRESH_LIMIT_PER_ADDRESS_PER_MINUTE",
+                defaults.refresh_per_address_per_minute,
+            )?,
+        };
+        let limit_defaults = Limits::default();
+        let limits = Limits {
+            max_depth: parse_or(&var, "MAX_QUERY_DEPTH", limit_defaults.max_depth)?,
+            max_complexity: parse_or(&var, "MAX_QUERY_COMPLEXITY", limit_defaults.max_complexity)?,
+            max_body_bytes: parse_or(&var, "MAX_BODY_BYTES", limit_defaults.max_body_bytes)?,
+            execution_timeout: Duration::from_millis(parse_or(&var, "EXECUTION_TIMEOUT_MS", 5000)?),
+            ..limit_defaults
+        };
+        let password_memory_kib = parse_or(&var, "PASSWORD_HASH_MEMORY_KIB", OWASP_MEMORY_KIB)?;
+        let password_iterations = parse_or(&var, "PASSWORD_HASH_ITERATIONS", OWASP_ITERATIONS)?;
+        if app_env == AppEnv::Production && password_memory_kib < OWASP_MEMORY_KIB {
+            return Err(ConfigError::new(
+                "PASSWORD_HASH_MEMORY_KIB",
+                format!("must be at least {OWASP_MEMORY_KIB} in production"),
+            ));
+        }
+        if app_env == AppEnv::Production && password_iterations < OWASP_ITERATIONS {
+            return Err(ConfigError::new(
+                "PASSWORD_HASH_ITERATIONS",
+                format!("must be at least {OWASP_ITERATIONS} in production"),
+            ));
+        }
+        let workers = parse_or(
+            &var,
+            "WORKERS",
+            std::thread::available_parallelism().map_or(2, usize::from),
+        )?;
+        Ok(Self {
+            database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10)?,
+            listen_addr: parse_or(
+                &var,
+                "LISTEN_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
+            trusted_proxy_hops: parse_or(&var, "TRUSTED_PROXY_HOPS", 0)?,
+            access_token_ttl: Duration::from_secs(parse_or(&var, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            session_ttl: Duration::from_secs(86_400 * parse_or(&var, "SESSION_TTL_DAYS", 30)?),
+            password_memory_kib,
+            password_iterations,
+            database_url,
+            app_env,
+            jwt_secret: Secret::new(jwt_secret),
+            log_format,
+            data_dir,
+            workers,
+            limits,
+            throttles,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+}
+
+fn parse_or<T: FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|err| ConfigError::new(name, format!("{raw:?}: {err}"))),
+    }
+}
+
+/// In development the secret is generated once and kept in the data folder, so tokens survive a
+/// restart; production must be given one.
+fn development_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    let fail = |err: std::io::Error| {
+        ConfigError::new(
+            "JWT_SECRET",
+            format!("cannot use {}: {err}", path.display()),
+        )
+    };
+    match std::fs::read(&path) {
+        Ok(secret) if secret.len() >= MIN_SECRET_BYTES => return Ok(secret),
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(fail(err)),
+    }
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+    write_private(&path, secret.as_bytes()).map_err(fail)?;
+    tracing::warn!(
+        path = %path.display(),
+        "JWT_SECRET is not set: generated a development secret; set JWT_SECRET in production"
+    );
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("fagruppe-config-{}", uuid::Uuid::new_v4()));
+        let dir = dir.display().to_string();
+        let mut vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.push(("DATA_DIR".into(), dir));
+        Settings::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_jwt_secret() {
+        let err = settings(&[("APP_ENV", "production")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("JWT_SECRET"));
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let err = settings(&[("JWT_SECRET", "too-short")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("JWT_SECRET"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = settings(&[("LISTEN_ADDR", "not an address")]).err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.starts_with("invalid setting LISTEN_ADDR"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn development_generates_and_keeps_a_secret_in_the_data_folder() {
+        let dir = std::env::temp_dir().join(format!("fagruppe-config-{}", uuid::Uuid::new_v4()));
+        let lookup = |name: &str| (name == "DATA_DIR").then(|| dir.display().to_string());
+        let first = Settings::from_lookup(lookup).map(|s| s.jwt_secret.expose().clone());
+        let second = Settings::from_lookup(lookup).map(|s| s.jwt_secret.expose().clone());
+        assert!(first.as_ref().is_ok_and(|s| s.len() >= MIN_SECRET_BYTES));
+        assert_eq!(first.ok(), second.ok());
+        assert!(dir.join("fagruppe.db").parent().is_some_and(|p| p.exists()));
+    }
+}

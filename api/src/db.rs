@@ -1,0 +1,86 @@
+//! The database pool. SQLite and PostgreSQL are both first-class: the URL decides. Every
+//! statement passes a metric hook that counts it (tests assert query budgets with it) and logs
+//! slow ones. Migrations run at start-up under a PostgreSQL advisory lock, so several replicas
+//! starting together on an empty database do not race to create the same tables.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::Settings;
+
+/// How many SQL statements this pool has run since start.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+const SLOW_STATEMENT: Duration = Duration::from_millis(250);
+
+/// Opens the pool and installs the statement hook.
+pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.database_max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            // WAL lets readers proceed while one writer commits; writers queue on busy_timeout.
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let hook = counter.clone();
+    db.set_metric_callback(move |info| {
+        hook.0.fetch_add(1, Ordering::Relaxed);
+        if info.elapsed >= SLOW_STATEMENT {
+            tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
+        }
+    });
+    Ok((db, counter))
+}
+
+/// Applies pending migrations. On PostgreSQL the whole run holds a transaction-scoped advisory
+/// lock (DDL is transactional there), so a second instance waits and then finds nothing to do.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7361626173)")
+                .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`IMMEDIATE`), so concurrent writers wait for each other instead of failing when a read lock
+/// cannot be upgraded; on PostgreSQL it is an ordinary read-committed transaction and the
+/// domain code locks the rows whose invariants it checks.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}

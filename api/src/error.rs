@@ -1,0 +1,91 @@
+//! The one error type of the API. Every failure a client can see maps to one of a fixed set of
+//! codes (`extensions.code`), documented in the README. Database and other internal failures are
+//! logged here with their cause and the request id, and reach the client only as `INTERNAL`: a
+//! `DbErr` carries SQL text, which must never leak.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+/// A failure a resolver or domain function reports.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum AppError {
+    /// No viewer, or the presented token is invalid, expired or revoked.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The viewer is known but may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Not there, or not visible to this viewer (we never confirm that a private thing exists).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input failed validation; `field` names it as the client sent it.
+    #[error("{message}")]
+    BadUserInput { field: String, message: String },
+    /// The request clashes with the current state (a taken slug, a duplicate).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("Too many attempts, try again in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: u64 },
+    /// Anything else. The cause is logged, never shown.
+    #[error("Internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Logs the cause of an unexpected failure and returns the masked error.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let cause = cause.to_string();
+        tracing::error!(%cause, "internal error");
+        Self::Internal(cause)
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                Self::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                Self::RateLimited {
+                    retry_after_seconds,
+                } => ext.set("retryAfterSeconds", *retry_after_seconds),
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+/// What resolvers return.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,58 @@
+//! The GraphQL schema: roots merged from the feature areas, request limits, and the shared
+//! plumbing (ids, pagination, loaders, context access). Nothing here knows about HTTP.
+
+pub mod context;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+
+use crate::{
+    auth::graphql::{AuthMutation, AuthQuery},
+    config::Settings,
+    members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
+    state::AppState,
+};
+
+/// Every query field.
+#[derive(MergedObject, Default)]
+pub struct Query(MembersQuery, AuthQuery, node::NodeQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AuthMutation, MembersMutation);
+
+/// Every subscription.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(MembersSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// Builds the schema once. Without `state` it serves only to print the SDL.
+pub fn build_schema(state: Option<AppState>, settings: &Settings) -> AppSchema {
+    let limits = &settings.limits;
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(limits.max_recursive_depth)
+    .limit_directives(limits.max_directives);
+    if settings.is_production() {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema as SDL, as checked in at `schema.graphql`.
+pub fn sdl(settings: &Settings) -> String {
+    build_schema(None, settings).sdl()
+}

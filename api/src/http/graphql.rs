@@ -1,0 +1,418 @@
+//! GraphQL over HTTP and WebSocket, exactly as API.md says: POST with JSON (no batches, bounded
+//! body), GET for queries only, GraphiQL for browsers in development, and `graphql-transport-ws`
+//! subscriptions with the token in `connection_init`. We parse requests ourselves instead of
+//! using async-graphql-actix-web's extractor, because that one accepts batches, `text/plain`
+//! bodies, unbounded bodies and mutations over GET.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    web,
+};
+use async_graphql::{
+    Data, Request, Response, ServerError, Variables, http::GraphiQLSource,
+    parser::types::OperationType,
+};
+use async_graphql_actix_web::GraphQLSubscription;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    auth::{
+        service::authenticate,
+        viewer::{Identity, Viewer},
+    },
+    error::AppError,
+    graphql::{limits::precheck, loaders::Loaders},
+    http::{HttpState, request_id::RequestId},
+    state::ClientInfo,
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const WS_PROTOCOL: &str = "graphql-transport-ws";
+
+/// A transport-level refusal, shaped like a GraphQL response so clients read it the same way.
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
+
+fn request_id(request: &HttpRequest) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+/// The client's address: the peer, or with `TRUSTED_PROXY_HOPS=n` the address the n-th proxy
+/// from us saw (the n-th entry from the right of `X-Forwarded-For`).
+fn client_address(request: &HttpRequest, trusted_hops: usize) -> IpAddr {
+    let peer = request
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+    if trusted_hops == 0 {
+        return peer;
+    }
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    forwarded
+        .len()
+        .checked_sub(trusted_hops)
+        .and_then(|index| forwarded.get(index))
+        .and_then(|address| address.parse().ok())
+        .unwrap_or(peer)
+}
+
+fn client_info(request: &HttpRequest, state: &HttpState) -> ClientInfo {
+    ClientInfo {
+        address: client_address(request, state.app.settings.trusted_proxy_hops),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(256).collect()),
+        request_id: request_id(request),
+    }
+}
+
+/// The viewer named by the `Authorization` header. No header is anonymous; a header that is not
+/// a valid bearer token is an error, never a silent downgrade to anonymous.
+async fn viewer_from_header(request: &HttpRequest, state: &HttpState) -> Result<Viewer, AppError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(Viewer(None));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(AppError::Unauthenticated(
+            "Send the access token as `Authorization: Bearer <token>`",
+        ))?;
+    authenticate(&state.app, token)
+        .await
+        .map(|identity| Viewer(Some(identity)))
+}
+
+fn unauthenticated(error: &AppError) -> HttpResponse {
+    let mut response = refuse(StatusCode::UNAUTHORIZED, error.code(), &error.to_string());
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+fn accepts_graphql_response_json(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+/// Gives every error a code (async-graphql's own parse and validation errors have none: they are
+/// the client's document, so `BAD_USER_INPUT`), and names the request id when anything failed.
+fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+    if !response.errors.is_empty() {
+        response.extensions.insert(
+            "requestId".into(),
+            async_graphql::Value::from(request_id(request)),
+        );
+    }
+    let content_type = if accepts_graphql_response_json(request) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    match serde_json::to_vec(&response) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(err) => {
+            tracing::error!(%err, "response serialisation failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal error",
+            )
+        }
+    }
+}
+
+fn error_response(request: &HttpRequest, error: ServerError) -> HttpResponse {
+    finish(request, Response::from_errors(vec![error]))
+}
+
+/// Runs one GraphQL request for an HTTP request: authenticate, pre-check, execute.
+async fn run(
+    request: &HttpRequest,
+    state: &HttpState,
+    mut graphql: Request,
+    allow_writes: bool,
+) -> HttpResponse {
+    let viewer = match viewer_from_header(request, state).await {
+        Ok(viewer) => viewer,
+        Err(AppError::Unauthenticated(message)) => {
+            return unauthenticated(&AppError::Unauthenticated(message));
+        }
+        Err(_) => {
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal error",
+            );
+        }
+    };
+    let operation = match precheck(&mut graphql, state.schema.limits()) {
+        Ok(operation) => operation,
+        Err(error) => return error_response(request, error),
+    };
+    if !allow_writes
+        && matches!(
+            operation,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        )
+    {
+        let mut response = refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "Only queries may be sent with GET; send mutations with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let graphql = graphql
+        .data(viewer)
+        .data(client_info(request, state))
+        .data(Loaders::new(&state.app.db));
+    finish(request, state.schema.execute_checked(graphql).await)
+}
+
+fn is_json(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `POST /graphql` with a JSON body.
+pub async fn post(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if !is_json(&request) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "Send GraphQL requests as application/json",
+        );
+    }
+    let limit = state.schema.limits().max_body_bytes;
+    let too_large = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("The request body may be at most {limit} bytes"),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return too_large();
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "The request body could not be read",
+            );
+        };
+        if body.len() + chunk.len() > limit {
+            return too_large();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Batched requests are not supported; send one operation per request",
+        );
+    }
+    let graphql: Request = match serde_json::from_slice(&body) {
+        Ok(graphql) => graphql,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("The body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    run(&request, &state, graphql, true).await
+}
+
+/// The parameters of `GET /graphql`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// `GET /graphql`: a WebSocket upgrade, GraphiQL for a browser, or a query in the URL.
+pub async fn get(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if request.headers().contains_key(header::UPGRADE) {
+        return subscribe(request, payload, state).await;
+    }
+    let params = match web::Query::<GetParams>::from_query(request.query_string()) {
+        Ok(params) => params.into_inner(),
+        Err(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "Malformed query string",
+            );
+        }
+    };
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let Some(query) = params.query else {
+        if wants_html && state.graphiql {
+            return HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(
+                    GraphiQLSource::build()
+                        .endpoint("/graphql")
+                        .subscription_endpoint("/graphql")
+                        .finish(),
+                );
+        }
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Missing the query parameter",
+        );
+    };
+    let mut graphql = Request::new(query);
+    if let Some(name) = params.operation_name {
+        graphql = graphql.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str::<serde_json::Value>(&variables) {
+            Ok(value) => graphql = graphql.variables(Variables::from_json(value)),
+            Err(_) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "variables is not JSON",
+                );
+            }
+        }
+    }
+    run(&request, &state, graphql, false).await
+}
+
+/// Reads `{"authorization": "Bearer …"}` from `connection_init`. Without it the connection is
+/// anonymous; with a bad token it is refused (the socket closes with 4403).
+async fn connection_viewer(
+    state: &HttpState,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<Option<Identity>> {
+    let header = payload
+        .get("authorization")
+        .or_else(|| payload.get("Authorization"))
+        .and_then(|value| value.as_str());
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .ok_or(AppError::Unauthenticated(
+            "Send the access token as \"Bearer <token>\"",
+        ))?;
+    Ok(Some(authenticate(&state.app, token.trim()).await?))
+}
+
+async fn subscribe(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let speaks_protocol = request
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|protocols| protocols.split(',').any(|p| p.trim() == WS_PROTOCOL));
+    if !speaks_protocol {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Use the graphql-transport-ws WebSocket sub-protocol",
+        );
+    }
+    let mut data = Data::default();
+    data.insert(client_info(&request, &state));
+    data.insert(Loaders::new(&state.app.db));
+    let init_state = state.clone();
+    let result = GraphQLSubscription::new(state.schema.clone())
+        .with_data(data)
+        .on_connection_init(move |payload| async move {
+            let viewer = Viewer(connection_viewer(&init_state, &payload).await?);
+            let mut data = Data::default();
+            data.insert(viewer);
+            Ok(data)
+        })
+        .start(&request, payload);
+    match result {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::debug!(%err, "WebSocket upgrade refused");
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "WebSocket upgrade failed",
+            )
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Liveness and readiness for the load balancer and the orchestrator.
+
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+use crate::http::HttpState;
+
+/// The process is up.
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// The process can reach its database and may take traffic.
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
+    match state.app.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Err(err) => {
+            tracing::warn!(%err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
+        }
+    }
+}

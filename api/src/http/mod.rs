@@ -1,0 +1,64 @@
+//! The HTTP surface: routes, the request-id middleware, security headers. Everything GraphQL
+//! goes through `/graphql`; the rest is health checks.
+
+pub mod graphql;
+pub mod health;
+pub mod request_id;
+
+use actix_web::{HttpResponse, http::StatusCode, middleware::DefaultHeaders, web};
+use serde_json::json;
+
+use crate::{graphql::limits::GuardedSchema, state::AppState};
+
+/// What the HTTP handlers share: the schema handle (built once) and the application state.
+#[derive(Clone)]
+pub struct HttpState {
+    pub schema: GuardedSchema,
+    pub app: AppState,
+    /// Development conveniences: GraphiQL and `/schema.graphql`.
+    pub graphiql: bool,
+}
+
+/// Registers every route. Used by the server and by nothing else: tests go through real HTTP.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .route("/schema.graphql", web::get().to(schema_sdl))
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql::post))
+                .route(web::get().to(graphql::get))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+/// The served schema as SDL, for tooling and the drift test; hidden in production like
+/// introspection.
+async fn schema_sdl(state: web::Data<HttpState>) -> HttpResponse {
+    if !state.graphiql {
+        return not_found().await;
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(state.schema.sdl())
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED)
+        .insert_header(("Allow", "GET, POST"))
+        .json(json!({ "errors": [{ "message": "Use GET or POST", "extensions": { "code": "BAD_USER_INPUT" } }] }))
+}
+
+/// Unknown paths.
+pub async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({ "error": "not found" }))
+}
+
+/// Headers every response carries.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+}

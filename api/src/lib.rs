@@ -1,0 +1,19 @@
+//! Fagruppe: a GraphQL backend for professional communities — interest groups, their members,
+//! meetups, discussions and shared resources.
+//!
+//! A request flows HTTP (`http`) → async-graphql resolver (`graphql` and each area's `graphql`
+//! module) → a domain function that takes the viewer and the connection (each area's `service`)
+//! → sea-orm. Each area decides its permissions in its `policy` module.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod members;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod text;

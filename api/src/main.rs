@@ -1,0 +1,93 @@
+//! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, and the operator
+//! commands `grant-admin EMAIL` / `revoke-admin EMAIL`.
+
+use std::process::ExitCode;
+
+use fagruppe::{
+    config::Settings, db, graphql, members::service::set_site_admin, startup::Application,
+    telemetry,
+};
+
+const USAGE: &str =
+    "usage: fagruppe [serve | migrate | export-schema | grant-admin EMAIL | revoke-admin EMAIL]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command: Vec<&str> = args.iter().map(String::as_str).collect();
+    if matches!(command.as_slice(), ["-h" | "--help" | "help"]) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("fagruppe: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(settings.log_format);
+    let result = match command.as_slice() {
+        [] | ["serve"] => serve(settings).await,
+        ["migrate"] => migrate(&settings).await,
+        ["export-schema"] => {
+            print!("{}", graphql::sdl(&settings));
+            Ok(())
+        }
+        ["grant-admin", email] => site_admin(&settings, email, true).await,
+        ["revoke-admin", email] => site_admin(&settings, email, false).await,
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("fagruppe: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let address = settings.listen_addr;
+    let graphiql = !settings.is_production();
+    let app = Application::build(settings)
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!(%address, port = app.port(), "serving GraphQL at /graphql");
+    if graphiql {
+        tracing::info!(
+            "GraphiQL: open http://{}:{}/graphql in a browser",
+            address.ip(),
+            app.port()
+        );
+    }
+    app.run_until_stopped().await.map_err(|err| err.to_string())
+}
+
+async fn migrate(settings: &Settings) -> Result<(), String> {
+    let (connection, _) = db::connect(settings).await.map_err(|err| err.to_string())?;
+    db::migrate(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn site_admin(settings: &Settings, email: &str, admin: bool) -> Result<(), String> {
+    let (connection, _) = db::connect(settings).await.map_err(|err| err.to_string())?;
+    db::migrate(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    if set_site_admin(&connection, email, admin)
+        .await
+        .map_err(|err| err.to_string())?
+    {
+        println!(
+            "{email} is {} a site admin",
+            if admin { "now" } else { "no longer" }
+        );
+        Ok(())
+    } else {
+        Err(format!("no member has the e-mail address {email}"))
+    }
+}

@@ -1,0 +1,115 @@
+//! Member queries, the profile mutation, and the subscription that proves the live pipe.
+
+use async_graphql::{Context, ID, InputObject, Object, Subscription};
+use futures_util::{Stream, StreamExt};
+
+use crate::{
+    error::{AppError, AppResult},
+    events::member_topic,
+    graphql::{context::ContextExt, ids},
+    members::{
+        service::{self, ProfileChanges},
+        types::Member,
+    },
+};
+
+#[derive(Default)]
+pub struct MembersQuery;
+
+#[Object]
+impl MembersQuery {
+    /// The signed-in member, or null when the request carries no token.
+    async fn me(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
+        let Some(member_id) = ctx.viewer().member_id() else {
+            return Ok(None);
+        };
+        let member = ctx.loaders()?.members.load_one(member_id).await?;
+        Ok(member.map(Member::own))
+    }
+
+    /// A member's public profile.
+    async fn member(&self, ctx: &Context<'_>, id: ID) -> AppResult<Member> {
+        let member_id = ids::decode_as(&id, ids::Kind::Member, "Member")?;
+        ctx.loaders()?
+            .members
+            .load_one(member_id)
+            .await?
+            .map(Member::new)
+            .ok_or(AppError::NotFound("Member"))
+    }
+}
+
+/// Changes to the viewer's own profile. Omitted fields stay as they are; an empty string clears
+/// an optional field.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// 1 to 80 characters.
+    #[graphql(validator(max_length = 400))]
+    pub display_name: Option<String>,
+    /// Up to 120 characters.
+    #[graphql(validator(max_length = 400))]
+    pub headline: Option<String>,
+    /// Up to 120 characters.
+    #[graphql(validator(max_length = 400))]
+    pub organisation: Option<String>,
+    /// Up to 4000 characters.
+    #[graphql(validator(max_length = 16000))]
+    pub bio: Option<String>,
+    /// An http or https URL.
+    #[graphql(validator(max_length = 2048))]
+    pub website_url: Option<String>,
+    /// An http or https URL.
+    #[graphql(validator(max_length = 2048))]
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Default)]
+pub struct MembersMutation;
+
+#[Object]
+impl MembersMutation {
+    /// Edits the signed-in member's profile.
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProfileInput,
+    ) -> AppResult<Member> {
+        let changes = ProfileChanges {
+            display_name: input.display_name.as_deref(),
+            headline: input.headline.as_deref(),
+            organisation: input.organisation.as_deref(),
+            bio: input.bio.as_deref(),
+            website_url: input.website_url.as_deref(),
+            avatar_url: input.avatar_url.as_deref(),
+        };
+        let member = service::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
+        Ok(Member::own(member))
+    }
+}
+
+#[derive(Default)]
+pub struct MembersSubscription;
+
+#[Subscription]
+impl MembersSubscription {
+    /// The signed-in member's profile, each time it changes (from any device).
+    async fn viewer_updated(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = AppResult<Member>> + use<>> {
+        let member_id = ctx.viewer().require()?.member_id;
+        let state = ctx.state()?.clone();
+        let events = state.events.subscribe(&member_topic(member_id));
+        Ok(events.then(move |_| {
+            let db = state.db.clone();
+            async move {
+                use sea_orm::EntityTrait;
+                entity::member::Entity::find_by_id(member_id)
+                    .one(&db)
+                    .await?
+                    .map(Member::own)
+                    .ok_or(AppError::NotFound("Member"))
+            }
+        }))
+    }
+}

@@ -1,0 +1,83 @@
+//! Profile changes. Every field is validated with the shared text rules; a refused change
+//! writes nothing.
+
+use chrono::Utc;
+use entity::member;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+
+use crate::{
+    auth::viewer::Viewer,
+    error::{AppError, AppResult},
+    events::Event,
+    members::policy,
+    state::AppState,
+    text,
+};
+
+/// A profile edit: `None` leaves a field as it is; an empty string clears an optional field.
+#[derive(Default)]
+pub struct ProfileChanges<'a> {
+    pub display_name: Option<&'a str>,
+    pub headline: Option<&'a str>,
+    pub organisation: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub website_url: Option<&'a str>,
+    pub avatar_url: Option<&'a str>,
+}
+
+pub async fn update_profile(
+    state: &AppState,
+    viewer: &Viewer,
+    changes: ProfileChanges<'_>,
+) -> AppResult<member::Model> {
+    let member_id = viewer.require()?.member_id;
+    policy::ensure_can_edit_profile(viewer, member_id)?;
+    let mut update = member::ActiveModel {
+        id: Set(member_id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(name) = changes.display_name {
+        update.display_name = Set(text::clean(name, "displayName", 1, 80)?);
+    }
+    if let Some(headline) = changes.headline {
+        update.headline = Set(text::clean_optional(Some(headline), "headline", 120)?);
+    }
+    if let Some(organisation) = changes.organisation {
+        update.organisation = Set(text::clean_optional(
+            Some(organisation),
+            "organisation",
+            120,
+        )?);
+    }
+    if let Some(bio) = changes.bio {
+        update.bio = Set(text::clean_optional(Some(bio), "bio", 4000)?);
+    }
+    if let Some(url) = changes.website_url {
+        update.website_url = Set(text::web_url(Some(url), "websiteUrl")?);
+    }
+    if let Some(url) = changes.avatar_url {
+        update.avatar_url = Set(text::web_url(Some(url), "avatarUrl")?);
+    }
+    let member = update.update(&state.db).await.map_err(|err| match err {
+        sea_orm::DbErr::RecordNotUpdated => AppError::Unauthenticated("Sign in to do this"),
+        other => other.into(),
+    })?;
+    state.events.publish(Event::MemberUpdated { member_id });
+    Ok(member)
+}
+
+/// Operator command: makes the member with this e-mail a site admin, or no longer one.
+/// Returns whether such a member exists.
+pub async fn set_site_admin(db: &DatabaseConnection, email: &str, admin: bool) -> AppResult<bool> {
+    let result = member::Entity::update_many()
+        .col_expr(member::Column::IsSiteAdmin, Expr::value(admin))
+        .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(member::Column::EmailKey.eq(text::email_key(email)))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -1,0 +1,84 @@
+//! The GraphQL face of a member, built from the row but never exposing it whole.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::member;
+
+use crate::{
+    graphql::{context::ContextExt, ids},
+    members::policy,
+};
+
+/// A person in the community: their public profile, as they wrote it.
+pub struct Member {
+    row: member::Model,
+    /// Shown to the member themself, even before the request's viewer says so (the account a
+    /// `register` or `login` just signed in).
+    own: bool,
+}
+
+impl Member {
+    /// A member as anyone sees them; the viewer's rights decide the private fields.
+    pub fn new(row: member::Model) -> Self {
+        Self { row, own: false }
+    }
+
+    /// The member who is acting in this request, seen by themself.
+    pub fn own(row: member::Model) -> Self {
+        Self { row, own: true }
+    }
+}
+
+#[Object]
+impl Member {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Member, self.row.id)
+    }
+
+    /// The name shown beside everything the member writes.
+    async fn display_name(&self) -> &str {
+        &self.row.display_name
+    }
+
+    /// One line about the member ("Data protection officer, speaks for herself").
+    async fn headline(&self) -> Option<&str> {
+        self.row.headline.as_deref()
+    }
+
+    /// Where the member works, if they choose to say.
+    async fn organisation(&self) -> Option<&str> {
+        self.row.organisation.as_deref()
+    }
+
+    /// A longer introduction, as written (plain text).
+    async fn bio(&self) -> Option<&str> {
+        self.row.bio.as_deref()
+    }
+
+    /// The member's own web page.
+    async fn website_url(&self) -> Option<&str> {
+        self.row.website_url.as_deref()
+    }
+
+    /// A picture of the member.
+    async fn avatar_url(&self) -> Option<&str> {
+        self.row.avatar_url.as_deref()
+    }
+
+    /// The e-mail address: visible only to the member and to site admins, null for others.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
+            .then_some(self.row.email.as_str())
+    }
+
+    /// Whether this member administers the whole site.
+    async fn is_site_admin(&self) -> bool {
+        self.row.is_site_admin
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+}

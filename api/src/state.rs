@@ -1,0 +1,30 @@
+//! What every request can reach: the pool, settings and the shared services. Built once at
+//! start-up and cloned into the schema and the HTTP app (a handle clone, never a rebuild).
+
+use std::{net::IpAddr, sync::Arc};
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
+    config::Settings,
+    events::EventBus,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub passwords: Passwords,
+    pub tokens: AccessTokens,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub events: Arc<dyn EventBus>,
+}
+
+/// Facts about the HTTP request behind a GraphQL operation.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    pub address: IpAddr,
+    pub user_agent: Option<String>,
+    pub request_id: String,
+}

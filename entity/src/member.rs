@@ -1,0 +1,30 @@
+//! A person with an account. `email` is kept as written; `email_key` is its case-folded,
+//! NFC-normalised form and carries the uniqueness rule.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "member")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub email: String,
+    #[sea_orm(unique)]
+    pub email_key: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub headline: Option<String>,
+    pub organisation: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub bio: Option<String>,
+    pub website_url: Option<String>,
+    pub avatar_url: Option<String>,
+    pub is_site_admin: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

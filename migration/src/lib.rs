@@ -1,0 +1,21 @@
+//! Schema migrations. Each migration uses sea-query's backend-neutral column helpers so the same
+//! code runs on SQLite (the embedded default) and PostgreSQL (production), and has a `down`.
+//! Timestamps are `timestamp with time zone` and always written from Rust in UTC: SQLite has no
+//! such type and sea-orm stores it as RFC 3339 text, so a SQL default would not round-trip.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_member_table;
+mod m20261127_000002_create_session_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_member_table::Migration),
+            Box::new(m20261127_000002_create_session_tables::Migration),
+        ]
+    }
+}

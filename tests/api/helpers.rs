@@ -1,0 +1,287 @@
+//! The test harness: every test gets the real server, bound to a free port, over its own fresh
+//! database — a SQLite file in a temporary folder, or, when `TEST_DATABASE_URL` is set, a new
+//! PostgreSQL database that is dropped afterwards. Tests talk to it only through HTTP and
+//! WebSocket, as a client would.
+
+use std::{collections::HashMap, path::PathBuf};
+
+use fagruppe::{config::Settings, db::StatementCounter, startup::Application};
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The JWT secret every test server signs with, so tests can forge tokens on purpose.
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    statements: StatementCounter,
+    data_dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+/// A signed-in member as a test sees it.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server with extra settings (as environment variables would give them).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("fagruppe-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).expect("create the test data folder");
+    let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("fagruppe_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("reach TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            admin.close().await.expect("close the admin connection");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+        }
+        _ => (
+            format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+            None,
+        ),
+    };
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("DATA_DIR", &data_dir.display().to_string()),
+        ("LISTEN_ADDR", "127.0.0.1:0"),
+        ("JWT_SECRET", JWT_SECRET),
+        ("WORKERS", "2"),
+        ("DATABASE_MAX_CONNECTIONS", "5"),
+        // Cheap hashing keeps the suite fast; production refuses values this low.
+        ("PASSWORD_HASH_MEMORY_KIB", "1024"),
+        ("PASSWORD_HASH_ITERATIONS", "1"),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect();
+    for (key, value) in overrides {
+        vars.insert((*key).to_owned(), (*value).to_owned());
+    }
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
+    let app = Application::build(settings)
+        .await
+        .expect("build the server");
+    let port = app.port();
+    let statements = app.statement_counter();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client"),
+        database_url,
+        statements,
+        data_dir,
+        postgres,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs inside the test's runtime, which cannot block on another future: use a
+            // thread with a runtime of its own.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime for cleanup");
+                runtime.block_on(async move {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    /// Runs a GraphQL operation (POST, JSON) and returns the response body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send the request");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Like [`graphql`](Self::graphql), also counting the SQL statements the server ran for it.
+    pub async fn graphql_counted(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Value, u64) {
+        let before = self.statements.get();
+        let body = self.graphql(token, query, variables).await;
+        (body, self.statements.get() - before)
+    }
+
+    pub async fn register(&self, email: &str, display_name: &str) -> Account {
+        let body = self
+            .graphql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken member { id email } } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": display_name } }),
+            )
+            .await;
+        let payload = &body["data"]["register"];
+        assert!(payload.is_object(), "registration failed: {body}");
+        Account {
+            id: text(&payload["member"]["id"]),
+            email: email.to_owned(),
+            access_token: text(&payload["accessToken"]),
+            refresh_token: text(&payload["refreshToken"]),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.graphql(
+            None,
+            "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken member { id displayName email } } }",
+            json!({ "input": { "email": email, "password": password } }),
+        )
+        .await
+    }
+
+    /// Runs SQL directly against this test's database (to set up or break things on purpose).
+    pub async fn execute_sql(&self, sql: &str) {
+        let db = Database::connect(&self.database_url)
+            .await
+            .expect("connect to the test database");
+        db.execute_unprepared(sql).await.expect("run SQL");
+        db.close().await.expect("close");
+    }
+
+    /// Opens a `graphql-transport-ws` connection and completes `connection_init` with `payload`.
+    pub async fn websocket(&self, payload: Value) -> Result<WsClient, String> {
+        let mut request = format!("ws://127.0.0.1:{}/graphql", self.port)
+            .into_client_request()
+            .map_err(|e| e.to_string())?;
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        socket
+            .send(Message::text(
+                json!({ "type": "connection_init", "payload": payload }).to_string(),
+            ))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut client = WsClient { socket };
+        match client.next_message().await {
+            Some(message) if message["type"] == "connection_ack" => Ok(client),
+            other => Err(format!("no connection_ack: {other:?}")),
+        }
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct WsClient {
+    socket: Socket,
+}
+
+impl WsClient {
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.socket
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("send subscribe");
+    }
+
+    /// The next protocol message, skipping pings; `None` when the server closed the socket.
+    /// Waits at most five seconds, so a missing message fails the test instead of hanging it.
+    pub async fn next_message(&mut self) -> Option<Value> {
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(5), self.socket.next())
+                .await
+                .ok()??;
+            match next.ok()? {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    if value["type"] == "ping" {
+                        let _ = self
+                            .socket
+                            .send(Message::text(json!({ "type": "pong" }).to_string()))
+                            .await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// A string field of a response.
+pub fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("expected a string, got {value}"))
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no code>")
+}
+
+/// A fresh, unique e-mail address.
+pub fn email(name: &str) -> String {
+    format!(
+        "{name}.{}@example.no",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}

@@ -1,0 +1,10 @@
+//! One test binary for the whole API (faster to link than one per file).
+
+mod auth;
+mod health;
+mod helpers;
+mod limits;
+mod members;
+mod schema;
+mod subscriptions;
+mod transport;

@@ -1,0 +1,181 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{email, error_code, spawn_app, text};
+
+const MEMBER: &str = "query($id: ID!) { member(id: $id) { id displayName email } }";
+const UPDATE: &str = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) {
+    displayName headline organisation bio websiteUrl avatarUrl } }";
+
+#[tokio::test]
+async fn an_email_is_visible_only_to_its_member_and_site_admins() {
+    let app = spawn_app().await;
+    let kari = app.register(&email("kari"), "Kari").await;
+    let ola = app.register(&email("ola"), "Ola").await;
+    let admin = app.register(&email("admin"), "Admin").await;
+    app.execute_sql(&format!(
+        "UPDATE member SET is_site_admin = true WHERE email_key = '{}'",
+        admin.email.to_lowercase()
+    ))
+    .await;
+
+    let by_self = app
+        .graphql(Some(&kari.access_token), MEMBER, json!({ "id": kari.id }))
+        .await;
+    let by_other = app
+        .graphql(Some(&ola.access_token), MEMBER, json!({ "id": kari.id }))
+        .await;
+    let by_stranger = app.graphql(None, MEMBER, json!({ "id": kari.id })).await;
+    let by_admin = app
+        .graphql(Some(&admin.access_token), MEMBER, json!({ "id": kari.id }))
+        .await;
+
+    assert_eq!(by_self["data"]["member"]["email"], kari.email.as_str());
+    assert_eq!(by_other["data"]["member"]["email"], Value::Null);
+    assert_eq!(by_other["data"]["member"]["displayName"], "Kari");
+    assert_eq!(by_stranger["data"]["member"]["email"], Value::Null);
+    assert_eq!(by_admin["data"]["member"]["email"], kari.email.as_str());
+}
+
+#[tokio::test]
+async fn a_profile_round_trips_norwegian_letters_in_normalised_form() {
+    let app = spawn_app().await;
+    let member = app.register(&email("aase"), "Aase").await;
+    // "Åse Bjørnstad" typed with a combining ring above: stored composed, trimmed.
+    let body = app
+        .graphql(
+            Some(&member.access_token),
+            UPDATE,
+            json!({ "input": {
+                "displayName": "  A\u{30a}se Bjørnstad ",
+                "headline": "Personvernombud, uttaler seg privat",
+                "organisation": "Ærlig Øl på Åsen AS",
+                "websiteUrl": "https://example.no/åse",
+            } }),
+        )
+        .await;
+    let profile = &body["data"]["updateProfile"];
+    assert_eq!(profile["displayName"], "Åse Bjørnstad", "{body}");
+    assert_eq!(profile["organisation"], "Ærlig Øl på Åsen AS");
+    assert_eq!(profile["websiteUrl"], "https://example.no/%C3%A5se");
+
+    let read = app.graphql(None, MEMBER, json!({ "id": member.id })).await;
+    assert_eq!(read["data"]["member"]["displayName"], "Åse Bjørnstad");
+
+    let cleared = app
+        .graphql(
+            Some(&member.access_token),
+            UPDATE,
+            json!({ "input": { "headline": "" } }),
+        )
+        .await;
+    assert_eq!(cleared["data"]["updateProfile"]["headline"], Value::Null);
+    assert_eq!(
+        cleared["data"]["updateProfile"]["organisation"],
+        "Ærlig Øl på Åsen AS"
+    );
+}
+
+#[tokio::test]
+async fn markup_in_a_profile_is_stored_and_returned_as_written() {
+    let app = spawn_app().await;
+    let member = app.register(&email("xss"), "X").await;
+    let markup = "<img src=x onerror=alert(1)>";
+    let body = app
+        .graphql(
+            Some(&member.access_token),
+            UPDATE,
+            json!({ "input": { "displayName": markup, "bio": markup } }),
+        )
+        .await;
+    assert_eq!(body["data"]["updateProfile"]["displayName"], markup);
+    assert_eq!(body["data"]["updateProfile"]["bio"], markup);
+}
+
+#[tokio::test]
+async fn a_script_url_in_a_profile_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let member = app.register(&email("url"), "Url").await;
+    for url in ["javascript:alert(1)", "file:///etc/passwd", "not a url"] {
+        let body = app
+            .graphql(
+                Some(&member.access_token),
+                UPDATE,
+                json!({ "input": { "displayName": "Changed", "websiteUrl": url } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "websiteUrl");
+    }
+    let read = app.graphql(None, MEMBER, json!({ "id": member.id })).await;
+    assert_eq!(read["data"]["member"]["displayName"], "Url");
+}
+
+#[tokio::test]
+async fn an_anonymous_viewer_cannot_update_a_profile() {
+    let app = spawn_app().await;
+    let body = app
+        .graphql(
+            None,
+            UPDATE,
+            json!({ "input": { "displayName": "Nobody" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn an_unknown_member_id_is_not_found() {
+    let app = spawn_app().await;
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let nobody = URL_SAFE_NO_PAD.encode(format!("Member:{}", uuid::Uuid::nil().simple()));
+    for id in ["garbage", nobody.as_str()] {
+        let body = app.graphql(None, MEMBER, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn node_resolves_members_and_only_the_viewers_own_sessions() {
+    let app = spawn_app().await;
+    let kari = app.register(&email("kari"), "Kari").await;
+    let ola = app.register(&email("ola"), "Ola").await;
+    let node = "query($id: ID!) { node(id: $id) { id ... on Member { displayName } ... on Session { current } } }";
+
+    let member = app.graphql(None, node, json!({ "id": kari.id })).await;
+    assert_eq!(member["data"]["node"]["displayName"], "Kari");
+
+    let sessions = app
+        .graphql(
+            Some(&kari.access_token),
+            "{ mySessions { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let session_id = text(&sessions["data"]["mySessions"]["nodes"][0]["id"]);
+    let own = app
+        .graphql(Some(&kari.access_token), node, json!({ "id": session_id }))
+        .await;
+    assert_eq!(own["data"]["node"]["current"], true, "{own}");
+    let other = app
+        .graphql(Some(&ola.access_token), node, json!({ "id": session_id }))
+        .await;
+    assert_eq!(error_code(&other), "NOT_FOUND");
+    let stranger = app.graphql(None, node, json!({ "id": session_id })).await;
+    assert_eq!(error_code(&stranger), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn reading_me_runs_two_statements() {
+    let app = spawn_app().await;
+    let member = app.register(&email("count"), "Count").await;
+    let (body, statements) = app
+        .graphql_counted(
+            Some(&member.access_token),
+            "{ me { id displayName email } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["me"]["displayName"], "Count");
+    // One to check the session (joined with the member), one to load the member.
+    assert_eq!(statements, 2);
+}

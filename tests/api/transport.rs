@@ -1,0 +1,208 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{email, error_code, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_batch_is_refused_with_400() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!([{ "query": "{ me { id } }" }, { "query": "{ me { id } }" }]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_mutation_over_get_is_refused_with_405_and_changes_nothing() {
+    let app = spawn_app().await;
+    let address = email("get");
+    let mutation = format!(
+        "mutation {{ register(input: {{email: \"{address}\", password: \"long enough password\", displayName: \"Get\"}}) {{ accessToken }} }}"
+    );
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[("query", mutation.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+
+    let login = app.login(&address, "long enough password").await;
+    assert_eq!(
+        error_code(&login),
+        "UNAUTHENTICATED",
+        "the GET registered an account: {login}"
+    );
+}
+
+#[tokio::test]
+async fn a_query_over_get_works() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[
+            ("query", "query($id: ID!) { member(id: $id) { id } }"),
+            ("variables", "{\"id\":\"nope\"}"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_refused_with_415() {
+    let app = spawn_app().await;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.graphql_url())
+            .header("Content-Type", content_type)
+            .body(r#"{"query":"{ me { id } }"}"#)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 415, "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let padding = " ".repeat(70 * 1024);
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"query":"{{ me {{ id }} }}"{padding}}}"#))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn the_response_type_follows_the_accept_header() {
+    let app = spawn_app().await;
+    for (accept, expected) in [
+        (
+            "application/graphql-response+json, application/json;q=0.9",
+            "application/graphql-response+json",
+        ),
+        ("application/json", "application/json"),
+    ] {
+        let response = app
+            .client
+            .post(app.graphql_url())
+            .header("Accept", accept)
+            .json(&json!({ "query": "{ me { id } }" }))
+            .send()
+            .await
+            .expect("request");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            content_type.starts_with(expected),
+            "{accept} gave {content_type}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("request");
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(id.len() >= 16, "{id:?}");
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
+}
+
+#[tokio::test]
+async fn a_browser_gets_graphiql_in_development() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.expect("html").contains("graphiql"));
+}
+
+#[tokio::test]
+async fn production_hides_graphiql_introspection_and_suggestions() {
+    let app = spawn_app_with(&[
+        ("APP_ENV", "production"),
+        ("PASSWORD_HASH_MEMORY_KIB", "19456"),
+        ("PASSWORD_HASH_ITERATIONS", "2"),
+    ])
+    .await;
+    let page = app
+        .client
+        .get(app.graphql_url())
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_ne!(page.status(), 200);
+
+    let introspection = app
+        .graphql(None, "{ __schema { types { name } } }", json!({}))
+        .await;
+    assert_eq!(
+        introspection["data"]["__schema"],
+        Value::Null,
+        "{introspection}"
+    );
+    let typo = app.graphql(None, "{ mee { id } }", json!({})).await;
+    let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("Did you mean"), "{message}");
+    let sdl = app
+        .client
+        .get(format!("{}/schema.graphql", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(sdl.status(), 404);
+}
