@@ -58,19 +58,17 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
     Ok((db, counter))
 }
 
-/// Applies pending migrations. On PostgreSQL the whole run holds a transaction-scoped advisory
-/// lock (DDL is transactional there), so a second instance waits and then finds nothing to do.
+/// Applies pending migrations in one transaction (DDL is transactional on both backends) that
+/// first takes a lock: a PostgreSQL advisory lock, or SQLite's write lock. A second instance
+/// starting at the same moment waits, then finds nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let txn = db.begin().await?;
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7361626173)")
-                .await?;
-            Migrator::up(&txn, None).await?;
-            txn.commit().await
-        }
-        _ => Migrator::up(db, None).await,
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7361626173)")
+            .await?;
     }
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -3,7 +3,7 @@
 //! PostgreSQL database that is dropped afterwards. Tests talk to it only through HTTP and
 //! WebSocket, as a client would.
 
-use std::{collections::HashMap, path::PathBuf};
+use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use fagruppe::{config::Settings, db::StatementCounter, startup::Application};
 use futures_util::{SinkExt, StreamExt};
@@ -22,8 +22,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     statements: StatementCounter,
-    data_dir: PathBuf,
-    postgres: Option<(String, String)>,
+    _database: Arc<TestDatabase>,
 }
 
 /// A signed-in member as a test sees it.
@@ -35,38 +34,96 @@ pub struct Account {
     pub refresh_token: String,
 }
 
+/// A database of this test's own, removed when the last server using it is dropped.
+struct TestDatabase {
+    url: String,
+    data_dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let data_dir = std::env::temp_dir().join(format!("fagruppe-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&data_dir).expect("create the test data folder");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("fagruppe_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("reach TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.expect("close the admin connection");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                Self {
+                    url: format!("{base}/{name}"),
+                    data_dir,
+                    postgres: Some((admin_url.clone(), name)),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+                data_dir,
+                postgres: None,
+            },
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs inside the test's runtime, which cannot block on another future: use a
+            // thread with a runtime of its own.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime for cleanup");
+                runtime.block_on(async move {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
 /// Starts a server with extra settings (as environment variables would give them).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let data_dir = std::env::temp_dir().join(format!("fagruppe-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&data_dir).expect("create the test data folder");
-    let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!("fagruppe_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("reach TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create the test database");
-            admin.close().await.expect("close the admin connection");
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(base, _)| base);
-            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
-        }
-        _ => (
-            format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
-            None,
-        ),
-    };
+    let database = Arc::new(TestDatabase::create().await);
+    start_server(database, overrides).await
+}
+
+/// Starts two servers on one empty database at the same moment, as two replicas would.
+pub async fn spawn_two_apps_on_one_database() -> (TestApp, TestApp) {
+    let database = Arc::new(TestDatabase::create().await);
+    tokio::join!(
+        start_server(database.clone(), &[]),
+        start_server(database, &[])
+    )
+}
+
+async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = [
-        ("DATABASE_URL", database_url.as_str()),
-        ("DATA_DIR", &data_dir.display().to_string()),
+        ("DATABASE_URL", database.url.as_str()),
+        ("DATA_DIR", &database.data_dir.display().to_string()),
         ("LISTEN_ADDR", "127.0.0.1:0"),
         ("JWT_SECRET", JWT_SECRET),
         ("WORKERS", "2"),
@@ -95,37 +152,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client"),
-        database_url,
+        database_url: database.url.clone(),
         statements,
-        data_dir,
-        postgres,
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-        if let Some((admin_url, name)) = self.postgres.take() {
-            // Drop runs inside the test's runtime, which cannot block on another future: use a
-            // thread with a runtime of its own.
-            let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime for cleanup");
-                runtime.block_on(async move {
-                    if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
-                        let _ = admin.close().await;
-                    }
-                });
-            });
-            let _ = dropped.join();
-        }
+        _database: database,
     }
 }
 
