@@ -5,12 +5,14 @@
 //! module) → a domain function that takes the viewer and the connection (each area's `service`)
 //! → sea-orm. Each area decides its permissions in its `policy` module.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod groups;
 pub mod http;
 pub mod members;
 pub mod startup;

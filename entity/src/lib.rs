@@ -2,6 +2,12 @@
 //! never see (`password_hash`, token hashes), so GraphQL types live in `api` and are built from
 //! them explicitly.
 
+pub mod audit_log;
+pub mod group_topic;
+pub mod interest_group;
+pub mod invitation;
 pub mod member;
+pub mod membership;
 pub mod refresh_token;
 pub mod session;
+pub mod topic;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_member_table;
 mod m20261127_000002_create_session_tables;
+mod m20261127_000003_create_group_tables;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_member_table::Migration),
             Box::new(m20261127_000002_create_session_tables::Migration),
+            Box::new(m20261127_000003_create_group_tables::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::session;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         ids,
-        pagination::{self, Page, PageArgs},
+        pagination::{self, Order, Page, PageArgs},
     },
     members::types::Member,
 };
@@ -146,15 +146,15 @@ impl AuthQuery {
             .filter(session::Column::MemberId.eq(viewer.member_id))
             .filter(session::Column::RevokedAt.is_null())
             .filter(session::Column::ExpiresAt.gt(Utc::now()));
-        let total = if pagination::wants_total(ctx) {
-            live.clone().count(&state.db).await?
-        } else {
-            0
-        };
-        let mut cursor = live.cursor_by(session::Column::Id);
-        cursor.desc();
-        args.apply(&mut cursor);
-        let rows = cursor.all(&state.db).await?;
+        let (rows, total) = args
+            .fetch(
+                ctx,
+                &state.db,
+                live,
+                session::Column::Id,
+                Order::NewestFirst,
+            )
+            .await?;
         let current = viewer.session_id;
         Ok(args.connection(rows, total, |row| row.id, |row| Session::new(row, current)))
     }

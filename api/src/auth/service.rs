@@ -20,6 +20,7 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     graphql::ids,
+    groups,
     state::{AppState, ClientInfo},
     text,
 };
@@ -117,6 +118,7 @@ pub async fn register(
         }
         Err(err) => return Err(err.into()),
     };
+    groups::service::claim_invitations(&txn, member.id, &member.email_key).await?;
     let issued = start_session(state, &txn, member, client).await?;
     txn.commit().await?;
     tracing::info!(member_id = %issued.member.id, "member registered");
@@ -203,7 +205,17 @@ async fn start_session(
     .insert(txn)
     .await?;
     let refresh_token = issue_refresh_token(txn, session.id).await?;
-    let (access_token, access_token_expires_at) = state.tokens.issue(member.id, session.id)?;
+    hand_out(state, member, session.id, refresh_token)
+}
+
+/// Signs an access token for a session whose refresh token was just issued.
+fn hand_out(
+    state: &AppState,
+    member: member::Model,
+    session_id: Uuid,
+    refresh_token: String,
+) -> AppResult<IssuedSession> {
+    let (access_token, access_token_expires_at) = state.tokens.issue(member.id, session_id)?;
     Ok(IssuedSession {
         access_token,
         access_token_expires_at,
@@ -280,13 +292,7 @@ pub async fn refresh(
         .await?
         .ok_or(BAD_REFRESH)?;
     txn.commit().await?;
-    let (access_token, access_token_expires_at) = state.tokens.issue(member.id, session.id)?;
-    Ok(IssuedSession {
-        access_token,
-        access_token_expires_at,
-        refresh_token,
-        member,
-    })
+    hand_out(state, member, session.id, refresh_token)
 }
 
 /// Ends the session a refresh token belongs to. Unknown tokens are ignored: signing out is

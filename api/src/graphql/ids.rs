@@ -13,15 +13,27 @@ use crate::error::AppError;
 pub enum Kind {
     Member,
     Session,
+    Group,
+    Membership,
+    Invitation,
 }
 
 impl Kind {
-    const ALL: [Kind; 2] = [Kind::Member, Kind::Session];
+    const ALL: [Kind; 5] = [
+        Kind::Member,
+        Kind::Session,
+        Kind::Group,
+        Kind::Membership,
+        Kind::Invitation,
+    ];
 
     fn prefix(self) -> &'static str {
         match self {
             Kind::Member => "Member",
             Kind::Session => "Session",
+            Kind::Group => "Group",
+            Kind::Membership => "Membership",
+            Kind::Invitation => "Invitation",
         }
     }
 }

@@ -13,17 +13,26 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use crate::{
     auth::graphql::{AuthMutation, AuthQuery},
     config::Settings,
+    groups::{
+        graphql::{GroupsMutation, GroupsQuery},
+        topics::TopicsMutation,
+    },
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
     state::AppState,
 };
 
 /// Every query field.
 #[derive(MergedObject, Default)]
-pub struct Query(MembersQuery, AuthQuery, node::NodeQuery);
+pub struct Query(MembersQuery, AuthQuery, GroupsQuery, node::NodeQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, MembersMutation);
+pub struct Mutation(
+    AuthMutation,
+    MembersMutation,
+    GroupsMutation,
+    TopicsMutation,
+);
 
 /// Every subscription.
 #[derive(MergedSubscription, Default)]

@@ -2,13 +2,18 @@
 //! object's own query.
 
 use async_graphql::{Context, ID, Interface, Object};
-use entity::session;
+use entity::{invitation, membership, session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::graphql::Session,
     error::{AppError, AppResult},
     graphql::{context::ContextExt, ids},
+    groups::{
+        policy::GroupAction,
+        service as groups,
+        types::{Group, Invitation, Membership},
+    },
     members::types::Member,
 };
 
@@ -18,6 +23,9 @@ use crate::{
 pub enum Node {
     Member(Member),
     Session(Session),
+    Group(Group),
+    Membership(Membership),
+    Invitation(Invitation),
 }
 
 #[derive(Default)]
@@ -47,6 +55,39 @@ impl NodeQuery {
                     .one(&ctx.state()?.db)
                     .await?
                     .map(|row| Node::Session(Session::new(row, viewer.session_id)))
+                    .ok_or(AppError::NotFound("Node"))
+            }
+            ids::Kind::Group => Ok(Node::Group(groups::group_by_id(ctx, key).await?)),
+            ids::Kind::Membership => {
+                let row = membership::Entity::find_by_id(key)
+                    .one(&ctx.state()?.db)
+                    .await?
+                    .ok_or(AppError::NotFound("Node"))?;
+                let group = groups::group_by_id(ctx, row.group_id).await?;
+                let own = ctx.viewer().member_id() == Some(row.member_id);
+                let visible = own
+                    || match row.status {
+                        membership::Status::Active => {
+                            group.access.ensure(GroupAction::ReadContent).is_ok()
+                        }
+                        _ => group.access.ensure(GroupAction::ReviewRequests).is_ok(),
+                    };
+                visible
+                    .then_some(Node::Membership(Membership(row)))
+                    .ok_or(AppError::NotFound("Node"))
+            }
+            ids::Kind::Invitation => {
+                let row = invitation::Entity::find_by_id(key)
+                    .one(&ctx.state()?.db)
+                    .await?
+                    .ok_or(AppError::NotFound("Node"))?;
+                let group = groups::group_by_id(ctx, row.group_id).await?;
+                let visible = row
+                    .invitee_id
+                    .is_some_and(|id| ctx.viewer().member_id() == Some(id))
+                    || group.access.ensure(GroupAction::Invite).is_ok();
+                visible
+                    .then_some(Node::Invitation(Invitation(row)))
                     .ok_or(AppError::NotFound("Node"))
             }
         }

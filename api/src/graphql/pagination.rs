@@ -9,8 +9,12 @@ use async_graphql::{
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::{Cursor, SelectorTrait, sea_query::IntoValueTuple};
+use sea_orm::{
+    Cursor, DatabaseConnection, EntityTrait, PaginatorTrait, Select, SelectorTrait,
+    sea_query::IntoValueTuple,
+};
 use serde::{Serialize, de::DeserializeOwned};
+use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
@@ -81,7 +85,7 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
     }
 
     /// Restricts a sea-orm keyset cursor to this page (plus one row to detect a further page).
-    pub fn apply<S: SelectorTrait>(&self, cursor: &mut Cursor<S>)
+    fn apply<S: SelectorTrait>(&self, cursor: &mut Cursor<S>)
     where
         K: IntoValueTuple + Clone,
     {
@@ -133,8 +137,44 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
     }
 }
 
+/// Which way a list keyed by a time-ordered (UUIDv7) id runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+impl PageArgs<Uuid> {
+    /// Fetches this page of `select`, keyed by the time-ordered id column `key`, and the total
+    /// count when the client selected `totalCount`.
+    pub async fn fetch<E>(
+        &self,
+        ctx: &Context<'_>,
+        db: &DatabaseConnection,
+        select: Select<E>,
+        key: E::Column,
+        order: Order,
+    ) -> AppResult<(Vec<E::Model>, u64)>
+    where
+        E: EntityTrait,
+        E::Model: Send + Sync,
+    {
+        let total = if wants_total(ctx) {
+            select.clone().count(db).await?
+        } else {
+            0
+        };
+        let mut cursor = select.cursor_by(key);
+        if let Order::NewestFirst = order {
+            cursor.desc();
+        }
+        self.apply(&mut cursor);
+        Ok((cursor.all(db).await?, total))
+    }
+}
+
 /// Whether the client selected `totalCount` on the connection being resolved.
-pub fn wants_total(ctx: &Context<'_>) -> bool {
+fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 

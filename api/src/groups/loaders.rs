@@ -1,0 +1,108 @@
+//! Batched look-ups for group lists: a page of groups costs one query per kind of related data
+//! (member counts, the viewer's memberships, topics), not one per group.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{group_topic, interest_group, membership, topic};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Groups by id.
+pub struct GroupLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for GroupLoader {
+    type Value = interest_group::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let groups = interest_group::Entity::find()
+            .filter(interest_group::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(groups.into_iter().map(|g| (g.id, g)).collect())
+    }
+}
+
+/// Active member counts by group id.
+pub struct MemberCountLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for MemberCountLoader {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, AppError> {
+        let counts: Vec<(Uuid, i64)> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::GroupId)
+            .column_as(membership::Column::Id.count(), "count")
+            .filter(membership::Column::GroupId.is_in(keys.iter().copied()))
+            .filter(membership::Column::Status.eq(membership::Status::Active))
+            .group_by(membership::Column::GroupId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(counts
+            .into_iter()
+            .map(|(group, count)| (group, u64::try_from(count).unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// A membership by `(group_id, member_id)`, in any status.
+pub struct MembershipLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<(Uuid, Uuid)> for MembershipLoader {
+    type Value = membership::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, AppError> {
+        let rows = membership::Entity::find()
+            .filter(membership::Column::GroupId.is_in(keys.iter().map(|(g, _)| *g)))
+            .filter(membership::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m)))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ((row.group_id, row.member_id), row))
+            .filter(|(key, _)| keys.contains(key))
+            .collect())
+    }
+}
+
+/// A group's topics, by group id, in name order.
+pub struct GroupTopicsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for GroupTopicsLoader {
+    type Value = Vec<topic::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows = group_topic::Entity::find()
+            .find_also_related(topic::Entity)
+            .filter(group_topic::Column::GroupId.is_in(keys.iter().copied()))
+            .order_by_asc(topic::Column::Name)
+            .all(&self.db)
+            .await?;
+        let mut topics: HashMap<Uuid, Vec<topic::Model>> = HashMap::new();
+        for (link, topic) in rows {
+            if let Some(topic) = topic {
+                topics.entry(link.group_id).or_default().push(topic);
+            }
+        }
+        Ok(topics)
+    }
+}

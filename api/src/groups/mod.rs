@@ -1,0 +1,10 @@
+//! Interest groups: settings, membership under join policies, roles, invitations, topics. Every
+//! permission comes from `policy`.
+
+pub mod graphql;
+pub mod loaders;
+pub mod policy;
+pub mod service;
+pub mod slug;
+pub mod topics;
+pub mod types;

@@ -1,0 +1,148 @@
+//! Every permission in a group is decided here, from the viewer's active role (or none).
+//! `PUBLIC` groups' content is readable by anyone; `MEMBERS_ONLY` groups show outsiders only
+//! their name, description and topics, and everything else answers `NOT_FOUND`. Site admins may
+//! read every group but act in one only through a role, like anybody else.
+//!
+//! | action | OWNER | ORGANISER | MODERATOR | MEMBER | outsider |
+//! | --- | --- | --- | --- | --- | --- |
+//! | read content and members (members-only group) | yes | yes | yes | yes | no |
+//! | update settings, archive, set roles, transfer ownership, read the audit log | yes | no | no | no | no |
+//! | review join requests, invite, remove members below them | yes | yes | no | no | no |
+//! | moderate discussions | yes | no | yes | no | no |
+//! | leave | yes, unless the last owner | yes | yes | yes | — |
+
+use entity::{
+    interest_group::{self, Visibility},
+    membership::{self, Role, Status},
+};
+
+use crate::error::{AppError, AppResult};
+
+/// Things one can do in a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupAction {
+    /// Read threads, meetups, resources and the member list.
+    ReadContent,
+    /// Change name, description, visibility, join policy and topics.
+    UpdateSettings,
+    Archive,
+    /// Change roles, including handing over ownership.
+    ManageRoles,
+    /// Approve or reject join requests and list them.
+    ReviewRequests,
+    /// Invite by e-mail and list invitations.
+    Invite,
+    /// Remove a member (only one whose role is below the actor's, unless the actor is an owner).
+    RemoveMembers,
+    /// Lock, pin, hide and review reports in discussions.
+    Moderate,
+    /// Read the group's audit log.
+    ReadAuditLog,
+}
+
+/// Whether a role allows an action, before any rule about the target.
+pub fn role_allows(role: Role, action: GroupAction) -> bool {
+    use GroupAction::*;
+    match action {
+        ReadContent => true,
+        UpdateSettings | Archive | ManageRoles | ReadAuditLog => role == Role::Owner,
+        ReviewRequests | Invite | RemoveMembers => matches!(role, Role::Owner | Role::Organiser),
+        Moderate => matches!(role, Role::Owner | Role::Moderator),
+    }
+}
+
+/// Rank for "acts only on those below": owner 3, organiser 2, moderator 1, member 0.
+pub fn rank(role: Role) -> u8 {
+    match role {
+        Role::Owner => 3,
+        Role::Organiser => 2,
+        Role::Moderator => 1,
+        Role::Member => 0,
+    }
+}
+
+/// A viewer's standing in one group, from which every decision follows.
+#[derive(Clone, Debug)]
+pub struct GroupAccess {
+    pub group: interest_group::Model,
+    /// The viewer's membership in any status, if they have one.
+    pub membership: Option<membership::Model>,
+    pub is_site_admin: bool,
+}
+
+impl GroupAccess {
+    /// The viewer's role while their membership is active.
+    pub fn role(&self) -> Option<Role> {
+        self.membership
+            .as_ref()
+            .filter(|m| m.status == Status::Active)
+            .map(|m| m.role)
+    }
+
+    /// Whether the viewer may read the group's content (not just its name card).
+    pub fn can_read_content(&self) -> bool {
+        self.group.visibility == Visibility::Public || self.role().is_some() || self.is_site_admin
+    }
+
+    /// `Ok` when the viewer may do `action`; `NOT_FOUND` when they may not even read the group's
+    /// content, `FORBIDDEN` when they may read but not act.
+    pub fn ensure(&self, action: GroupAction) -> AppResult<()> {
+        if !self.can_read_content() {
+            return Err(AppError::NotFound("Group"));
+        }
+        if action == GroupAction::ReadContent {
+            return Ok(());
+        }
+        match self.role() {
+            Some(role) if role_allows(role, action) => Ok(()),
+            _ => Err(AppError::Forbidden(
+                "Your role in this group does not allow this",
+            )),
+        }
+    }
+
+    /// Like [`ensure`](Self::ensure) for a change to the group: archived groups are read-only.
+    pub fn ensure_change(&self, action: GroupAction) -> AppResult<()> {
+        self.ensure(action)?;
+        if self.group.archived_at.is_some() {
+            return Err(AppError::Conflict(
+                "The group is archived and read-only".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the viewer may remove (or turn away) a member holding `target`.
+    pub fn may_act_on(&self, target: Role) -> bool {
+        self.role()
+            .is_some_and(|own| own == Role::Owner || rank(own) > rank(target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_owners_manage_settings_and_roles() {
+        for action in [
+            GroupAction::UpdateSettings,
+            GroupAction::Archive,
+            GroupAction::ManageRoles,
+        ] {
+            assert!(role_allows(Role::Owner, action));
+            assert!(!role_allows(Role::Organiser, action));
+            assert!(!role_allows(Role::Moderator, action));
+            assert!(!role_allows(Role::Member, action));
+        }
+    }
+
+    #[test]
+    fn organisers_review_and_invite_but_do_not_moderate() {
+        assert!(role_allows(Role::Organiser, GroupAction::ReviewRequests));
+        assert!(role_allows(Role::Organiser, GroupAction::Invite));
+        assert!(!role_allows(Role::Organiser, GroupAction::Moderate));
+        assert!(role_allows(Role::Moderator, GroupAction::Moderate));
+        assert!(!role_allows(Role::Member, GroupAction::Invite));
+    }
+}

@@ -1,0 +1,1116 @@
+//! Group rules: creating and changing groups, joining under each policy, reviewing requests,
+//! invitations, roles and the last-owner rule. Every change that touches several rows runs in
+//! one write transaction that first locks the group row (`FOR UPDATE` on PostgreSQL; SQLite's
+//! write lock is taken at `BEGIN`), and reads the actor's own membership only after that lock, so
+//! two owners demoting each other at the same moment cannot leave the group without an owner.
+
+use async_graphql::Context;
+use chrono::Utc;
+use entity::{
+    audit_log, group_topic, interest_group, invitation,
+    membership::{self, Role, Status},
+    topic,
+};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, SqlErr,
+    sea_query::{Expr, Func, LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Entry},
+    auth::viewer::{Identity, Viewer},
+    db::begin_write,
+    error::{AppError, AppResult},
+    graphql::{
+        context::ContextExt,
+        ids,
+        pagination::{Order, Page, PageArgs},
+    },
+    groups::{
+        policy::{GroupAccess, GroupAction},
+        slug,
+        types::{AuditEntry, Group, GroupRole, Invitation, Membership},
+    },
+    state::AppState,
+    text,
+};
+
+/// Most topics a group may carry.
+const MAX_TOPICS: usize = 10;
+
+// ---- reading -------------------------------------------------------------------------------
+
+/// The viewer's standing in `group`, with their membership loaded through the request loader.
+pub async fn access_for(ctx: &Context<'_>, group: interest_group::Model) -> AppResult<GroupAccess> {
+    let viewer = ctx.viewer();
+    let membership = match viewer.member_id() {
+        Some(member_id) => {
+            ctx.loaders()?
+                .memberships
+                .load_one((group.id, member_id))
+                .await?
+        }
+        None => None,
+    };
+    Ok(GroupAccess {
+        group,
+        membership,
+        is_site_admin: viewer.is_site_admin(),
+    })
+}
+
+/// Builds `Group`s for a page of rows with one membership query for all of them.
+async fn groups_for_viewer(
+    ctx: &Context<'_>,
+    rows: Vec<interest_group::Model>,
+) -> AppResult<Vec<Group>> {
+    let viewer = ctx.viewer();
+    let mut memberships = match viewer.member_id() {
+        Some(member_id) => {
+            ctx.loaders()?
+                .memberships
+                .load_many(rows.iter().map(|group| (group.id, member_id)))
+                .await?
+        }
+        None => Default::default(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|group| {
+            let membership = viewer
+                .member_id()
+                .and_then(|member_id| memberships.remove(&(group.id, member_id)));
+            Group {
+                access: GroupAccess {
+                    group,
+                    membership,
+                    is_site_admin: viewer.is_site_admin(),
+                },
+            }
+        })
+        .collect())
+}
+
+/// A group by id. Every group's name card is visible; its content follows [`GroupAccess`].
+pub async fn group_by_id(ctx: &Context<'_>, group_id: Uuid) -> AppResult<Group> {
+    let group = ctx
+        .loaders()?
+        .groups
+        .load_one(group_id)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    Ok(Group {
+        access: access_for(ctx, group).await?,
+    })
+}
+
+pub async fn group_by_slug(ctx: &Context<'_>, slug: &str) -> AppResult<Group> {
+    let group = interest_group::Entity::find()
+        .filter(interest_group::Column::Slug.eq(slug.trim().to_lowercase()))
+        .one(&ctx.state()?.db)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    Ok(Group {
+        access: access_for(ctx, group).await?,
+    })
+}
+
+/// The group directory: groups that are not archived, newest first, optionally matching a
+/// search in the name or description and tagged with a topic.
+pub async fn list_groups(
+    ctx: &Context<'_>,
+    search: Option<&str>,
+    topic_slug: Option<&str>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Group>> {
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let mut select =
+        interest_group::Entity::find().filter(interest_group::Column::ArchivedAt.is_null());
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped: String = search
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let lower = |column: interest_group::Column| {
+            Expr::expr(Func::lower(Expr::col((interest_group::Entity, column))))
+        };
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(like(lower(interest_group::Column::Name), &pattern))
+                .add(like(lower(interest_group::Column::Description), &pattern)),
+        );
+    }
+    if let Some(topic_slug) = topic_slug {
+        let topic = topic::Entity::find()
+            .filter(topic::Column::Slug.eq(topic_slug))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
+        select = select.filter(
+            interest_group::Column::Id.in_subquery(
+                Query::select()
+                    .column(group_topic::Column::GroupId)
+                    .from(group_topic::Entity)
+                    .and_where(group_topic::Column::TopicId.eq(topic.id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            db,
+            select,
+            interest_group::Column::Id,
+            Order::NewestFirst,
+        )
+        .await?;
+    page_of_groups(ctx, &args, rows, total).await
+}
+
+fn like(expr: Expr, pattern: &str) -> Expr {
+    use sea_orm::ExprTrait;
+    expr.like(LikeExpr::new(pattern).escape('\\'))
+}
+
+async fn page_of_groups(
+    ctx: &Context<'_>,
+    args: &PageArgs<Uuid>,
+    rows: Vec<interest_group::Model>,
+    total: u64,
+) -> AppResult<Page<Group>> {
+    let groups = groups_for_viewer(ctx, rows).await?;
+    Ok(args.connection(groups, total, |group| group.access.group.id, |group| group))
+}
+
+/// Groups the viewer is an active member of, newest first.
+pub async fn my_groups(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Group>> {
+    let viewer = ctx.viewer().require()?;
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = interest_group::Entity::find().filter(
+        interest_group::Column::Id.in_subquery(
+            Query::select()
+                .column(membership::Column::GroupId)
+                .from(membership::Entity)
+                .and_where(membership::Column::MemberId.eq(viewer.member_id))
+                .and_where(membership::Column::Status.eq(Status::Active))
+                .to_owned(),
+        ),
+    );
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            db,
+            select,
+            interest_group::Column::Id,
+            Order::NewestFirst,
+        )
+        .await?;
+    page_of_groups(ctx, &args, rows, total).await
+}
+
+/// Memberships of a group in one status, in the order they were made.
+pub async fn list_memberships(
+    ctx: &Context<'_>,
+    access: &GroupAccess,
+    status: Status,
+    role: Option<GroupRole>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Membership>> {
+    access.ensure(GroupAction::ReadContent)?;
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let mut select = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(access.group.id))
+        .filter(membership::Column::Status.eq(status));
+    if let Some(role) = role {
+        select = select.filter(membership::Column::Role.eq(Role::from(role)));
+    }
+    let (rows, total) = args
+        .fetch(ctx, db, select, membership::Column::Id, Order::OldestFirst)
+        .await?;
+    Ok(args.connection(rows, total, |row| row.id, Membership))
+}
+
+/// Pending invitations of a group, newest first.
+pub async fn list_group_invitations(
+    ctx: &Context<'_>,
+    access: &GroupAccess,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Invitation>> {
+    let select = invitation::Entity::find()
+        .filter(invitation::Column::GroupId.eq(access.group.id))
+        .filter(invitation::Column::Status.eq(invitation::Status::Pending));
+    page_of_invitations(ctx, select, first, after).await
+}
+
+/// The viewer's pending invitations, newest first.
+pub async fn my_invitations(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Invitation>> {
+    let viewer = ctx.viewer().require()?;
+    let select = invitation::Entity::find()
+        .filter(invitation::Column::InviteeId.eq(viewer.member_id))
+        .filter(invitation::Column::Status.eq(invitation::Status::Pending));
+    page_of_invitations(ctx, select, first, after).await
+}
+
+async fn page_of_invitations(
+    ctx: &Context<'_>,
+    select: sea_orm::Select<invitation::Entity>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Invitation>> {
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let (rows, total) = args
+        .fetch(ctx, db, select, invitation::Column::Id, Order::NewestFirst)
+        .await?;
+    Ok(args.connection(rows, total, |row| row.id, Invitation))
+}
+
+/// The group's audit log, newest first.
+pub async fn list_audit_log(
+    ctx: &Context<'_>,
+    access: &GroupAccess,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<AuditEntry>> {
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = audit_log::Entity::find().filter(audit_log::Column::GroupId.eq(access.group.id));
+    let (rows, total) = args
+        .fetch(ctx, db, select, audit_log::Column::Id, Order::NewestFirst)
+        .await?;
+    Ok(args.connection(rows, total, |row| row.id, AuditEntry))
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+/// Locks the group row for the rest of `txn` and reads the actor's membership after the lock.
+async fn lock_access(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    group_id: Uuid,
+) -> AppResult<GroupAccess> {
+    let group = interest_group::Entity::find_by_id(group_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .one(txn)
+        .await?;
+    Ok(GroupAccess {
+        group,
+        membership,
+        is_site_admin: viewer.is_site_admin,
+    })
+}
+
+async fn owner_count(txn: &DatabaseTransaction, group_id: Uuid) -> AppResult<u64> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::Status.eq(Status::Active))
+        .filter(membership::Column::Role.eq(Role::Owner))
+        .count(txn)
+        .await?)
+}
+
+/// Refuses a change that would take away the group's last active owner.
+async fn keep_an_owner(txn: &DatabaseTransaction, target: &membership::Model) -> AppResult<()> {
+    if target.status == Status::Active
+        && target.role == Role::Owner
+        && owner_count(txn, target.group_id).await? <= 1
+    {
+        return Err(AppError::Conflict(
+            "A group must keep at least one owner: make another member an owner first".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The membership with this id, in the same group lock as the change that follows.
+async fn membership_in_txn(
+    txn: &DatabaseTransaction,
+    membership_id: Uuid,
+) -> AppResult<membership::Model> {
+    membership::Entity::find_by_id(membership_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Membership"))
+}
+
+/// The group a membership belongs to, read before the transaction so it can be locked first.
+async fn group_of_membership(state: &AppState, membership_id: Uuid) -> AppResult<Uuid> {
+    membership::Entity::find_by_id(membership_id)
+        .select_only()
+        .column(membership::Column::GroupId)
+        .into_tuple::<Uuid>()
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Membership"))
+}
+
+/// What `createGroup` and `updateGroup` may set. `None` leaves a field as it is.
+#[derive(Default)]
+pub struct GroupFields<'a> {
+    pub name: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub visibility: Option<interest_group::Visibility>,
+    pub join_policy: Option<interest_group::JoinPolicy>,
+    pub topics: Option<&'a [String]>,
+}
+
+async fn topic_ids(txn: &DatabaseTransaction, slugs: &[String]) -> AppResult<Vec<Uuid>> {
+    if slugs.len() > MAX_TOPICS {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("At most {MAX_TOPICS} topics"),
+        ));
+    }
+    let mut wanted: Vec<String> = slugs.iter().map(|s| s.trim().to_lowercase()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let found = topic::Entity::find()
+        .filter(topic::Column::Slug.is_in(wanted.clone()))
+        .all(txn)
+        .await?;
+    if let Some(unknown) = wanted
+        .iter()
+        .find(|slug| !found.iter().any(|t| &t.slug == *slug))
+    {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("No topic {unknown:?}"),
+        ));
+    }
+    Ok(found.into_iter().map(|t| t.id).collect())
+}
+
+async fn set_topics(
+    txn: &DatabaseTransaction,
+    group_id: Uuid,
+    topic_ids: Vec<Uuid>,
+) -> AppResult<()> {
+    group_topic::Entity::delete_many()
+        .filter(group_topic::Column::GroupId.eq(group_id))
+        .exec(txn)
+        .await?;
+    if !topic_ids.is_empty() {
+        group_topic::Entity::insert_many(topic_ids.into_iter().map(|topic_id| {
+            group_topic::ActiveModel {
+                group_id: Set(group_id),
+                topic_id: Set(topic_id),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A free slug: `wanted` if given (taken is `CONFLICT`), else derived from the name with a
+/// numeric suffix when needed.
+async fn choose_slug(
+    txn: &DatabaseTransaction,
+    wanted: Option<&str>,
+    name: &str,
+) -> AppResult<String> {
+    let taken = |slug: String| async move {
+        interest_group::Entity::find()
+            .filter(interest_group::Column::Slug.eq(slug))
+            .count(txn)
+            .await
+            .map(|n| n > 0)
+    };
+    if let Some(wanted) = wanted {
+        let wanted = wanted.trim();
+        if !slug::is_valid(wanted) {
+            return Err(AppError::bad_input(
+                "slug",
+                format!(
+                    "Use 1 to {} lowercase letters, digits and single hyphens",
+                    slug::MAX_SLUG
+                ),
+            ));
+        }
+        if taken(wanted.to_owned()).await? {
+            return Err(AppError::Conflict(format!("The slug {wanted:?} is taken")));
+        }
+        return Ok(wanted.to_owned());
+    }
+    let base = Some(slug::slugify(name))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "group".into());
+    for n in 1..=50u32 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        if !taken(candidate.clone()).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Conflict(
+        "Choose a slug: the name's slug is taken many times over".into(),
+    ))
+}
+
+fn clean_name(name: &str) -> AppResult<String> {
+    text::clean(name, "name", 3, 80)
+}
+
+fn clean_description(description: &str) -> AppResult<String> {
+    text::clean(description, "description", 0, 4000)
+}
+
+fn unique_violation_is_conflict(err: sea_orm::DbErr) -> AppError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("That slug was just taken; try again".into())
+        }
+        _ => err.into(),
+    }
+}
+
+/// Creates a group; the creator becomes its owner.
+pub async fn create_group(
+    state: &AppState,
+    viewer: &Viewer,
+    fields: GroupFields<'_>,
+) -> AppResult<interest_group::Model> {
+    let actor = viewer.require()?;
+    let name = clean_name(fields.name.unwrap_or_default())?;
+    let description = clean_description(fields.description.unwrap_or_default())?;
+    let txn = begin_write(&state.db).await?;
+    let slug = choose_slug(&txn, fields.slug, &name).await?;
+    let topics = topic_ids(&txn, fields.topics.unwrap_or_default()).await?;
+    let now = Utc::now();
+    let group = interest_group::ActiveModel {
+        id: Set(ids::new_key()),
+        slug: Set(slug),
+        name: Set(name),
+        description: Set(description),
+        visibility: Set(fields
+            .visibility
+            .unwrap_or(interest_group::Visibility::Public)),
+        join_policy: Set(fields
+            .join_policy
+            .unwrap_or(interest_group::JoinPolicy::Open)),
+        created_by: Set(actor.member_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(unique_violation_is_conflict)?;
+    set_topics(&txn, group.id, topics).await?;
+    let owner =
+        new_membership(&txn, group.id, actor.member_id, Role::Owner, Status::Active).await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(group.id),
+            action: "group.create",
+            subject_type: "Group",
+            subject_id: group.id,
+            details: Some(format!("owner membership {}", owner.id)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+async fn new_membership(
+    txn: &impl ConnectionTrait,
+    group_id: Uuid,
+    member_id: Uuid,
+    role: Role,
+    status: Status,
+) -> AppResult<membership::Model> {
+    let now = Utc::now();
+    Ok(membership::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(group_id),
+        member_id: Set(member_id),
+        role: Set(role),
+        status: Set(status),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Changes a group's settings (owners).
+pub async fn update_group(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    fields: GroupFields<'_>,
+) -> AppResult<interest_group::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::UpdateSettings)?;
+    let mut update = interest_group::ActiveModel {
+        id: Set(group_id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let mut changed = Vec::new();
+    if let Some(name) = fields.name {
+        update.name = Set(clean_name(name)?);
+        changed.push("name");
+    }
+    if let Some(description) = fields.description {
+        update.description = Set(clean_description(description)?);
+        changed.push("description");
+    }
+    if let Some(wanted) = fields.slug.filter(|s| *s != access.group.slug) {
+        update.slug = Set(choose_slug(&txn, Some(wanted), &access.group.name).await?);
+        changed.push("slug");
+    }
+    if let Some(visibility) = fields.visibility {
+        update.visibility = Set(visibility);
+        changed.push("visibility");
+    }
+    if let Some(join_policy) = fields.join_policy {
+        update.join_policy = Set(join_policy);
+        changed.push("joinPolicy");
+    }
+    if let Some(topics) = fields.topics {
+        let topics = topic_ids(&txn, topics).await?;
+        set_topics(&txn, group_id, topics).await?;
+        changed.push("topics");
+    }
+    let group = update
+        .update(&txn)
+        .await
+        .map_err(unique_violation_is_conflict)?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(group_id),
+            action: "group.update",
+            subject_type: "Group",
+            subject_id: group_id,
+            details: Some(changed.join(", ")),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+/// Archives a group (owners): it stays readable and takes no changes.
+pub async fn archive_group(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+) -> AppResult<interest_group::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::Archive)?;
+    let now = Utc::now();
+    let group = interest_group::ActiveModel {
+        id: Set(group_id),
+        archived_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(group_id),
+            action: "group.archive",
+            subject_type: "Group",
+            subject_id: group_id,
+            details: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+/// Joins a group under its policy: `OPEN` makes an active member, `APPROVAL` a pending request,
+/// `INVITE_ONLY` needs a pending invitation (which joining then accepts).
+pub async fn join_group(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    if access.group.archived_at.is_some() {
+        return Err(AppError::Conflict(
+            "The group is archived and takes no new members".into(),
+        ));
+    }
+    if let Some(existing) = access.membership {
+        return match existing.status {
+            Status::Active | Status::Pending => Ok(existing),
+            Status::Rejected => Err(AppError::Forbidden(
+                "Your request to join was declined; an organiser can still approve it",
+            )),
+        };
+    }
+    let invitation = invitation::Entity::find()
+        .filter(invitation::Column::GroupId.eq(group_id))
+        .filter(invitation::Column::InviteeId.eq(actor.member_id))
+        .filter(invitation::Column::Status.eq(invitation::Status::Pending))
+        .one(&txn)
+        .await?;
+    let status = match (access.group.join_policy, &invitation) {
+        (_, Some(_)) | (interest_group::JoinPolicy::Open, None) => Status::Active,
+        (interest_group::JoinPolicy::Approval, None) => Status::Pending,
+        (interest_group::JoinPolicy::InviteOnly, None) => {
+            return Err(if access.can_read_content() {
+                AppError::Forbidden("This group is invite-only")
+            } else {
+                AppError::NotFound("Group")
+            });
+        }
+    };
+    let membership = new_membership(&txn, group_id, actor.member_id, Role::Member, status).await?;
+    if let Some(invitation) = invitation {
+        answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
+    }
+    txn.commit().await?;
+    Ok(membership)
+}
+
+/// Approves a pending (or earlier rejected) request: the member becomes active.
+pub async fn approve_membership(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::ReviewRequests)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    if target.status == Status::Active {
+        return Ok(target);
+    }
+    let approved = change_membership(&txn, &target, None, Some(Status::Active)).await?;
+    audit_membership(&txn, actor, &target, "membership.approve", None).await?;
+    txn.commit().await?;
+    Ok(approved)
+}
+
+/// Rejects a request, or turns away an active member below the actor; reversible by approving.
+pub async fn reject_membership(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::ReviewRequests)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    if target.status == Status::Rejected {
+        return Ok(target);
+    }
+    if target.status == Status::Active {
+        if !access.may_act_on(target.role) || target.member_id == actor.member_id {
+            return Err(AppError::Forbidden("You may not turn away this member"));
+        }
+        keep_an_owner(&txn, &target).await?;
+    }
+    let rejected = change_membership(&txn, &target, None, Some(Status::Rejected)).await?;
+    audit_membership(&txn, actor, &target, "membership.reject", None).await?;
+    txn.commit().await?;
+    Ok(rejected)
+}
+
+async fn change_membership(
+    txn: &DatabaseTransaction,
+    target: &membership::Model,
+    role: Option<Role>,
+    status: Option<Status>,
+) -> AppResult<membership::Model> {
+    let mut update = membership::ActiveModel {
+        id: Set(target.id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(role) = role {
+        update.role = Set(role);
+    }
+    if let Some(status) = status {
+        update.status = Set(status);
+    }
+    Ok(update.update(txn).await?)
+}
+
+async fn audit_membership(
+    txn: &DatabaseTransaction,
+    actor: &Identity,
+    target: &membership::Model,
+    action: &str,
+    details: Option<String>,
+) -> AppResult<()> {
+    audit::record(
+        txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(target.group_id),
+            action,
+            subject_type: "Membership",
+            subject_id: target.id,
+            details: Some(match details {
+                Some(details) => format!("member {}; {details}", target.member_id),
+                None => format!("member {}", target.member_id),
+            }),
+        },
+    )
+    .await
+}
+
+/// Sets an active member's role (owners). Demoting the last owner is refused.
+pub async fn set_member_role(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+    role: Role,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::ManageRoles)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    if target.status != Status::Active {
+        return Err(AppError::bad_input(
+            "membershipId",
+            "Only active members have roles",
+        ));
+    }
+    if target.role == role {
+        return Ok(target);
+    }
+    if role != Role::Owner {
+        keep_an_owner(&txn, &target).await?;
+    }
+    let changed = change_membership(&txn, &target, Some(role), None).await?;
+    audit_membership(
+        &txn,
+        actor,
+        &target,
+        "membership.role_change",
+        Some(format!("{:?} -> {:?}", target.role, role)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Removes a member: owners remove anyone but the last owner, organisers those below them.
+pub async fn remove_member(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+) -> AppResult<()> {
+    let actor = viewer.require()?;
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::RemoveMembers)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    if target.member_id == actor.member_id {
+        return Err(AppError::bad_input(
+            "membershipId",
+            "Use leaveGroup to leave",
+        ));
+    }
+    if !access.may_act_on(target.role) {
+        return Err(AppError::Forbidden("You may not remove this member"));
+    }
+    keep_an_owner(&txn, &target).await?;
+    membership::Entity::delete_by_id(target.id)
+        .exec(&txn)
+        .await?;
+    audit_membership(
+        &txn,
+        actor,
+        &target,
+        "membership.remove",
+        Some(format!("role {:?}", target.role)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Leaves a group (or withdraws a request). The last owner cannot leave.
+pub async fn leave_group(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResult<()> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    let Some(own) = access.membership.clone() else {
+        return Err(if access.can_read_content() {
+            AppError::bad_input("groupId", "You are not a member of this group")
+        } else {
+            AppError::NotFound("Group")
+        });
+    };
+    keep_an_owner(&txn, &own).await?;
+    membership::Entity::delete_by_id(own.id).exec(&txn).await?;
+    audit_membership(&txn, actor, &own, "membership.leave", None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Makes another active member an owner and the acting owner an organiser.
+pub async fn transfer_ownership(
+    state: &AppState,
+    viewer: &Viewer,
+    membership_id: Uuid,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::ManageRoles)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    let own = access
+        .membership
+        .clone()
+        .ok_or(AppError::Forbidden("Only an owner can hand over"))?;
+    if target.status != Status::Active {
+        return Err(AppError::bad_input(
+            "membershipId",
+            "Hand over only to an active member",
+        ));
+    }
+    if target.id == own.id {
+        return Err(AppError::bad_input(
+            "membershipId",
+            "You own the group already",
+        ));
+    }
+    let new_owner = change_membership(&txn, &target, Some(Role::Owner), None).await?;
+    change_membership(&txn, &own, Some(Role::Organiser), None).await?;
+    audit_membership(
+        &txn,
+        actor,
+        &target,
+        "group.transfer_ownership",
+        Some(format!("from member {}", own.member_id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(new_owner)
+}
+
+/// Invites an e-mail address (owners and organisers). Inviting the same address again returns
+/// the pending invitation.
+pub async fn invite(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    email: &str,
+) -> AppResult<invitation::Model> {
+    let actor = viewer.require()?;
+    let (email, email_key) = text::email(email, "email")?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(GroupAction::Invite)?;
+    let invitee = entity::member::Entity::find()
+        .filter(entity::member::Column::EmailKey.eq(&email_key))
+        .one(&txn)
+        .await?;
+    if let Some(invitee) = &invitee {
+        let active = membership::Entity::find()
+            .filter(membership::Column::GroupId.eq(group_id))
+            .filter(membership::Column::MemberId.eq(invitee.id))
+            .filter(membership::Column::Status.eq(Status::Active))
+            .count(&txn)
+            .await?;
+        if active > 0 {
+            return Err(AppError::Conflict("That person is already a member".into()));
+        }
+    }
+    let pending = invitation::Entity::find()
+        .filter(invitation::Column::GroupId.eq(group_id))
+        .filter(invitation::Column::EmailKey.eq(&email_key))
+        .filter(invitation::Column::Status.eq(invitation::Status::Pending))
+        .one(&txn)
+        .await?;
+    if let Some(pending) = pending {
+        return Ok(pending);
+    }
+    let invitation = invitation::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(group_id),
+        email: Set(email),
+        email_key: Set(email_key),
+        invitee_id: Set(invitee.map(|m| m.id)),
+        invited_by: Set(actor.member_id),
+        status: Set(invitation::Status::Pending),
+        created_at: Set(Utc::now()),
+        responded_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(group_id),
+            action: "invitation.create",
+            subject_type: "Invitation",
+            subject_id: invitation.id,
+            details: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(invitation)
+}
+
+/// Attaches invitations sent to an address before its account existed. Runs in the
+/// registration transaction.
+pub async fn claim_invitations(
+    txn: &impl ConnectionTrait,
+    member_id: Uuid,
+    email_key: &str,
+) -> AppResult<()> {
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::InviteeId, Expr::value(Some(member_id)))
+        .filter(invitation::Column::EmailKey.eq(email_key))
+        .filter(invitation::Column::InviteeId.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn answer_invitation(
+    txn: &DatabaseTransaction,
+    invitation: invitation::Model,
+    status: invitation::Status,
+) -> AppResult<invitation::Model> {
+    Ok(invitation::ActiveModel {
+        id: Set(invitation.id),
+        status: Set(status),
+        responded_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?)
+}
+
+/// The viewer's own pending invitation; anyone else's is `NOT_FOUND`.
+async fn own_invitation(
+    state: &AppState,
+    actor: &Identity,
+    invitation_id: Uuid,
+) -> AppResult<invitation::Model> {
+    invitation::Entity::find_by_id(invitation_id)
+        .filter(invitation::Column::InviteeId.eq(actor.member_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Invitation"))
+}
+
+/// Accepts an invitation: the viewer becomes an active member.
+pub async fn accept_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    invitation_id: Uuid,
+) -> AppResult<membership::Model> {
+    let actor = viewer.require()?;
+    let invitation = own_invitation(state, actor, invitation_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, invitation.group_id).await?;
+    let invitation = invitation::Entity::find_by_id(invitation.id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("Invitation"))?;
+    if invitation.status != invitation::Status::Pending {
+        return Err(AppError::Conflict(
+            "The invitation was already answered".into(),
+        ));
+    }
+    if access.group.archived_at.is_some() {
+        return Err(AppError::Conflict(
+            "The group is archived and takes no new members".into(),
+        ));
+    }
+    let membership = match access.membership {
+        Some(existing) if existing.status == Status::Active => existing,
+        Some(existing) => change_membership(&txn, &existing, None, Some(Status::Active)).await?,
+        None => {
+            new_membership(
+                &txn,
+                invitation.group_id,
+                actor.member_id,
+                Role::Member,
+                Status::Active,
+            )
+            .await?
+        }
+    };
+    answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
+    txn.commit().await?;
+    Ok(membership)
+}
+
+/// Declines an invitation.
+pub async fn decline_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    invitation_id: Uuid,
+) -> AppResult<invitation::Model> {
+    let actor = viewer.require()?;
+    let invitation = own_invitation(state, actor, invitation_id).await?;
+    if invitation.status != invitation::Status::Pending {
+        return Err(AppError::Conflict(
+            "The invitation was already answered".into(),
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let declined = answer_invitation(&txn, invitation, invitation::Status::Declined).await?;
+    txn.commit().await?;
+    Ok(declined)
+}

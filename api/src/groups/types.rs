@@ -1,0 +1,359 @@
+//! GraphQL types of groups: the group itself, memberships, invitations and the enums they use.
+//! Fields that need other rows go through the request's DataLoaders.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{audit_log, interest_group, invitation, membership, topic};
+
+use crate::{
+    error::{AppError, AppResult},
+    graphql::{context::ContextExt, ids, pagination::Page},
+    groups::{policy::GroupAccess, service},
+    members::types::Member,
+};
+
+/// Who may read a group's content.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupVisibility {
+    /// Anyone, signed in or not.
+    Public,
+    /// Members only; outsiders see the name, description and topics.
+    MembersOnly,
+}
+
+/// How people become members.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinPolicy {
+    /// Joining makes you a member at once.
+    Open,
+    /// Joining asks; an organiser approves.
+    Approval,
+    /// Only invited people can join.
+    InviteOnly,
+}
+
+/// A member's role in a group.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupRole {
+    /// Leads the group: settings, roles, archive.
+    Owner,
+    /// Runs meetups, resources, join requests and invitations.
+    Organiser,
+    /// Keeps discussions civil.
+    Moderator,
+    Member,
+}
+
+/// Where a membership stands.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipStatus {
+    Active,
+    /// Waiting for an organiser.
+    Pending,
+    /// Turned away; an organiser can still approve it later.
+    Rejected,
+}
+
+/// Where an invitation stands.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Declined,
+}
+
+macro_rules! map_enum {
+    ($from:ty => $to:ty { $($variant:ident),+ }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                match value { $(<$from>::$variant => <$to>::$variant),+ }
+            }
+        }
+        impl From<$to> for $from {
+            fn from(value: $to) -> Self {
+                match value { $(<$to>::$variant => <$from>::$variant),+ }
+            }
+        }
+    };
+}
+
+map_enum!(interest_group::Visibility => GroupVisibility { Public, MembersOnly });
+map_enum!(interest_group::JoinPolicy => JoinPolicy { Open, Approval, InviteOnly });
+map_enum!(membership::Role => GroupRole { Owner, Organiser, Moderator, Member });
+map_enum!(membership::Status => MembershipStatus { Active, Pending, Rejected });
+map_enum!(invitation::Status => InvitationStatus { Pending, Accepted, Declined });
+
+/// A focus area shared across the site.
+#[derive(SimpleObject)]
+pub struct Topic {
+    /// URL-safe key, e.g. `data-security`.
+    pub slug: String,
+    /// Display name, e.g. "Data security".
+    pub name: String,
+}
+
+impl From<topic::Model> for Topic {
+    fn from(row: topic::Model) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+        }
+    }
+}
+
+/// An interest group.
+pub struct Group {
+    pub access: GroupAccess,
+}
+
+#[Object]
+impl Group {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Group, self.access.group.id)
+    }
+
+    /// Unique, URL-safe name for links (`/groups/{slug}`).
+    async fn slug(&self) -> &str {
+        &self.access.group.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.access.group.name
+    }
+
+    /// What the group is about (plain text).
+    async fn description(&self) -> &str {
+        &self.access.group.description
+    }
+
+    async fn visibility(&self) -> GroupVisibility {
+        self.access.group.visibility.into()
+    }
+
+    async fn join_policy(&self) -> JoinPolicy {
+        self.access.group.join_policy.into()
+    }
+
+    /// The group's focus areas.
+    async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
+        let topics = ctx
+            .loaders()?
+            .group_topics
+            .load_one(self.access.group.id)
+            .await?;
+        Ok(topics
+            .unwrap_or_default()
+            .into_iter()
+            .map(Topic::from)
+            .collect())
+    }
+
+    /// Active members. Null for outsiders of a members-only group.
+    async fn member_count(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
+        if !self.access.can_read_content() {
+            return Ok(None);
+        }
+        let count = ctx
+            .loaders()?
+            .member_counts
+            .load_one(self.access.group.id)
+            .await?;
+        Ok(Some(count.unwrap_or(0)))
+    }
+
+    /// The viewer's role while they are an active member; null otherwise.
+    async fn viewer_role(&self) -> Option<GroupRole> {
+        self.access.role().map(GroupRole::from)
+    }
+
+    /// The viewer's membership in any status (a pending request shows here).
+    async fn viewer_membership(&self) -> Option<Membership> {
+        self.access.membership.clone().map(Membership)
+    }
+
+    /// Active members, optionally of one role, in the order they joined.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<GroupRole>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<Membership>> {
+        service::list_memberships(
+            ctx,
+            &self.access,
+            membership::Status::Active,
+            role,
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// Join requests waiting for a decision (or, with `status: REJECTED`, turned away). For
+    /// owners and organisers.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn membership_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "MembershipStatus::Pending")] status: MembershipStatus,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<Membership>> {
+        self.access
+            .ensure(super::policy::GroupAction::ReviewRequests)?;
+        if status == MembershipStatus::Active {
+            return Err(AppError::bad_input(
+                "status",
+                "Use members for active members",
+            ));
+        }
+        service::list_memberships(ctx, &self.access, status.into(), None, first, after).await
+    }
+
+    /// Invitations not yet answered. For owners and organisers.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<Invitation>> {
+        self.access.ensure(super::policy::GroupAction::Invite)?;
+        service::list_group_invitations(ctx, &self.access, first, after).await
+    }
+
+    /// Role changes, removals, approvals and other audited changes, newest first. For owners.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<AuditEntry>> {
+        self.access
+            .ensure(super::policy::GroupAction::ReadAuditLog)?;
+        service::list_audit_log(ctx, &self.access, first, after).await
+    }
+
+    /// Whether the group is archived (read-only).
+    async fn archived(&self) -> bool {
+        self.access.group.archived_at.is_some()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.access.group.created_at
+    }
+}
+
+/// A member's place in a group.
+pub struct Membership(pub membership::Model);
+
+#[Object]
+impl Membership {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Membership, self.0.id)
+    }
+
+    async fn member(&self, ctx: &Context<'_>) -> AppResult<Member> {
+        ctx.loaders()?
+            .members
+            .load_one(self.0.member_id)
+            .await?
+            .map(Member::new)
+            .ok_or(AppError::NotFound("Member"))
+    }
+
+    async fn role(&self) -> GroupRole {
+        self.0.role.into()
+    }
+
+    async fn status(&self) -> MembershipStatus {
+        self.0.status.into()
+    }
+
+    /// When the member joined or asked to.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// An invitation to join a group.
+pub struct Invitation(pub invitation::Model);
+
+#[Object]
+impl Invitation {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Invitation, self.0.id)
+    }
+
+    /// The address it was sent to.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn status(&self) -> InvitationStatus {
+        self.0.status.into()
+    }
+
+    /// The group invited to (its name card is visible to the invitee).
+    async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
+        service::group_by_id(ctx, self.0.group_id).await
+    }
+
+    /// Who sent it.
+    async fn invited_by(&self, ctx: &Context<'_>) -> AppResult<Member> {
+        ctx.loaders()?
+            .members
+            .load_one(self.0.invited_by)
+            .await?
+            .map(Member::new)
+            .ok_or(AppError::NotFound("Member"))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One audited change: who did what, to what, when.
+pub struct AuditEntry(pub audit_log::Model);
+
+#[Object]
+impl AuditEntry {
+    /// `noun.verb`, e.g. `membership.role_change`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Who did it; null when the account is gone.
+    async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
+        let Some(actor_id) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()?
+            .members
+            .load_one(actor_id)
+            .await?
+            .map(Member::new))
+    }
+
+    /// The kind of thing changed (`Membership`, `Group`, …).
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+
+    /// What changed, in words.
+    async fn details(&self) -> Option<&str> {
+        self.0.details.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
