@@ -2,6 +2,8 @@
 //! password change, and turning a bearer token into a viewer. Every write that touches several
 //! rows runs in one transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::{member, refresh_token, session};
 use sea_orm::{
@@ -416,6 +418,7 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Identity>
                 member_id: member.id,
                 session_id: session.id,
                 is_site_admin: member.is_site_admin,
+                member: Arc::new(member),
             })
         }
         _ => Err(AppError::Unauthenticated(

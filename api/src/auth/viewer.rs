@@ -1,6 +1,9 @@
 //! Who is asking. Built once per request from the bearer token (or the WebSocket's
 //! `connection_init`) and placed in the request data; resolvers never look at headers.
 
+use std::sync::Arc;
+
+use entity::member;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -11,6 +14,8 @@ pub struct Identity {
     pub member_id: Uuid,
     pub session_id: Uuid,
     pub is_site_admin: bool,
+    /// The member's row as read with the session, so `me` needs no second query.
+    pub member: Arc<member::Model>,
 }
 
 /// The viewer of a request: a signed-in member, or anonymous.

@@ -19,12 +19,10 @@ pub struct MembersQuery;
 #[Object]
 impl MembersQuery {
     /// The signed-in member, or null when the request carries no token.
-    async fn me(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
-        let Some(member_id) = ctx.viewer().member_id() else {
-            return Ok(None);
-        };
-        let member = ctx.loaders()?.members.load_one(member_id).await?;
-        Ok(member.map(Member::own))
+    async fn me(&self, ctx: &Context<'_>) -> Option<Member> {
+        ctx.viewer()
+            .identity()
+            .map(|identity| Member::own(identity.member.as_ref().clone()))
     }
 
     /// A member's public profile.
