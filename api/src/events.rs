@@ -16,6 +16,8 @@ use uuid::Uuid;
 pub enum Event {
     /// A member's profile changed.
     MemberUpdated { member_id: Uuid },
+    /// A meetup's details, status or answers changed.
+    MeetupUpdated { meetup_id: Uuid },
 }
 
 impl Event {
@@ -23,6 +25,7 @@ impl Event {
     pub fn topic(&self) -> String {
         match self {
             Event::MemberUpdated { member_id } => member_topic(*member_id),
+            Event::MeetupUpdated { meetup_id } => meetup_topic(*meetup_id),
         }
     }
 }
@@ -30,6 +33,11 @@ impl Event {
 /// The topic of events about one member.
 pub fn member_topic(member_id: Uuid) -> String {
     format!("member:{member_id}")
+}
+
+/// The topic of events about one meetup.
+pub fn meetup_topic(meetup_id: Uuid) -> String {
+    format!("meetup:{meetup_id}")
 }
 
 /// Publishes events and hands out subscriptions to topics.

@@ -14,6 +14,7 @@ pub mod events;
 pub mod graphql;
 pub mod groups;
 pub mod http;
+pub mod meetups;
 pub mod members;
 pub mod startup;
 pub mod state;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_member_table;
 mod m20261127_000002_create_session_tables;
 mod m20261127_000003_create_group_tables;
+mod m20261127_000004_create_meetup_tables;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_member_table::Migration),
             Box::new(m20261127_000002_create_session_tables::Migration),
             Box::new(m20261127_000003_create_group_tables::Migration),
+            Box::new(m20261127_000004_create_meetup_tables::Migration),
         ]
     }
 }

@@ -255,6 +255,26 @@ async fn repeated_failed_logins_from_one_address_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn registrations_from_one_address_are_rate_limited() {
+    let app = spawn_app_with(&[("REGISTER_LIMIT_PER_ADDRESS_PER_HOUR", "2")]).await;
+    app.register(&email("one"), "One").await;
+    app.register(&email("two"), "Two").await;
+    let third = app
+        .graphql(
+            None,
+            "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+            json!({ "input": { "email": email("three"), "password": PASSWORD, "displayName": "Three" } }),
+        )
+        .await;
+    assert_eq!(error_code(&third), "RATE_LIMITED", "{third}");
+    assert!(
+        third["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_u64()
+            .is_some_and(|s| s > 60)
+    );
+}
+
+#[tokio::test]
 async fn throttles_can_be_switched_off_for_load_tests() {
     let app = spawn_app_with(&[
         ("LOGIN_LIMIT_PER_ADDRESS_PER_MINUTE", "1"),

@@ -131,6 +131,8 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         // Cheap hashing keeps the suite fast; production refuses values this low.
         ("PASSWORD_HASH_MEMORY_KIB", "1024"),
         ("PASSWORD_HASH_ITERATIONS", "1"),
+        // Every test client comes from 127.0.0.1; tests that check throttles set their own.
+        ("REGISTER_LIMIT_PER_ADDRESS_PER_HOUR", "1000"),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.to_owned()))

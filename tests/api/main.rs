@@ -5,6 +5,7 @@ mod groups;
 mod health;
 mod helpers;
 mod limits;
+mod meetups;
 mod members;
 mod schema;
 mod subscriptions;

@@ -16,15 +16,19 @@ pub enum Kind {
     Group,
     Membership,
     Invitation,
+    Meetup,
+    Rsvp,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 7] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
         Kind::Membership,
         Kind::Invitation,
+        Kind::Meetup,
+        Kind::Rsvp,
     ];
 
     fn prefix(self) -> &'static str {
@@ -34,6 +38,8 @@ impl Kind {
             Kind::Group => "Group",
             Kind::Membership => "Membership",
             Kind::Invitation => "Invitation",
+            Kind::Meetup => "Meetup",
+            Kind::Rsvp => "Rsvp",
         }
     }
 }

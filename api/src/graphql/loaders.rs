@@ -6,6 +6,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     groups::loaders::{GroupLoader, GroupTopicsLoader, MemberCountLoader, MembershipLoader},
+    meetups::loaders::{
+        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, MeetupTopicsLoader,
+        RsvpCountLoader, RsvpLoader,
+    },
     members::loader::MemberLoader,
 };
 
@@ -15,6 +19,12 @@ pub struct Loaders {
     pub member_counts: DataLoader<MemberCountLoader>,
     pub memberships: DataLoader<MembershipLoader>,
     pub group_topics: DataLoader<GroupTopicsLoader>,
+    pub meetups: DataLoader<MeetupLoader>,
+    pub rsvp_counts: DataLoader<RsvpCountLoader>,
+    pub rsvps: DataLoader<RsvpLoader>,
+    pub meetup_hosts: DataLoader<MeetupHostsLoader>,
+    pub meetup_topics: DataLoader<MeetupTopicsLoader>,
+    pub attendee_previews: DataLoader<AttendeePreviewLoader>,
 }
 
 impl Loaders {
@@ -25,6 +35,15 @@ impl Loaders {
             member_counts: DataLoader::new(MemberCountLoader { db: db.clone() }, tokio::spawn),
             memberships: DataLoader::new(MembershipLoader { db: db.clone() }, tokio::spawn),
             group_topics: DataLoader::new(GroupTopicsLoader { db: db.clone() }, tokio::spawn),
+            meetups: DataLoader::new(MeetupLoader { db: db.clone() }, tokio::spawn),
+            rsvp_counts: DataLoader::new(RsvpCountLoader { db: db.clone() }, tokio::spawn),
+            rsvps: DataLoader::new(RsvpLoader { db: db.clone() }, tokio::spawn),
+            meetup_hosts: DataLoader::new(MeetupHostsLoader { db: db.clone() }, tokio::spawn),
+            meetup_topics: DataLoader::new(MeetupTopicsLoader { db: db.clone() }, tokio::spawn),
+            attendee_previews: DataLoader::new(
+                AttendeePreviewLoader { db: db.clone() },
+                tokio::spawn,
+            ),
         }
     }
 }

@@ -17,13 +17,20 @@ use crate::{
         graphql::{GroupsMutation, GroupsQuery},
         topics::TopicsMutation,
     },
+    meetups::graphql::{MeetupsMutation, MeetupsQuery, MeetupsSubscription},
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
     state::AppState,
 };
 
 /// Every query field.
 #[derive(MergedObject, Default)]
-pub struct Query(MembersQuery, AuthQuery, GroupsQuery, node::NodeQuery);
+pub struct Query(
+    MembersQuery,
+    AuthQuery,
+    GroupsQuery,
+    MeetupsQuery,
+    node::NodeQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
@@ -32,11 +39,12 @@ pub struct Mutation(
     MembersMutation,
     GroupsMutation,
     TopicsMutation,
+    MeetupsMutation,
 );
 
 /// Every subscription.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(MembersSubscription);
+pub struct Subscription(MembersSubscription, MeetupsSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

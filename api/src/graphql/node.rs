@@ -2,7 +2,7 @@
 //! object's own query.
 
 use async_graphql::{Context, ID, Interface, Object};
-use entity::{invitation, membership, session};
+use entity::{invitation, membership, rsvp, session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
@@ -13,6 +13,10 @@ use crate::{
         policy::GroupAction,
         service as groups,
         types::{Group, Invitation, Membership},
+    },
+    meetups::{
+        service as meetups,
+        types::{Meetup, Rsvp},
     },
     members::types::Member,
 };
@@ -26,6 +30,8 @@ pub enum Node {
     Group(Group),
     Membership(Membership),
     Invitation(Invitation),
+    Meetup(Meetup),
+    Rsvp(Rsvp),
 }
 
 #[derive(Default)]
@@ -89,6 +95,21 @@ impl NodeQuery {
                 visible
                     .then_some(Node::Invitation(Invitation(row)))
                     .ok_or(AppError::NotFound("Node"))
+            }
+            ids::Kind::Meetup => Ok(Node::Meetup(meetups::meetup_by_id(ctx, key).await?)),
+            ids::Kind::Rsvp => {
+                let row = rsvp::Entity::find_by_id(key)
+                    .one(&ctx.state()?.db)
+                    .await?
+                    .ok_or(AppError::NotFound("Node"))?;
+                // Visible where the meetup's attendee list is.
+                meetups::meetup_by_id(ctx, row.meetup_id)
+                    .await
+                    .map_err(|_| AppError::NotFound("Node"))?;
+                Ok(Node::Rsvp(Rsvp {
+                    row,
+                    position: None,
+                }))
             }
         }
     }

@@ -14,7 +14,6 @@ use sea_orm::{
     sea_query::IntoValueTuple,
 };
 use serde::{Serialize, de::DeserializeOwned};
-use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
@@ -84,6 +83,16 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
         })
     }
 
+    /// Rows to fetch for this page: one more than it shows, to know whether another follows.
+    pub fn fetch_limit(&self) -> u64 {
+        self.size + 1
+    }
+
+    /// Whether this is the first page read forwards (no cursor given).
+    pub fn is_first_page(&self) -> bool {
+        self.after.is_none() && self.before.is_none() && !self.backward
+    }
+
     /// Restricts a sea-orm keyset cursor to this page (plus one row to detect a further page).
     fn apply<S: SelectorTrait>(&self, cursor: &mut Cursor<S>)
     where
@@ -108,7 +117,7 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
         mut rows: Vec<Row>,
         total_count: u64,
         key: impl Fn(&Row) -> K,
-        node: impl Fn(Row) -> Node,
+        mut node: impl FnMut(Row) -> Node,
     ) -> Page<Node> {
         let size = usize::try_from(self.size).unwrap_or(usize::MAX);
         let has_more = rows.len() > size;
@@ -137,27 +146,28 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
     }
 }
 
-/// Which way a list keyed by a time-ordered (UUIDv7) id runs.
+/// Which way a list runs along its key (ids are UUIDv7, so by id means by creation time).
 #[derive(Clone, Copy, Debug)]
 pub enum Order {
     OldestFirst,
     NewestFirst,
 }
 
-impl PageArgs<Uuid> {
-    /// Fetches this page of `select`, keyed by the time-ordered id column `key`, and the total
-    /// count when the client selected `totalCount`.
-    pub async fn fetch<E>(
+impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
+    /// Fetches this page of `select`, keyed by the column(s) `key` whose values make `K`, and
+    /// the total count when the client selected `totalCount`.
+    pub async fn fetch<E, C>(
         &self,
         ctx: &Context<'_>,
         db: &DatabaseConnection,
         select: Select<E>,
-        key: E::Column,
+        key: C,
         order: Order,
     ) -> AppResult<(Vec<E::Model>, u64)>
     where
         E: EntityTrait,
         E::Model: Send + Sync,
+        C: sea_orm::IntoIdentity,
     {
         let total = if wants_total(ctx) {
             select.clone().count(db).await?

@@ -8,6 +8,7 @@
 //! | read content and members (members-only group) | yes | yes | yes | yes | no |
 //! | update settings, archive, set roles, transfer ownership, read the audit log | yes | no | no | no | no |
 //! | review join requests, invite, remove members below them | yes | yes | no | no | no |
+//! | create, change, publish and cancel meetups; check in | yes | yes | no | no | no |
 //! | moderate discussions | yes | no | yes | no | no |
 //! | leave | yes, unless the last owner | yes | yes | yes | — |
 
@@ -38,6 +39,8 @@ pub enum GroupAction {
     Moderate,
     /// Read the group's audit log.
     ReadAuditLog,
+    /// Create, change, publish and cancel meetups; check in attendees.
+    ManageMeetups,
 }
 
 /// Whether a role allows an action, before any rule about the target.
@@ -46,7 +49,9 @@ pub fn role_allows(role: Role, action: GroupAction) -> bool {
     match action {
         ReadContent => true,
         UpdateSettings | Archive | ManageRoles | ReadAuditLog => role == Role::Owner,
-        ReviewRequests | Invite | RemoveMembers => matches!(role, Role::Owner | Role::Organiser),
+        ReviewRequests | Invite | RemoveMembers | ManageMeetups => {
+            matches!(role, Role::Owner | Role::Organiser)
+        }
         Moderate => matches!(role, Role::Owner | Role::Moderator),
     }
 }

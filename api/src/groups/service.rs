@@ -28,6 +28,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         ids,
+        loaders::Loaders,
         pagination::{Order, Page, PageArgs},
     },
     groups::{
@@ -46,14 +47,17 @@ const MAX_TOPICS: usize = 10;
 
 /// The viewer's standing in `group`, with their membership loaded through the request loader.
 pub async fn access_for(ctx: &Context<'_>, group: interest_group::Model) -> AppResult<GroupAccess> {
-    let viewer = ctx.viewer();
+    access_with(ctx.loaders()?, ctx.viewer(), group).await
+}
+
+/// [`access_for`] outside a resolver (subscriptions, calendar feeds).
+pub async fn access_with(
+    loaders: &Loaders,
+    viewer: &Viewer,
+    group: interest_group::Model,
+) -> AppResult<GroupAccess> {
     let membership = match viewer.member_id() {
-        Some(member_id) => {
-            ctx.loaders()?
-                .memberships
-                .load_one((group.id, member_id))
-                .await?
-        }
+        Some(member_id) => loaders.memberships.load_one((group.id, member_id)).await?,
         None => None,
     };
     Ok(GroupAccess {

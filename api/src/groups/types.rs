@@ -62,6 +62,7 @@ pub enum InvitationStatus {
     Declined,
 }
 
+/// Two-way conversion between a database enum and its GraphQL twin of the same variants.
 macro_rules! map_enum {
     ($from:ty => $to:ty { $($variant:ident),+ }) => {
         impl From<$from> for $to {
@@ -76,6 +77,7 @@ macro_rules! map_enum {
         }
     };
 }
+pub(crate) use map_enum;
 
 map_enum!(interest_group::Visibility => GroupVisibility { Public, MembersOnly });
 map_enum!(interest_group::JoinPolicy => JoinPolicy { Open, Approval, InviteOnly });
@@ -223,6 +225,20 @@ impl Group {
     ) -> AppResult<Page<Invitation>> {
         self.access.ensure(super::policy::GroupAction::Invite)?;
         service::list_group_invitations(ctx, &self.access, first, after).await
+    }
+
+    /// The group's meetups: upcoming (soonest first) or past (latest first). Drafts show to
+    /// organisers and owners.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn meetups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::meetups::types::MeetupWhen::Upcoming")]
+        when: crate::meetups::types::MeetupWhen,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<crate::meetups::types::Meetup>> {
+        crate::meetups::service::group_meetups(ctx, &self.access, when, first, after).await
     }
 
     /// Role changes, removals, approvals and other audited changes, newest first. For owners.

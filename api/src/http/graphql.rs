@@ -90,7 +90,10 @@ fn client_info(request: &HttpRequest, state: &HttpState) -> ClientInfo {
 
 /// The viewer named by the `Authorization` header. No header is anonymous; a header that is not
 /// a valid bearer token is an error, never a silent downgrade to anonymous.
-async fn viewer_from_header(request: &HttpRequest, state: &HttpState) -> Result<Viewer, AppError> {
+pub(crate) async fn viewer_from_header(
+    request: &HttpRequest,
+    state: &HttpState,
+) -> Result<Viewer, AppError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return Ok(Viewer(None));
     };

@@ -8,7 +8,7 @@ pub mod request_id;
 use actix_web::{HttpResponse, http::StatusCode, middleware::DefaultHeaders, web};
 use serde_json::json;
 
-use crate::{graphql::limits::GuardedSchema, state::AppState};
+use crate::{graphql::limits::GuardedSchema, meetups::calendar, state::AppState};
 
 /// What the HTTP handlers share: the schema handle (built once) and the application state.
 #[derive(Clone)]
@@ -25,6 +25,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .route("/schema.graphql", web::get().to(schema_sdl))
+        .route(
+            "/groups/{slug}/meetups.ics",
+            web::get().to(calendar::group_feed),
+        )
+        .route("/meetups/{id}.ics", web::get().to(calendar::meetup_feed))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

@@ -1,0 +1,230 @@
+//! iCalendar (RFC 5545) feeds: `GET /groups/{slug}/meetups.ics` and `GET /meetups/{id}.ics`.
+//! They follow the same visibility as the GraphQL fields (a bearer token may be sent; a
+//! members-only group's feed is 404 without one). Times are written in UTC, each event keeps a
+//! stable UID, `SEQUENCE` grows with every change and a cancelled meetup says
+//! `STATUS:CANCELLED`, so calendar apps update the entry instead of duplicating it.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::{DateTime, Duration, Utc};
+use entity::{interest_group, meetup};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::{
+    auth::viewer::Viewer,
+    error::AppError,
+    graphql::{ids, loaders::Loaders},
+    groups::{policy::GroupAction, service as groups},
+    http::{HttpState, graphql::viewer_from_header},
+    meetups::service,
+};
+
+/// How far back a group feed reaches, and how many events it holds at most.
+const FEED_HISTORY_DAYS: i64 = 90;
+const FEED_MAX_EVENTS: u64 = 200;
+
+fn stamp(time: DateTime<Utc>) -> String {
+    time.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Escapes a TEXT value (RFC 5545 §3.3.11).
+fn escape(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            ';' => escaped.push_str("\\;"),
+            ',' => escaped.push_str("\\,"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Appends a content line, folded at 75 octets without splitting a character (§3.1).
+fn line(out: &mut String, content: &str) {
+    let mut width = 0;
+    for c in content.chars() {
+        let size = c.len_utf8();
+        if width + size > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += size;
+    }
+    out.push_str("\r\n");
+}
+
+fn event(out: &mut String, meetup: &meetup::Model, group: &interest_group::Model) {
+    line(out, "BEGIN:VEVENT");
+    line(out, &format!("UID:{}@fagruppe", meetup.id));
+    line(out, &format!("DTSTAMP:{}", stamp(meetup.updated_at)));
+    line(out, &format!("CREATED:{}", stamp(meetup.created_at)));
+    line(out, &format!("LAST-MODIFIED:{}", stamp(meetup.updated_at)));
+    line(out, &format!("SEQUENCE:{}", meetup.sequence));
+    line(out, &format!("DTSTART:{}", stamp(meetup.starts_at)));
+    line(out, &format!("DTEND:{}", stamp(meetup.ends_at)));
+    line(out, &format!("SUMMARY:{}", escape(&meetup.title)));
+    let mut description = meetup.description.clone();
+    if let Some(reason) = &meetup.cancel_reason {
+        description = format!("Cancelled: {reason}\n\n{description}");
+    }
+    line(
+        out,
+        &format!(
+            "DESCRIPTION:{}",
+            escape(&format!("{description}\n\n{}", group.name))
+        ),
+    );
+    if let Some(venue) = &meetup.venue_name {
+        let location = match &meetup.venue_address {
+            Some(address) => format!("{venue}, {address}"),
+            None => venue.clone(),
+        };
+        line(out, &format!("LOCATION:{}", escape(&location)));
+    }
+    let status = match meetup.status {
+        meetup::Status::Published => "CONFIRMED",
+        meetup::Status::Cancelled => "CANCELLED",
+        meetup::Status::Draft => "TENTATIVE",
+    };
+    line(out, &format!("STATUS:{status}"));
+    line(out, "END:VEVENT");
+}
+
+/// A whole calendar of `meetups` of `group`.
+pub fn calendar(group: &interest_group::Model, meetups: &[meetup::Model]) -> String {
+    let mut out = String::new();
+    line(&mut out, "BEGIN:VCALENDAR");
+    line(&mut out, "VERSION:2.0");
+    line(&mut out, "PRODID:-//Fagruppe//Meetups//EN");
+    line(&mut out, "CALSCALE:GREGORIAN");
+    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("X-WR-CALNAME:{}", escape(&group.name)));
+    for meetup in meetups {
+        event(&mut out, meetup, group);
+    }
+    line(&mut out, "END:VCALENDAR");
+    out
+}
+
+fn ics_response(filename: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{filename}.ics\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
+        .body(body)
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(serde_json::json!({ "error": "not found" }))
+}
+
+fn failure(error: AppError) -> HttpResponse {
+    match error {
+        AppError::NotFound(_) => not_found(),
+        AppError::Unauthenticated(message) => HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
+            .json(serde_json::json!({ "error": message })),
+        other => {
+            tracing::error!(error = %other, "calendar feed failed");
+            HttpResponse::InternalServerError()
+                .json(serde_json::json!({ "error": "internal error" }))
+        }
+    }
+}
+
+async fn viewer(request: &HttpRequest, state: &HttpState) -> Result<Viewer, AppError> {
+    viewer_from_header(request, state).await
+}
+
+/// `GET /groups/{slug}/meetups.ics`: the group's published and cancelled meetups, from 90 days
+/// back.
+pub async fn group_feed(
+    request: HttpRequest,
+    slug: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let result = async {
+        let viewer = viewer(&request, &state).await?;
+        let db = &state.app.db;
+        let group = interest_group::Entity::find()
+            .filter(interest_group::Column::Slug.eq(slug.as_str()))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("Group"))?;
+        let loaders = Loaders::new(db);
+        let access = groups::access_with(&loaders, &viewer, group).await?;
+        access.ensure(GroupAction::ReadContent)?;
+        let meetups = meetup::Entity::find()
+            .filter(meetup::Column::GroupId.eq(access.group.id))
+            .filter(meetup::Column::Status.ne(meetup::Status::Draft))
+            .filter(meetup::Column::EndsAt.gte(Utc::now() - Duration::days(FEED_HISTORY_DAYS)))
+            .order_by_asc(meetup::Column::StartsAt)
+            .limit(FEED_MAX_EVENTS)
+            .all(db)
+            .await?;
+        Ok::<_, AppError>(ics_response(
+            &access.group.slug,
+            calendar(&access.group, &meetups),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(failure)
+}
+
+/// `GET /meetups/{id}.ics`: one meetup, by its global id.
+pub async fn meetup_feed(
+    request: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let result = async {
+        let viewer = viewer(&request, &state).await?;
+        let meetup_id = ids::decode_as(
+            &async_graphql::ID(id.into_inner()),
+            ids::Kind::Meetup,
+            "Meetup",
+        )?;
+        let loaders = Loaders::new(&state.app.db);
+        let row = loaders
+            .meetups
+            .load_one(meetup_id)
+            .await?
+            .ok_or(AppError::NotFound("Meetup"))?;
+        let access = service::access_with(&loaders, &viewer, row).await?;
+        access.ensure_visible()?;
+        Ok::<_, AppError>(ics_response(
+            &access.meetup.id.to_string(),
+            calendar(&access.group.group, std::slice::from_ref(&access.meetup)),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_fold_at_75_octets_without_splitting_characters() {
+        let mut out = String::new();
+        line(&mut out, &format!("SUMMARY:{}", "æøå".repeat(40)));
+        for physical in out.split("\r\n") {
+            assert!(physical.len() <= 75, "{} octets", physical.len());
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "æøå".repeat(40)));
+    }
+
+    #[test]
+    fn text_values_escape_separators() {
+        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+    }
+}

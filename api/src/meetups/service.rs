@@ -1,0 +1,960 @@
+//! Meetup rules: planning and changing meetups, answers with capacity and a waitlist, check-in.
+//! Every answer runs in one write transaction that first locks the meetup row (`FOR UPDATE` on
+//! PostgreSQL; SQLite takes its write lock at `BEGIN`), counts the seats taken under that lock,
+//! and promotes from the waitlist in the same transaction, so seats are never overbooked however
+//! many members answer at once.
+
+use async_graphql::Context;
+use chrono::{DateTime, NaiveTime, Utc};
+use entity::{
+    interest_group, meetup, meetup_host, meetup_topic,
+    membership::{self, Role, Status as MembershipStatus},
+    rsvp, topic,
+};
+use futures_util::future::try_join_all;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::viewer::{Identity, Viewer},
+    db::begin_write,
+    error::{AppError, AppResult},
+    events::Event,
+    graphql::{
+        context::ContextExt,
+        ids,
+        loaders::Loaders,
+        pagination::{Order, Page, PageArgs},
+    },
+    groups::{
+        policy::{GroupAccess, GroupAction},
+        service as groups,
+    },
+    meetups::{
+        loaders::RsvpCounts,
+        policy::MeetupAccess,
+        types::{AgendaItem, Meetup, MeetupWhen, Rsvp, Venue},
+    },
+    state::AppState,
+    text,
+};
+
+const MAX_AGENDA_ITEMS: usize = 50;
+const MAX_HOSTS: usize = 10;
+const MAX_TOPICS: usize = 10;
+const DEFAULT_TIMEZONE: &str = "Europe/Oslo";
+
+// ---- reading -------------------------------------------------------------------------------
+
+/// The viewer's standing towards `meetup`, all through the request's loaders.
+pub async fn access_with(
+    loaders: &Loaders,
+    viewer: &Viewer,
+    meetup: meetup::Model,
+) -> AppResult<MeetupAccess> {
+    let group = loaders
+        .groups
+        .load_one(meetup.group_id)
+        .await?
+        .ok_or(AppError::NotFound("Meetup"))?;
+    let group = groups::access_with(loaders, viewer, group).await?;
+    let (is_host, rsvp) = match viewer.member_id() {
+        Some(member_id) => {
+            let hosts = loaders
+                .meetup_hosts
+                .load_one(meetup.id)
+                .await?
+                .unwrap_or_default();
+            let rsvp = loaders.rsvps.load_one((meetup.id, member_id)).await?;
+            (hosts.contains(&member_id), rsvp)
+        }
+        None => (false, None),
+    };
+    Ok(MeetupAccess {
+        group,
+        meetup,
+        is_host,
+        rsvp,
+    })
+}
+
+/// A meetup the viewer may see, or `NOT_FOUND`.
+pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetup> {
+    let loaders = ctx.loaders()?;
+    let row = loaders
+        .meetups
+        .load_one(meetup_id)
+        .await?
+        .ok_or(AppError::NotFound("Meetup"))?;
+    let access = access_with(loaders, ctx.viewer(), row).await?;
+    access.ensure_visible()?;
+    Ok(Meetup::new(access))
+}
+
+/// Builds `Meetup`s for a page of rows; the loaders batch their look-ups across the page.
+async fn meetups_for_viewer(ctx: &Context<'_>, rows: Vec<meetup::Model>) -> AppResult<Vec<Meetup>> {
+    let loaders = ctx.loaders()?;
+    let viewer = ctx.viewer();
+    let accesses = try_join_all(
+        rows.into_iter()
+            .map(|row| access_with(loaders, viewer, row)),
+    )
+    .await?;
+    Ok(accesses
+        .into_iter()
+        .filter(MeetupAccess::can_see)
+        .map(Meetup::new)
+        .collect())
+}
+
+pub async fn counts(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<RsvpCounts> {
+    Ok(ctx
+        .loaders()?
+        .rsvp_counts
+        .load_one(meetup_id)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Place of a waitlisted answer (1 is next in line).
+pub async fn waitlist_position(ctx: &Context<'_>, row: &rsvp::Model) -> AppResult<u64> {
+    let ahead = rsvp::Entity::find()
+        .filter(rsvp::Column::MeetupId.eq(row.meetup_id))
+        .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
+        .filter(rsvp::Column::QueuedAt.lt(row.queued_at))
+        .count(&ctx.state()?.db)
+        .await?;
+    Ok(ahead + 1)
+}
+
+/// Answers of one status in arrival order. The first page of every meetup on a list comes from
+/// one batched query; later pages page by `(queued_at, id)`.
+pub async fn attendees(
+    ctx: &Context<'_>,
+    access: &MeetupAccess,
+    status: rsvp::Status,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Rsvp>> {
+    access.ensure_visible()?;
+    let args = PageArgs::<(i64, Uuid)>::new(first, after, None, None)?;
+    let meetup_id = access.meetup.id;
+    let counts = counts(ctx, meetup_id).await?;
+    let total = match status {
+        rsvp::Status::Going => counts.going,
+        rsvp::Status::Waitlisted => counts.waitlisted,
+        rsvp::Status::NotGoing => 0,
+    };
+    let rows = if args.is_first_page() && status != rsvp::Status::NotGoing {
+        ctx.loaders()?
+            .attendee_previews
+            .load_one((meetup_id, status, args.fetch_limit()))
+            .await?
+            .unwrap_or_default()
+    } else {
+        let select = rsvp::Entity::find()
+            .filter(rsvp::Column::MeetupId.eq(meetup_id))
+            .filter(rsvp::Column::Status.eq(status));
+        let db = &ctx.state()?.db;
+        args.fetch(
+            ctx,
+            db,
+            select,
+            (rsvp::Column::QueuedAt, rsvp::Column::Id),
+            Order::OldestFirst,
+        )
+        .await?
+        .0
+    };
+    let waitlisted = status == rsvp::Status::Waitlisted;
+    let mut place = 0;
+    Ok(args.connection(
+        rows,
+        total,
+        |row| (row.queued_at, row.id),
+        |row| {
+            place += 1;
+            Rsvp {
+                row,
+                position: (waitlisted && args.is_first_page()).then_some(place),
+            }
+        },
+    ))
+}
+
+fn time_filter(
+    select: sea_orm::Select<meetup::Entity>,
+    when: MeetupWhen,
+) -> (sea_orm::Select<meetup::Entity>, Order) {
+    let now = Utc::now();
+    match when {
+        MeetupWhen::Upcoming => (
+            select.filter(meetup::Column::EndsAt.gte(now)),
+            Order::OldestFirst,
+        ),
+        MeetupWhen::Past => (
+            select.filter(meetup::Column::EndsAt.lt(now)),
+            Order::NewestFirst,
+        ),
+    }
+}
+
+/// A group's meetups, upcoming (soonest first) or past (latest first). Drafts show to those who
+/// manage the group's meetups.
+pub async fn group_meetups(
+    ctx: &Context<'_>,
+    group: &GroupAccess,
+    when: MeetupWhen,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Meetup>> {
+    group.ensure(GroupAction::ReadContent)?;
+    let mut select = meetup::Entity::find().filter(meetup::Column::GroupId.eq(group.group.id));
+    if group.ensure(GroupAction::ManageMeetups).is_err() {
+        select = select.filter(meetup::Column::Status.ne(meetup::Status::Draft));
+    }
+    page_of_meetups(ctx, select, when, first, after).await
+}
+
+async fn page_of_meetups(
+    ctx: &Context<'_>,
+    select: sea_orm::Select<meetup::Entity>,
+    when: MeetupWhen,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Meetup>> {
+    let args = PageArgs::<(DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
+    let (select, order) = time_filter(select, when);
+    let db = &ctx.state()?.db;
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            db,
+            select,
+            (meetup::Column::StartsAt, meetup::Column::Id),
+            order,
+        )
+        .await?;
+    let meetups = meetups_for_viewer(ctx, rows).await?;
+    Ok(args.connection(
+        meetups,
+        total,
+        |m| (m.access.meetup.starts_at, m.access.meetup.id),
+        |m| m,
+    ))
+}
+
+/// Published meetups not yet over in every group the viewer is an active member of.
+pub async fn upcoming_meetups(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Meetup>> {
+    let viewer = ctx.viewer().require()?;
+    let select = meetup::Entity::find()
+        .filter(meetup::Column::Status.ne(meetup::Status::Draft))
+        .filter(
+            meetup::Column::GroupId.in_subquery(
+                Query::select()
+                    .column(membership::Column::GroupId)
+                    .from(membership::Entity)
+                    .and_where(membership::Column::MemberId.eq(viewer.member_id))
+                    .and_where(membership::Column::Status.eq(MembershipStatus::Active))
+                    .to_owned(),
+            ),
+        );
+    page_of_meetups(ctx, select, MeetupWhen::Upcoming, first, after).await
+}
+
+/// The viewer's answers (going or waitlisted) to meetups not yet over, latest answer first.
+pub async fn my_rsvps(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Rsvp>> {
+    let viewer = ctx.viewer().require()?;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = rsvp::Entity::find()
+        .filter(rsvp::Column::MemberId.eq(viewer.member_id))
+        .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
+        .filter(
+            rsvp::Column::MeetupId.in_subquery(
+                Query::select()
+                    .column(meetup::Column::Id)
+                    .from(meetup::Entity)
+                    .and_where(meetup::Column::EndsAt.gte(Utc::now()))
+                    .to_owned(),
+            ),
+        );
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            &ctx.state()?.db,
+            select,
+            rsvp::Column::Id,
+            Order::NewestFirst,
+        )
+        .await?;
+    Ok(args.connection(
+        rows,
+        total,
+        |row| row.id,
+        |row| Rsvp {
+            row,
+            position: None,
+        },
+    ))
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+/// Locks the meetup row for the rest of `txn` and reads the viewer's standing after the lock.
+async fn lock_access(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    meetup_id: Uuid,
+) -> AppResult<MeetupAccess> {
+    let meetup = meetup::Entity::find_by_id(meetup_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Meetup"))?;
+    let group = interest_group::Entity::find_by_id(meetup.group_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Meetup"))?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group.id))
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .one(txn)
+        .await?;
+    let is_host = meetup_host::Entity::find()
+        .filter(meetup_host::Column::MeetupId.eq(meetup_id))
+        .filter(meetup_host::Column::MemberId.eq(viewer.member_id))
+        .count(txn)
+        .await?
+        > 0;
+    let rsvp = rsvp::Entity::find()
+        .filter(rsvp::Column::MeetupId.eq(meetup_id))
+        .filter(rsvp::Column::MemberId.eq(viewer.member_id))
+        .one(txn)
+        .await?;
+    Ok(MeetupAccess {
+        group: GroupAccess {
+            group,
+            membership,
+            is_site_admin: viewer.is_site_admin,
+        },
+        meetup,
+        is_host,
+        rsvp,
+    })
+}
+
+/// What `createMeetup` and `updateMeetup` may set. `None` leaves a field as it is.
+#[derive(Default)]
+pub struct MeetupFields {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<meetup::Kind>,
+    pub format: Option<meetup::Format>,
+    /// `Some(None)` removes the venue.
+    pub venue: Option<Option<Venue>>,
+    /// `Some(None)` removes the link.
+    pub online_url: Option<Option<String>>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub timezone: Option<String>,
+    /// `Some(None)` makes seats unlimited.
+    pub capacity: Option<Option<i32>>,
+    /// `Some(None)` removes the deadline.
+    pub rsvp_deadline: Option<Option<DateTime<Utc>>>,
+    pub agenda: Option<Vec<AgendaItem>>,
+    /// Global ids of the hosts; they must be active members of the group.
+    pub hosts: Option<Vec<Uuid>>,
+    pub topics: Option<Vec<String>>,
+}
+
+/// The meetup as it will be after applying `fields` to `current` (or to defaults for a new
+/// one), checked as a whole: times in order, the venue or link the format needs, and so on.
+fn apply_fields(mut row: meetup::Model, fields: &MeetupFields) -> AppResult<meetup::Model> {
+    if let Some(title) = &fields.title {
+        row.title = text::clean(title, "title", 3, 120)?;
+    }
+    if let Some(description) = &fields.description {
+        row.description = text::clean(description, "description", 0, 10_000)?;
+    }
+    if let Some(kind) = fields.kind {
+        row.kind = kind;
+    }
+    if let Some(format) = fields.format {
+        row.format = format;
+    }
+    if let Some(venue) = &fields.venue {
+        match venue {
+            Some(venue) => {
+                row.venue_name = Some(text::clean(&venue.name, "venue.name", 1, 200)?);
+                row.venue_address =
+                    text::clean_optional(venue.address.as_deref(), "venue.address", 300)?;
+            }
+            None => {
+                row.venue_name = None;
+                row.venue_address = None;
+            }
+        }
+    }
+    if let Some(url) = &fields.online_url {
+        row.online_url = text::web_url(url.as_deref(), "onlineUrl")?;
+    }
+    if let Some(starts_at) = fields.starts_at {
+        row.starts_at = starts_at;
+    }
+    if let Some(ends_at) = fields.ends_at {
+        row.ends_at = ends_at;
+    }
+    if let Some(timezone) = &fields.timezone {
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(AppError::bad_input(
+                "timezone",
+                "Not an IANA timezone (e.g. Europe/Oslo)",
+            ));
+        }
+        row.timezone = timezone.clone();
+    }
+    if let Some(capacity) = fields.capacity {
+        if capacity.is_some_and(|c| !(1..=100_000).contains(&c)) {
+            return Err(AppError::bad_input(
+                "capacity",
+                "Must be between 1 and 100000, or null for unlimited",
+            ));
+        }
+        row.capacity = capacity;
+    }
+    if let Some(deadline) = fields.rsvp_deadline {
+        row.rsvp_deadline = deadline;
+    }
+    if let Some(agenda) = &fields.agenda {
+        row.agenda = agenda_json(agenda)?;
+    }
+    if row.ends_at <= row.starts_at {
+        return Err(AppError::bad_input("endsAt", "Must be after startsAt"));
+    }
+    if row.ends_at - row.starts_at > chrono::Duration::days(14) {
+        return Err(AppError::bad_input(
+            "endsAt",
+            "A meetup lasts at most 14 days",
+        ));
+    }
+    if row
+        .rsvp_deadline
+        .is_some_and(|deadline| deadline > row.starts_at)
+    {
+        return Err(AppError::bad_input(
+            "rsvpDeadline",
+            "Must not be after startsAt",
+        ));
+    }
+    let needs_venue = matches!(
+        row.format,
+        meetup::Format::InPerson | meetup::Format::Hybrid
+    );
+    let needs_link = matches!(row.format, meetup::Format::Online | meetup::Format::Hybrid);
+    if needs_venue && row.venue_name.is_none() {
+        return Err(AppError::bad_input(
+            "venue",
+            "In-person and hybrid meetups need a venue",
+        ));
+    }
+    if needs_link && row.online_url.is_none() {
+        return Err(AppError::bad_input(
+            "onlineUrl",
+            "Online and hybrid meetups need a link",
+        ));
+    }
+    Ok(row)
+}
+
+fn agenda_json(agenda: &[AgendaItem]) -> AppResult<String> {
+    if agenda.len() > MAX_AGENDA_ITEMS {
+        return Err(AppError::bad_input(
+            "agenda",
+            format!("At most {MAX_AGENDA_ITEMS} items"),
+        ));
+    }
+    let mut cleaned = Vec::with_capacity(agenda.len());
+    for item in agenda {
+        if NaiveTime::parse_from_str(&item.time, "%H:%M").is_err() {
+            return Err(AppError::bad_input("agenda.time", "Use HH:MM"));
+        }
+        cleaned.push(AgendaItem {
+            time: item.time.clone(),
+            title: text::clean(&item.title, "agenda.title", 1, 200)?,
+            speaker: text::clean_optional(item.speaker.as_deref(), "agenda.speaker", 120)?,
+        });
+    }
+    serde_json::to_string(&cleaned).map_err(AppError::internal)
+}
+
+async fn set_hosts(
+    txn: &DatabaseTransaction,
+    meetup: &meetup::Model,
+    hosts: &[Uuid],
+) -> AppResult<()> {
+    let mut hosts = hosts.to_vec();
+    hosts.sort();
+    hosts.dedup();
+    if hosts.is_empty() || hosts.len() > MAX_HOSTS {
+        return Err(AppError::bad_input(
+            "hosts",
+            format!("Name 1 to {MAX_HOSTS} hosts"),
+        ));
+    }
+    let members = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(meetup.group_id))
+        .filter(membership::Column::MemberId.is_in(hosts.clone()))
+        .filter(membership::Column::Status.eq(MembershipStatus::Active))
+        .count(txn)
+        .await?;
+    if members != hosts.len() as u64 {
+        return Err(AppError::bad_input(
+            "hosts",
+            "Hosts must be members of the group",
+        ));
+    }
+    meetup_host::Entity::delete_many()
+        .filter(meetup_host::Column::MeetupId.eq(meetup.id))
+        .exec(txn)
+        .await?;
+    meetup_host::Entity::insert_many(hosts.into_iter().map(|member_id| meetup_host::ActiveModel {
+        meetup_id: Set(meetup.id),
+        member_id: Set(member_id),
+    }))
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+async fn set_topics(txn: &DatabaseTransaction, meetup_id: Uuid, slugs: &[String]) -> AppResult<()> {
+    if slugs.len() > MAX_TOPICS {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("At most {MAX_TOPICS} topics"),
+        ));
+    }
+    let found = topic::Entity::find()
+        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
+        .all(txn)
+        .await?;
+    if let Some(unknown) = slugs
+        .iter()
+        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
+    {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("No topic {unknown:?}"),
+        ));
+    }
+    meetup_topic::Entity::delete_many()
+        .filter(meetup_topic::Column::MeetupId.eq(meetup_id))
+        .exec(txn)
+        .await?;
+    if !found.is_empty() {
+        meetup_topic::Entity::insert_many(found.into_iter().map(|t| meetup_topic::ActiveModel {
+            meetup_id: Set(meetup_id),
+            topic_id: Set(t.id),
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Plans a meetup in a group (organisers and owners), as a draft or published at once.
+pub async fn create_meetup(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    fields: MeetupFields,
+    publish: bool,
+) -> AppResult<meetup::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let group = interest_group::Entity::find_by_id(group_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::MemberId.eq(actor.member_id))
+        .one(&txn)
+        .await?;
+    let access = GroupAccess {
+        group,
+        membership,
+        is_site_admin: actor.is_site_admin,
+    };
+    access.ensure_change(GroupAction::ManageMeetups)?;
+    let now = Utc::now();
+    let draft = meetup::Model {
+        id: ids::new_key(),
+        group_id,
+        title: String::new(),
+        description: String::new(),
+        kind: meetup::Kind::Informal,
+        format: meetup::Format::InPerson,
+        venue_name: None,
+        venue_address: None,
+        online_url: None,
+        starts_at: fields
+            .starts_at
+            .ok_or_else(|| AppError::bad_input("startsAt", "Required"))?,
+        ends_at: fields
+            .ends_at
+            .ok_or_else(|| AppError::bad_input("endsAt", "Required"))?,
+        timezone: DEFAULT_TIMEZONE.into(),
+        capacity: None,
+        rsvp_deadline: None,
+        status: if publish {
+            meetup::Status::Published
+        } else {
+            meetup::Status::Draft
+        },
+        cancel_reason: None,
+        agenda: "[]".into(),
+        sequence: 0,
+        created_by: actor.member_id,
+        created_at: now,
+        updated_at: now,
+    };
+    if fields.title.is_none() {
+        return Err(AppError::bad_input("title", "Required"));
+    }
+    let row = apply_fields(draft, &fields)?;
+    if publish && row.starts_at <= now {
+        return Err(AppError::bad_input("startsAt", "Must be in the future"));
+    }
+    let meetup = meetup::ActiveModel::from(row)
+        .reset_all()
+        .insert(&txn)
+        .await?;
+    set_hosts(
+        &txn,
+        &meetup,
+        fields.hosts.as_deref().unwrap_or(&[actor.member_id]),
+    )
+    .await?;
+    set_topics(
+        &txn,
+        meetup.id,
+        fields.topics.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(meetup)
+}
+
+/// Changes a meetup (organisers and owners). Calendar clients see the new version (`SEQUENCE`
+/// grows); added seats go to the waitlist at once.
+pub async fn update_meetup(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+    fields: MeetupFields,
+) -> AppResult<meetup::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, meetup_id).await?;
+    access.ensure_manage()?;
+    if access.meetup.status == meetup::Status::Cancelled {
+        return Err(AppError::Conflict("The meetup is cancelled".into()));
+    }
+    let mut row = apply_fields(access.meetup.clone(), &fields)?;
+    row.sequence += 1;
+    row.updated_at = Utc::now();
+    let meetup = meetup::ActiveModel::from(row)
+        .reset_all()
+        .update(&txn)
+        .await?;
+    if let Some(hosts) = &fields.hosts {
+        set_hosts(&txn, &meetup, hosts).await?;
+    }
+    if let Some(topics) = &fields.topics {
+        set_topics(&txn, meetup.id, topics).await?;
+    }
+    promote_waitlist(&txn, &meetup).await?;
+    txn.commit().await?;
+    state.events.publish(Event::MeetupUpdated { meetup_id });
+    Ok(meetup)
+}
+
+/// Publishes a draft.
+pub async fn publish_meetup(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+) -> AppResult<meetup::Model> {
+    change_status(state, viewer, meetup_id, meetup::Status::Published, None).await
+}
+
+/// Cancels a meetup, with a reason for those who planned to come.
+pub async fn cancel_meetup(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<meetup::Model> {
+    let reason = text::clean_optional(reason, "reason", 1000)?;
+    change_status(state, viewer, meetup_id, meetup::Status::Cancelled, reason).await
+}
+
+async fn change_status(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+    status: meetup::Status,
+    reason: Option<String>,
+) -> AppResult<meetup::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, meetup_id).await?;
+    access.ensure_manage()?;
+    let current = access.meetup.status;
+    if current == status {
+        return Ok(access.meetup);
+    }
+    if current == meetup::Status::Cancelled {
+        return Err(AppError::Conflict("The meetup is cancelled".into()));
+    }
+    if status == meetup::Status::Published && access.meetup.starts_at <= Utc::now() {
+        return Err(AppError::Conflict(
+            "The meetup's start is past: move it first".into(),
+        ));
+    }
+    let meetup = meetup::ActiveModel {
+        id: Set(meetup_id),
+        status: Set(status),
+        cancel_reason: Set(reason),
+        sequence: Set(access.meetup.sequence + 1),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    state.events.publish(Event::MeetupUpdated { meetup_id });
+    Ok(meetup)
+}
+
+async fn next_queue_position(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<i64> {
+    let max: Option<Option<i64>> = rsvp::Entity::find()
+        .select_only()
+        .column_as(rsvp::Column::QueuedAt.max(), "max")
+        .filter(rsvp::Column::MeetupId.eq(meetup_id))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}
+
+async fn going_count(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<u64> {
+    Ok(rsvp::Entity::find()
+        .filter(rsvp::Column::MeetupId.eq(meetup_id))
+        .filter(rsvp::Column::Status.eq(rsvp::Status::Going))
+        .count(txn)
+        .await?)
+}
+
+/// Moves the first of the waitlist up while seats are free. Runs under the meetup lock.
+async fn promote_waitlist(txn: &DatabaseTransaction, meetup: &meetup::Model) -> AppResult<()> {
+    let Some(capacity) = meetup.capacity.and_then(|c| u64::try_from(c).ok()) else {
+        // Unlimited: everyone waiting may come.
+        rsvp::Entity::update_many()
+            .col_expr(rsvp::Column::Status, Expr::value(rsvp::Status::Going))
+            .col_expr(rsvp::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(rsvp::Column::MeetupId.eq(meetup.id))
+            .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
+            .exec(txn)
+            .await?;
+        return Ok(());
+    };
+    let free = capacity.saturating_sub(going_count(txn, meetup.id).await?);
+    if free == 0 {
+        return Ok(());
+    }
+    let next: Vec<Uuid> = rsvp::Entity::find()
+        .select_only()
+        .column(rsvp::Column::Id)
+        .filter(rsvp::Column::MeetupId.eq(meetup.id))
+        .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
+        .order_by_asc(rsvp::Column::QueuedAt)
+        .order_by_asc(rsvp::Column::Id)
+        .limit(free)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if !next.is_empty() {
+        rsvp::Entity::update_many()
+            .col_expr(rsvp::Column::Status, Expr::value(rsvp::Status::Going))
+            .col_expr(rsvp::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(rsvp::Column::Id.is_in(next))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Answers a meetup. Going takes a seat if one is free, else a place on the waitlist; not going
+/// frees the seat for the first on the waitlist, in the same transaction.
+pub async fn rsvp(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+    going: bool,
+) -> AppResult<rsvp::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, meetup_id).await?;
+    let joins_group = access.may_rsvp()?;
+    let meetup = &access.meetup;
+    let now = Utc::now();
+    match meetup.status {
+        meetup::Status::Draft => {
+            return Err(AppError::Conflict("The meetup is not published yet".into()));
+        }
+        meetup::Status::Cancelled => {
+            return Err(AppError::Conflict("The meetup is cancelled".into()));
+        }
+        meetup::Status::Published => {}
+    }
+    if meetup.starts_at <= now {
+        return Err(AppError::Conflict("The meetup has already started".into()));
+    }
+    if meetup.rsvp_deadline.is_some_and(|deadline| deadline <= now) {
+        return Err(AppError::Conflict(
+            "Answers are closed for this meetup".into(),
+        ));
+    }
+    if joins_group {
+        groups_join(&txn, meetup.group_id, actor.member_id).await?;
+    }
+    let previous = access.rsvp.clone();
+    let was_going = previous
+        .as_ref()
+        .is_some_and(|r| r.status == rsvp::Status::Going);
+    if let Some(unchanged) = previous
+        .as_ref()
+        .filter(|r| going && r.status != rsvp::Status::NotGoing)
+    {
+        // Already going or waiting: answering going again keeps the place in line.
+        let unchanged = unchanged.clone();
+        txn.commit().await?;
+        return Ok(unchanged);
+    }
+    let status = if !going {
+        rsvp::Status::NotGoing
+    } else {
+        let has_seat = match meetup.capacity.and_then(|c| u64::try_from(c).ok()) {
+            None => true,
+            Some(capacity) => going_count(&txn, meetup_id).await? < capacity,
+        };
+        if has_seat {
+            rsvp::Status::Going
+        } else {
+            rsvp::Status::Waitlisted
+        }
+    };
+    let queued_at = next_queue_position(&txn, meetup_id).await?;
+    let saved = match previous {
+        Some(previous) => {
+            rsvp::ActiveModel {
+                id: Set(previous.id),
+                status: Set(status),
+                queued_at: Set(if going { queued_at } else { previous.queued_at }),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?
+        }
+        None => {
+            rsvp::ActiveModel {
+                id: Set(ids::new_key()),
+                meetup_id: Set(meetup_id),
+                member_id: Set(actor.member_id),
+                status: Set(status),
+                queued_at: Set(queued_at),
+                checked_in_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    if was_going && !going {
+        promote_waitlist(&txn, meetup).await?;
+    }
+    txn.commit().await?;
+    state.events.publish(Event::MeetupUpdated { meetup_id });
+    Ok(saved)
+}
+
+/// An outsider of a public, open group joins it by answering one of its meetups.
+async fn groups_join(txn: &DatabaseTransaction, group_id: Uuid, member_id: Uuid) -> AppResult<()> {
+    let now = Utc::now();
+    membership::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(group_id),
+        member_id: Set(member_id),
+        role: Set(Role::Member),
+        status: Set(MembershipStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Checks a member in at the door (hosts, organisers and owners). The member must be going.
+pub async fn check_in(
+    state: &AppState,
+    viewer: &Viewer,
+    meetup_id: Uuid,
+    member_id: Uuid,
+) -> AppResult<rsvp::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, meetup_id).await?;
+    access.ensure_check_in()?;
+    if access.meetup.status != meetup::Status::Published {
+        return Err(AppError::Conflict(
+            "Only published meetups take check-ins".into(),
+        ));
+    }
+    let answer = rsvp::Entity::find()
+        .filter(rsvp::Column::MeetupId.eq(meetup_id))
+        .filter(rsvp::Column::MemberId.eq(member_id))
+        .one(&txn)
+        .await?
+        .filter(|r| r.status == rsvp::Status::Going)
+        .ok_or_else(|| AppError::bad_input("memberId", "That member is not going"))?;
+    if answer.checked_in_at.is_some() {
+        return Ok(answer);
+    }
+    let checked = rsvp::ActiveModel {
+        id: Set(answer.id),
+        checked_in_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(checked)
+}

@@ -1,0 +1,329 @@
+//! GraphQL types of meetups. Counts, hosts, topics, the viewer's answer and the first attendees
+//! load through DataLoaders, so a list of meetups costs a fixed number of queries.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{meetup, rsvp};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::{AppError, AppResult},
+    graphql::{context::ContextExt, ids, pagination::Page},
+    groups::{
+        service as groups,
+        types::{Group, Topic, map_enum},
+    },
+    meetups::{policy::MeetupAccess, service},
+    members::types::Member,
+};
+
+/// Formal (a seminar with an agenda) or informal (a pub evening).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetupKind {
+    Formal,
+    Informal,
+}
+
+/// Where it happens.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetupFormat {
+    InPerson,
+    Online,
+    Hybrid,
+}
+
+/// Where a meetup stands.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetupStatus {
+    /// Visible to organisers and hosts only; takes no answers.
+    Draft,
+    Published,
+    Cancelled,
+}
+
+/// A member's answer.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsvpStatus {
+    Going,
+    /// Wants to go; the meetup is full. Promoted in arrival order when a seat frees up.
+    Waitlisted,
+    NotGoing,
+}
+
+/// What a member answers.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsvpResponse {
+    Going,
+    NotGoing,
+}
+
+/// Which meetups of a list.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetupWhen {
+    /// Not yet over, soonest first.
+    Upcoming,
+    /// Over, most recent first.
+    Past,
+}
+
+map_enum!(meetup::Kind => MeetupKind { Formal, Informal });
+map_enum!(meetup::Format => MeetupFormat { InPerson, Online, Hybrid });
+map_enum!(meetup::Status => MeetupStatus { Draft, Published, Cancelled });
+map_enum!(rsvp::Status => RsvpStatus { Going, Waitlisted, NotGoing });
+
+/// The place of an in-person meetup.
+#[derive(SimpleObject, InputObject, Clone, Debug)]
+#[graphql(input_name = "VenueInput")]
+pub struct Venue {
+    /// "Kulturhuset, 3rd floor".
+    #[graphql(validator(max_length = 200))]
+    pub name: String,
+    /// Street address, for maps.
+    #[graphql(validator(max_length = 300))]
+    pub address: Option<String>,
+}
+
+/// One item of a formal meetup's programme.
+#[derive(SimpleObject, InputObject, Clone, Debug, Serialize, Deserialize)]
+#[graphql(input_name = "AgendaItemInput")]
+pub struct AgendaItem {
+    /// Local time of day, `HH:MM`, in the meetup's timezone.
+    #[graphql(validator(max_length = 5))]
+    pub time: String,
+    #[graphql(validator(max_length = 200))]
+    pub title: String,
+    #[graphql(validator(max_length = 120))]
+    pub speaker: Option<String>,
+}
+
+/// A meetup of a group.
+pub struct Meetup {
+    /// Boxed: the viewer's standing is large, and meetups travel in lists and `Node`.
+    pub access: Box<MeetupAccess>,
+}
+
+impl Meetup {
+    pub fn new(access: MeetupAccess) -> Self {
+        Self {
+            access: Box::new(access),
+        }
+    }
+
+    fn row(&self) -> &meetup::Model {
+        &self.access.meetup
+    }
+}
+
+#[Object]
+impl Meetup {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Meetup, self.row().id)
+    }
+
+    async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
+        groups::group_by_id(ctx, self.row().group_id).await
+    }
+
+    async fn title(&self) -> &str {
+        &self.row().title
+    }
+
+    /// What it is about (plain text).
+    async fn description(&self) -> &str {
+        &self.row().description
+    }
+
+    async fn kind(&self) -> MeetupKind {
+        self.row().kind.into()
+    }
+
+    async fn format(&self) -> MeetupFormat {
+        self.row().format.into()
+    }
+
+    /// Where, for in-person and hybrid meetups.
+    async fn venue(&self) -> Option<Venue> {
+        self.row().venue_name.clone().map(|name| Venue {
+            name,
+            address: self.row().venue_address.clone(),
+        })
+    }
+
+    /// The link for online and hybrid meetups: shown to members who are going, hosts and
+    /// organisers; null for everyone else.
+    async fn online_url(&self) -> Option<&str> {
+        if self.access.can_see_online_url() {
+            self.row().online_url.as_deref()
+        } else {
+            None
+        }
+    }
+
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.row().starts_at
+    }
+
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.row().ends_at
+    }
+
+    /// IANA timezone the meetup is planned in, for showing local times.
+    async fn timezone(&self) -> &str {
+        &self.row().timezone
+    }
+
+    /// Seats; null means unlimited.
+    async fn capacity(&self) -> Option<i32> {
+        self.row().capacity
+    }
+
+    /// Answers close at this time.
+    async fn rsvp_deadline(&self) -> Option<DateTime<Utc>> {
+        self.row().rsvp_deadline
+    }
+
+    async fn status(&self) -> MeetupStatus {
+        self.row().status.into()
+    }
+
+    /// Why it was cancelled.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.row().cancel_reason.as_deref()
+    }
+
+    /// The programme of a formal meetup.
+    async fn agenda(&self) -> Vec<AgendaItem> {
+        serde_json::from_str(&self.row().agenda).unwrap_or_default()
+    }
+
+    /// Who hosts it.
+    async fn hosts(&self, ctx: &Context<'_>) -> AppResult<Vec<Member>> {
+        let loaders = ctx.loaders()?;
+        let host_ids = loaders
+            .meetup_hosts
+            .load_one(self.row().id)
+            .await?
+            .unwrap_or_default();
+        let members = loaders.members.load_many(host_ids.iter().copied()).await?;
+        Ok(host_ids
+            .iter()
+            .filter_map(|id| members.get(id).cloned())
+            .map(Member::new)
+            .collect())
+    }
+
+    async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
+        let topics = ctx.loaders()?.meetup_topics.load_one(self.row().id).await?;
+        Ok(topics
+            .unwrap_or_default()
+            .into_iter()
+            .map(Topic::from)
+            .collect())
+    }
+
+    /// Members going.
+    async fn going_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
+        Ok(service::counts(ctx, self.row().id).await?.going)
+    }
+
+    /// Members waiting for a seat.
+    async fn waitlist_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
+        Ok(service::counts(ctx, self.row().id).await?.waitlisted)
+    }
+
+    /// Seats left; null when capacity is unlimited.
+    async fn spots_left(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
+        let going = service::counts(ctx, self.row().id).await?.going;
+        Ok(self
+            .row()
+            .capacity
+            .map(|capacity| u64::try_from(capacity).unwrap_or(0).saturating_sub(going)))
+    }
+
+    /// The viewer's answer, if any.
+    async fn viewer_rsvp(&self) -> Option<Rsvp> {
+        self.access.rsvp.clone().map(|row| Rsvp {
+            row,
+            position: None,
+        })
+    }
+
+    /// Whether the viewer may change, publish or cancel it.
+    async fn viewer_can_edit(&self) -> bool {
+        self.access.can_manage()
+    }
+
+    /// Answers of one status (default going), in arrival order.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn attendees(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "RsvpStatus::Going")] status: RsvpStatus,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<Rsvp>> {
+        service::attendees(ctx, &self.access, status.into(), first, after).await
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row().created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row().updated_at
+    }
+}
+
+/// A member's answer to a meetup.
+pub struct Rsvp {
+    pub row: rsvp::Model,
+    /// Place on the waitlist (1 is next), when known and waitlisted.
+    pub position: Option<u64>,
+}
+
+#[Object]
+impl Rsvp {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::Kind::Rsvp, self.row.id)
+    }
+
+    async fn status(&self) -> RsvpStatus {
+        self.row.status.into()
+    }
+
+    /// Place on the waitlist (1 is next); null unless waitlisted.
+    async fn position(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
+        if self.row.status != rsvp::Status::Waitlisted {
+            return Ok(None);
+        }
+        match self.position {
+            Some(position) => Ok(Some(position)),
+            None => service::waitlist_position(ctx, &self.row).await.map(Some),
+        }
+    }
+
+    async fn member(&self, ctx: &Context<'_>) -> AppResult<Member> {
+        ctx.loaders()?
+            .members
+            .load_one(self.row.member_id)
+            .await?
+            .map(Member::new)
+            .ok_or(AppError::NotFound("Member"))
+    }
+
+    async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Meetup> {
+        service::meetup_by_id(ctx, self.row.meetup_id).await
+    }
+
+    /// When the member was checked in at the door.
+    async fn checked_in_at(&self) -> Option<DateTime<Utc>> {
+        self.row.checked_in_at
+    }
+
+    /// When the answer was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row.updated_at
+    }
+}

@@ -1,0 +1,665 @@
+use chrono::{Duration, Utc};
+use futures_util::future::join_all;
+use icalendar::{Calendar, CalendarComponent, Component};
+use serde_json::{Value, json};
+
+use crate::{
+    groups::{TestGroup, create_group, join_member},
+    helpers::{Account, TestApp, email, error_code, spawn_app, text},
+};
+
+const CREATE: &str = "mutation($input: CreateMeetupInput!) { createMeetup(input: $input) {
+    id title status capacity spotsLeft goingCount timezone onlineUrl viewerCanEdit hosts { displayName } } }";
+const RSVP: &str = "mutation($id: ID!, $response: RsvpResponse!) { rsvp(input: {meetupId: $id, response: $response}) {
+    status position } }";
+const MEETUP: &str = "query($id: ID!) { meetup(id: $id) { id title status goingCount waitlistCount spotsLeft onlineUrl
+    viewerRsvp { status position } } }";
+
+/// A group with an owner, and a published in-person meetup tomorrow with `capacity` seats.
+async fn meetup_with_capacity(
+    app: &TestApp,
+    capacity: Option<i64>,
+) -> (Account, TestGroup, String) {
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(app, &owner, "Meetup group", "PUBLIC", "OPEN").await;
+    let id = create_meetup(
+        app,
+        &owner,
+        &group,
+        json!({ "capacity": capacity, "publish": true }),
+    )
+    .await;
+    (owner, group, id)
+}
+
+async fn create_meetup(app: &TestApp, actor: &Account, group: &TestGroup, extra: Value) -> String {
+    let starts = Utc::now() + Duration::days(1);
+    let mut input = json!({
+        "groupId": group.id,
+        "title": "Etikk og KI over en pils",
+        "description": "Vi diskuterer artikkelen.",
+        "format": "HYBRID",
+        "venue": { "name": "Kulturhuset", "address": "Youngstorget 3, Oslo" },
+        "onlineUrl": "https://meet.example.no/etikk",
+        "startsAt": starts.to_rfc3339(),
+        "endsAt": (starts + Duration::hours(2)).to_rfc3339(),
+    });
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    let body = app
+        .graphql(Some(&actor.access_token), CREATE, json!({ "input": input }))
+        .await;
+    assert!(
+        body["data"]["createMeetup"]["id"].is_string(),
+        "createMeetup failed: {body}"
+    );
+    text(&body["data"]["createMeetup"]["id"])
+}
+
+async fn answer(app: &TestApp, member: &Account, meetup: &str, response: &str) -> Value {
+    app.graphql(
+        Some(&member.access_token),
+        RSVP,
+        json!({ "id": meetup, "response": response }),
+    )
+    .await
+}
+
+async fn meetup_as(app: &TestApp, viewer: Option<&Account>, meetup: &str) -> Value {
+    app.graphql(
+        viewer.map(|a| a.access_token.as_str()),
+        MEETUP,
+        json!({ "id": meetup }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn organisers_plan_meetups_and_members_may_not() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Planning", "PUBLIC", "OPEN").await;
+    let (member, _) = join_member(&app, &group, "Member").await;
+    let starts = Utc::now() + Duration::days(3);
+    let input = json!({
+        "groupId": group.id, "title": "Seminar om personvern", "kind": "FORMAL", "format": "IN_PERSON",
+        "venue": { "name": "Auditoriet" }, "startsAt": starts.to_rfc3339(),
+        "endsAt": (starts + Duration::hours(3)).to_rfc3339(), "capacity": 40, "timezone": "Europe/Oslo",
+        "agenda": [{ "time": "18:00", "title": "Velkommen", "speaker": "Leder" }, { "time": "18:15", "title": "GDPR i praksis" }],
+        "topics": ["data-security"],
+    });
+    let refused = app
+        .graphql(
+            Some(&member.access_token),
+            CREATE,
+            json!({ "input": input }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let created = app
+        .graphql(Some(&owner.access_token), CREATE, json!({ "input": input }))
+        .await;
+    let meetup = &created["data"]["createMeetup"];
+    assert_eq!(meetup["status"], "DRAFT", "{created}");
+    assert_eq!(meetup["spotsLeft"], 40);
+    assert_eq!(meetup["hosts"], json!([{ "displayName": "Owner" }]));
+    let id = text(&meetup["id"]);
+
+    // A draft is invisible to members until published.
+    assert_eq!(
+        error_code(&meetup_as(&app, Some(&member), &id).await),
+        "NOT_FOUND"
+    );
+    let publish = "mutation($id: ID!) { publishMeetup(meetupId: $id) { status } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&member.access_token), publish, json!({ "id": id }))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+    let published = app
+        .graphql(Some(&owner.access_token), publish, json!({ "id": id }))
+        .await;
+    assert_eq!(published["data"]["publishMeetup"]["status"], "PUBLISHED");
+    assert_eq!(
+        meetup_as(&app, Some(&member), &id).await["data"]["meetup"]["title"],
+        "Seminar om personvern"
+    );
+
+    let update = "mutation($id: ID!) { updateMeetup(input: {meetupId: $id, title: \"Seminar: personvern i praksis\"}) { title } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&member.access_token), update, json!({ "id": id }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let updated = app
+        .graphql(Some(&owner.access_token), update, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        updated["data"]["updateMeetup"]["title"],
+        "Seminar: personvern i praksis"
+    );
+
+    let cancel = "mutation($id: ID!) { cancelMeetup(input: {meetupId: $id, reason: \"Foredragsholder syk\"}) { status cancelReason } }";
+    assert_eq!(
+        error_code(
+            &app.graphql(Some(&member.access_token), cancel, json!({ "id": id }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let cancelled = app
+        .graphql(Some(&owner.access_token), cancel, json!({ "id": id }))
+        .await;
+    assert_eq!(cancelled["data"]["cancelMeetup"]["status"], "CANCELLED");
+    assert_eq!(
+        cancelled["data"]["cancelMeetup"]["cancelReason"],
+        "Foredragsholder syk"
+    );
+}
+
+#[tokio::test]
+async fn a_meetup_with_impossible_details_is_refused() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Validation", "PUBLIC", "OPEN").await;
+    let starts = Utc::now() + Duration::days(1);
+    let base = json!({ "groupId": group.id, "title": "Valid title", "format": "IN_PERSON", "venue": { "name": "Here" },
+        "startsAt": starts.to_rfc3339(), "endsAt": (starts + Duration::hours(1)).to_rfc3339() });
+    let cases = [
+        (
+            json!({ "endsAt": (starts - Duration::hours(1)).to_rfc3339() }),
+            "endsAt",
+        ),
+        (json!({ "timezone": "Mars/Olympus_Mons" }), "timezone"),
+        (json!({ "format": "ONLINE", "venue": null }), "onlineUrl"),
+        (
+            json!({ "format": "ONLINE", "onlineUrl": "javascript:alert(1)" }),
+            "onlineUrl",
+        ),
+        (json!({ "capacity": 0 }), "capacity"),
+        (
+            json!({ "agenda": [{ "time": "25:99", "title": "Never" }] }),
+            "agenda.time",
+        ),
+        (json!({ "hosts": ["TWVtYmVyOjAx"] }), "hosts"),
+    ];
+    for (change, field) in cases {
+        let mut input = base.clone();
+        if let (Some(input), Some(change)) = (input.as_object_mut(), change.as_object()) {
+            input.extend(change.clone());
+        }
+        let body = app
+            .graphql(Some(&owner.access_token), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+    let list = app
+        .graphql(
+            None,
+            "query($slug: String!) { group(slug: $slug) { meetups { totalCount } } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    assert_eq!(list["data"]["group"]["meetups"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn fifty_members_answering_at_once_fill_ten_seats_and_queue_the_rest_in_order() {
+    let app = spawn_app().await;
+    let (_, group, meetup) = meetup_with_capacity(&app, Some(10)).await;
+    let mut members = Vec::new();
+    for i in 0..50 {
+        members.push(join_member(&app, &group, &format!("Attendee {i}")).await.0);
+    }
+    let answers = join_all(members.iter().map(|m| answer(&app, m, &meetup, "GOING"))).await;
+    let going = answers
+        .iter()
+        .filter(|a| a["data"]["rsvp"]["status"] == "GOING")
+        .count();
+    let waitlisted = answers
+        .iter()
+        .filter(|a| a["data"]["rsvp"]["status"] == "WAITLISTED")
+        .count();
+    assert_eq!((going, waitlisted), (10, 40), "{answers:?}");
+
+    let counts = meetup_as(&app, None, &meetup).await;
+    assert_eq!(counts["data"]["meetup"]["goingCount"], 10);
+    assert_eq!(counts["data"]["meetup"]["waitlistCount"], 40);
+    assert_eq!(counts["data"]["meetup"]["spotsLeft"], 0);
+
+    // Every waitlisted member holds a distinct place, 1 to 40.
+    let mut positions: Vec<u64> =
+        join_all(members.iter().map(|m| meetup_as(&app, Some(m), &meetup)))
+            .await
+            .iter()
+            .filter_map(|body| body["data"]["meetup"]["viewerRsvp"]["position"].as_u64())
+            .collect();
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=40).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn a_cancellation_promotes_exactly_the_first_in_line() {
+    let app = spawn_app().await;
+    let (_, group, meetup) = meetup_with_capacity(&app, Some(2)).await;
+    let mut members = Vec::new();
+    for i in 0..5 {
+        let (member, _) = join_member(&app, &group, &format!("Queue {i}")).await;
+        answer(&app, &member, &meetup, "GOING").await;
+        members.push(member);
+    }
+    let first_waiting = meetup_as(&app, Some(&members[2]), &meetup).await;
+    assert_eq!(
+        first_waiting["data"]["meetup"]["viewerRsvp"],
+        json!({ "status": "WAITLISTED", "position": 1 })
+    );
+
+    let cancelled = answer(&app, &members[0], &meetup, "NOT_GOING").await;
+    assert_eq!(cancelled["data"]["rsvp"]["status"], "NOT_GOING");
+    let promoted = meetup_as(&app, Some(&members[2]), &meetup).await;
+    assert_eq!(promoted["data"]["meetup"]["viewerRsvp"]["status"], "GOING");
+    let still_waiting = meetup_as(&app, Some(&members[3]), &meetup).await;
+    assert_eq!(
+        still_waiting["data"]["meetup"]["viewerRsvp"],
+        json!({ "status": "WAITLISTED", "position": 1 })
+    );
+    assert_eq!(still_waiting["data"]["meetup"]["goingCount"], 2);
+    assert_eq!(still_waiting["data"]["meetup"]["waitlistCount"], 2);
+
+    // Answering going again keeps one's place.
+    let again = answer(&app, &members[4], &meetup, "GOING").await;
+    assert_eq!(
+        again["data"]["rsvp"],
+        json!({ "status": "WAITLISTED", "position": 2 })
+    );
+}
+
+#[tokio::test]
+async fn three_more_seats_promote_three_from_the_waitlist() {
+    let app = spawn_app().await;
+    let (owner, group, meetup) = meetup_with_capacity(&app, Some(1)).await;
+    for i in 0..5 {
+        let (member, _) = join_member(&app, &group, &format!("Seat {i}")).await;
+        answer(&app, &member, &meetup, "GOING").await;
+    }
+    let grow = "mutation($id: ID!) { updateMeetup(input: {meetupId: $id, capacity: 4}) { goingCount waitlistCount spotsLeft } }";
+    let grown = app
+        .graphql(Some(&owner.access_token), grow, json!({ "id": meetup }))
+        .await;
+    assert_eq!(
+        grown["data"]["updateMeetup"],
+        json!({ "goingCount": 4, "waitlistCount": 1, "spotsLeft": 0 }),
+        "{grown}"
+    );
+}
+
+#[tokio::test]
+async fn answers_to_drafts_cancelled_past_or_hidden_meetups_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Refusals", "PUBLIC", "OPEN").await;
+    let (member, _) = join_member(&app, &group, "Member").await;
+    let draft = create_meetup(&app, &owner, &group, json!({})).await;
+    let cancelled = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    app.graphql(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { cancelMeetup(input: {meetupId: $id}) { status } }",
+        json!({ "id": cancelled }),
+    )
+    .await;
+    let past = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let yesterday = Utc::now() - Duration::days(1);
+    app.graphql(
+        Some(&owner.access_token),
+        "mutation($id: ID!, $s: DateTime!, $e: DateTime!) { updateMeetup(input: {meetupId: $id, startsAt: $s, endsAt: $e}) { id } }",
+        json!({ "id": past, "s": yesterday.to_rfc3339(), "e": (yesterday + Duration::hours(1)).to_rfc3339() }),
+    )
+    .await;
+    let private = create_group(&app, &owner, "Private refusals", "MEMBERS_ONLY", "APPROVAL").await;
+    let hidden = create_meetup(&app, &owner, &private, json!({ "publish": true })).await;
+
+    for (meetup, code) in [
+        (&draft, "NOT_FOUND"),
+        (&cancelled, "CONFLICT"),
+        (&past, "CONFLICT"),
+        (&hidden, "NOT_FOUND"),
+    ] {
+        let body = answer(&app, &member, meetup, "GOING").await;
+        assert_eq!(error_code(&body), code, "{body}");
+        let after = meetup_as(&app, Some(&owner), meetup).await;
+        assert_eq!(after["data"]["meetup"]["goingCount"], 0, "{after}");
+    }
+    let mine = app
+        .graphql(
+            Some(&member.access_token),
+            "{ myRsvps { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(mine["data"]["myRsvps"]["totalCount"], 0);
+    let in_private = app
+        .graphql(
+            Some(&member.access_token),
+            "{ myGroups { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(in_private["data"]["myGroups"]["totalCount"], 1);
+}
+
+/// Whether answers to `meetup` are closed yet (polled, since the deadline is a moment away).
+async fn meetup_closed(app: &TestApp, owner: &Account, meetup: &str) -> bool {
+    let deadline = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($id: ID!) { meetup(id: $id) { rsvpDeadline } }",
+            json!({ "id": meetup }),
+        )
+        .await;
+    let deadline = deadline["data"]["meetup"]["rsvpDeadline"]
+        .as_str()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+    deadline.is_some_and(|d| d <= Utc::now())
+}
+
+#[tokio::test]
+async fn answers_after_the_deadline_are_refused() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Deadline", "PUBLIC", "OPEN").await;
+    let (member, _) = join_member(&app, &group, "Late").await;
+    let meetup = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true, "rsvpDeadline": (Utc::now() + Duration::milliseconds(300)).to_rfc3339() }),
+    )
+    .await;
+    while !meetup_closed(&app, &owner, &meetup).await {
+        tokio::task::yield_now().await;
+    }
+    let body = answer(&app, &member, &meetup, "GOING").await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+}
+
+#[tokio::test]
+async fn an_outsider_of_a_public_open_group_joins_it_by_answering() {
+    let app = spawn_app().await;
+    let (_, group, meetup) = meetup_with_capacity(&app, None).await;
+    let outsider = app.register(&email("outsider"), "Outsider").await;
+    let body = answer(&app, &outsider, &meetup, "GOING").await;
+    assert_eq!(body["data"]["rsvp"]["status"], "GOING", "{body}");
+    let role = app
+        .graphql(
+            Some(&outsider.access_token),
+            "query($slug: String!) { group(slug: $slug) { viewerRole } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    assert_eq!(role["data"]["group"]["viewerRole"], "MEMBER");
+
+    let owner = app.register(&email("owner2"), "Owner two").await;
+    let approval = create_group(&app, &owner, "Approval only", "PUBLIC", "APPROVAL").await;
+    let gated = create_meetup(&app, &owner, &approval, json!({ "publish": true })).await;
+    assert_eq!(
+        error_code(&answer(&app, &outsider, &gated, "GOING").await),
+        "FORBIDDEN"
+    );
+}
+
+#[tokio::test]
+async fn the_online_link_is_shown_only_to_those_going_hosts_and_organisers() {
+    let app = spawn_app().await;
+    let (owner, group, meetup) = meetup_with_capacity(&app, Some(1)).await;
+    let (going, _) = join_member(&app, &group, "Going").await;
+    let (waiting, _) = join_member(&app, &group, "Waiting").await;
+    let (member, _) = join_member(&app, &group, "Member").await;
+    answer(&app, &going, &meetup, "GOING").await;
+    answer(&app, &waiting, &meetup, "GOING").await;
+    let link = "https://meet.example.no/etikk";
+    assert_eq!(
+        meetup_as(&app, Some(&owner), &meetup).await["data"]["meetup"]["onlineUrl"],
+        link
+    );
+    assert_eq!(
+        meetup_as(&app, Some(&going), &meetup).await["data"]["meetup"]["onlineUrl"],
+        link
+    );
+    for viewer in [Some(&waiting), Some(&member), None] {
+        assert_eq!(
+            meetup_as(&app, viewer, &meetup).await["data"]["meetup"]["onlineUrl"],
+            Value::Null
+        );
+    }
+}
+
+#[tokio::test]
+async fn hosts_and_organisers_check_members_in_and_members_may_not() {
+    let app = spawn_app().await;
+    let (owner, group, meetup) = meetup_with_capacity(&app, None).await;
+    let (guest, _) = join_member(&app, &group, "Guest").await;
+    let (other, _) = join_member(&app, &group, "Other").await;
+    answer(&app, &guest, &meetup, "GOING").await;
+    let check_in = "mutation($m: ID!, $id: ID!) { checkIn(input: {meetupId: $m, memberId: $id}) { checkedInAt member { displayName } } }";
+    let refused = app
+        .graphql(
+            Some(&other.access_token),
+            check_in,
+            json!({ "m": meetup, "id": guest.id }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let not_going = app
+        .graphql(
+            Some(&owner.access_token),
+            check_in,
+            json!({ "m": meetup, "id": other.id }),
+        )
+        .await;
+    assert_eq!(error_code(&not_going), "BAD_USER_INPUT");
+    let checked = app
+        .graphql(
+            Some(&owner.access_token),
+            check_in,
+            json!({ "m": meetup, "id": guest.id }),
+        )
+        .await;
+    assert!(
+        checked["data"]["checkIn"]["checkedInAt"].is_string(),
+        "{checked}"
+    );
+}
+
+fn parse_calendar(body: &str) -> Calendar {
+    body.parse::<Calendar>()
+        .unwrap_or_else(|e| panic!("not iCalendar: {e}\n{body}"))
+}
+
+fn only_event(calendar: &Calendar) -> &icalendar::Event {
+    let events: Vec<&icalendar::Event> = calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(event) => Some(event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events.len(), 1);
+    events[0]
+}
+
+#[tokio::test]
+async fn the_calendar_feed_parses_and_follows_updates_and_cancellation() {
+    let app = spawn_app().await;
+    let (owner, group, meetup) = meetup_with_capacity(&app, Some(10)).await;
+    let feed_url = format!("{}/groups/{}/meetups.ics", app.address, group.slug);
+    let fetch = |url: String| {
+        let client = app.client.clone();
+        async move {
+            let response = client.get(url).send().await.expect("request");
+            assert_eq!(response.status(), 200);
+            assert!(
+                response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/calendar"))
+            );
+            response.text().await.expect("body")
+        }
+    };
+    let first = fetch(feed_url.clone()).await;
+    let calendar = parse_calendar(&first);
+    let event = only_event(&calendar);
+    assert_eq!(event.get_summary(), Some("Etikk og KI over en pils"));
+    let uid = event.get_uid().map(str::to_owned);
+    assert_eq!(event.property_value("STATUS"), Some("CONFIRMED"));
+    let sequence: u32 = event
+        .property_value("SEQUENCE")
+        .and_then(|s| s.parse().ok())
+        .expect("SEQUENCE");
+
+    app.graphql(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { updateMeetup(input: {meetupId: $id, title: \"Etikk, KI; og en pils\"}) { id } }",
+        json!({ "id": meetup }),
+    )
+    .await;
+    let updated = parse_calendar(&fetch(feed_url.clone()).await);
+    let event = only_event(&updated);
+    assert_eq!(event.get_summary(), Some("Etikk, KI; og en pils"));
+    assert_eq!(event.get_uid().map(str::to_owned), uid);
+    let newer: u32 = event
+        .property_value("SEQUENCE")
+        .and_then(|s| s.parse().ok())
+        .expect("SEQUENCE");
+    assert!(newer > sequence);
+
+    app.graphql(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { cancelMeetup(input: {meetupId: $id, reason: \"Storm\"}) { id } }",
+        json!({ "id": meetup }),
+    )
+    .await;
+    let single = parse_calendar(&fetch(format!("{}/meetups/{meetup}.ics", app.address)).await);
+    let event = only_event(&single);
+    assert_eq!(event.property_value("STATUS"), Some("CANCELLED"));
+    assert_eq!(event.get_uid().map(str::to_owned), uid);
+}
+
+#[tokio::test]
+async fn a_members_only_groups_feed_is_hidden_from_outsiders() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Hidden feed", "MEMBERS_ONLY", "APPROVAL").await;
+    let meetup = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    for url in [
+        format!("{}/groups/{}/meetups.ics", app.address, group.slug),
+        format!("{}/meetups/{meetup}.ics", app.address),
+    ] {
+        let anonymous = app.client.get(&url).send().await.expect("request");
+        assert_eq!(anonymous.status(), 404, "{url}");
+        let member = app
+            .client
+            .get(&url)
+            .bearer_auth(&owner.access_token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(member.status(), 200, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn an_outsider_never_sees_a_members_only_groups_meetup() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Private meetups", "MEMBERS_ONLY", "APPROVAL").await;
+    let meetup = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let outsider = app.register(&email("outsider"), "Outsider").await;
+    for viewer in [None, Some(&outsider)] {
+        assert_eq!(
+            error_code(&meetup_as(&app, viewer, &meetup).await),
+            "NOT_FOUND"
+        );
+        let node = app
+            .graphql(
+                viewer.map(|a| a.access_token.as_str()),
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": meetup }),
+            )
+            .await;
+        assert_eq!(error_code(&node), "NOT_FOUND");
+        let list = app
+            .graphql(
+                viewer.map(|a| a.access_token.as_str()),
+                "query($slug: String!) { group(slug: $slug) { meetups { totalCount } } }",
+                json!({ "slug": group.slug }),
+            )
+            .await;
+        assert_eq!(error_code(&list), "NOT_FOUND");
+    }
+}
+
+#[tokio::test]
+async fn a_groups_meetups_with_counts_and_five_attendees_run_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Busy group", "PUBLIC", "OPEN").await;
+    let mut members = Vec::new();
+    for i in 0..6 {
+        members.push(join_member(&app, &group, &format!("Regular {i}")).await.0);
+    }
+    let query = "query($slug: String!) { group(slug: $slug) { meetups(first: 20) { nodes {
+        title goingCount waitlistCount spotsLeft viewerRsvp { status } hosts { displayName } topics { slug }
+        attendees(first: 5) { totalCount nodes { member { displayName } } } } } } }";
+    let mut counts = Vec::new();
+    for round in 0..2 {
+        for _ in 0..(round * 4 + 2) {
+            let meetup = create_meetup(
+                &app,
+                &owner,
+                &group,
+                json!({ "publish": true, "capacity": 4 }),
+            )
+            .await;
+            for member in &members {
+                answer(&app, member, &meetup, "GOING").await;
+            }
+        }
+        let (body, statements) = app
+            .graphql_counted(
+                Some(&owner.access_token),
+                query,
+                json!({ "slug": group.slug }),
+            )
+            .await;
+        let nodes = body["data"]["group"]["meetups"]["nodes"]
+            .as_array()
+            .expect("nodes");
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n["goingCount"] == 4 && n["waitlistCount"] == 2),
+            "{body}"
+        );
+        assert!(
+            nodes
+                .iter()
+                .all(|n| n["attendees"]["nodes"].as_array().map(Vec::len) == Some(4))
+        );
+        counts.push((nodes.len(), statements));
+    }
+    // 2 meetups and 8 meetups stay under the same fixed bound: one query per kind of data
+    // (members may load in two batches, for hosts and for attendees), never one per meetup.
+    assert!(
+        counts.iter().all(|(_, statements)| *statements <= 14),
+        "{counts:?}"
+    );
+}
