@@ -663,3 +663,53 @@ async fn a_groups_meetups_with_counts_and_five_attendees_run_a_fixed_number_of_s
         "{counts:?}"
     );
 }
+
+#[tokio::test]
+async fn a_member_sees_upcoming_meetups_of_their_groups_and_their_own_answers() {
+    let app = spawn_app().await;
+    let (owner, group, first) = meetup_with_capacity(&app, None).await;
+    let second = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true, "title": "Second evening" }),
+    )
+    .await;
+    create_meetup(&app, &owner, &group, json!({ "title": "Still a draft" })).await;
+    let other_owner = app.register(&email("elsewhere"), "Elsewhere").await;
+    let elsewhere = create_group(&app, &other_owner, "Not my group", "PUBLIC", "OPEN").await;
+    create_meetup(&app, &other_owner, &elsewhere, json!({ "publish": true })).await;
+    let (member, _) = join_member(&app, &group, "Planner").await;
+    answer(&app, &member, &second, "GOING").await;
+
+    let upcoming = app
+        .graphql(
+            Some(&member.access_token),
+            "{ upcomingMeetups { totalCount nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        upcoming["data"]["upcomingMeetups"]["totalCount"], 2,
+        "{upcoming}"
+    );
+    let ids: Vec<String> = upcoming["data"]["upcomingMeetups"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| text(&n["id"]))
+        .collect();
+    assert!(ids.contains(&first) && ids.contains(&second));
+
+    let mine = app
+        .graphql(
+            Some(&member.access_token),
+            "{ myRsvps { totalCount nodes { status meetup { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mine["data"]["myRsvps"]["nodes"],
+        json!([{ "status": "GOING", "meetup": { "title": "Second evening" } }])
+    );
+}
