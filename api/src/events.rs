@@ -18,6 +18,8 @@ pub enum Event {
     MemberUpdated { member_id: Uuid },
     /// A meetup's details, status or answers changed.
     MeetupUpdated { meetup_id: Uuid },
+    /// A comment was posted in a thread.
+    CommentAdded { thread_id: Uuid, comment_id: Uuid },
 }
 
 impl Event {
@@ -26,6 +28,7 @@ impl Event {
         match self {
             Event::MemberUpdated { member_id } => member_topic(*member_id),
             Event::MeetupUpdated { meetup_id } => meetup_topic(*meetup_id),
+            Event::CommentAdded { thread_id, .. } => thread_topic(*thread_id),
         }
     }
 }
@@ -38,6 +41,11 @@ pub fn member_topic(member_id: Uuid) -> String {
 /// The topic of events about one meetup.
 pub fn meetup_topic(meetup_id: Uuid) -> String {
     format!("meetup:{meetup_id}")
+}
+
+/// The topic of events about one thread.
+pub fn thread_topic(thread_id: Uuid) -> String {
+    format!("thread:{thread_id}")
 }
 
 /// Publishes events and hands out subscriptions to topics.

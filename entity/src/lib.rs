@@ -3,6 +3,8 @@
 //! them explicitly.
 
 pub mod audit_log;
+pub mod comment;
+pub mod comment_revision;
 pub mod group_topic;
 pub mod interest_group;
 pub mod invitation;
@@ -11,7 +13,11 @@ pub mod meetup_host;
 pub mod meetup_topic;
 pub mod member;
 pub mod membership;
+pub mod reaction;
 pub mod refresh_token;
+pub mod report;
 pub mod rsvp;
 pub mod session;
+pub mod thread;
+pub mod thread_topic;
 pub mod topic;

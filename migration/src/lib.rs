@@ -9,6 +9,7 @@ mod m20261127_000001_create_member_table;
 mod m20261127_000002_create_session_tables;
 mod m20261127_000003_create_group_tables;
 mod m20261127_000004_create_meetup_tables;
+mod m20261127_000005_create_discussion_tables;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_session_tables::Migration),
             Box::new(m20261127_000003_create_group_tables::Migration),
             Box::new(m20261127_000004_create_meetup_tables::Migration),
+            Box::new(m20261127_000005_create_discussion_tables::Migration),
         ]
     }
 }

@@ -18,10 +18,14 @@ pub enum Kind {
     Invitation,
     Meetup,
     Rsvp,
+    Thread,
+    Comment,
+    CommentRevision,
+    Report,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 11] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -29,6 +33,10 @@ impl Kind {
         Kind::Invitation,
         Kind::Meetup,
         Kind::Rsvp,
+        Kind::Thread,
+        Kind::Comment,
+        Kind::CommentRevision,
+        Kind::Report,
     ];
 
     fn prefix(self) -> &'static str {
@@ -40,6 +48,10 @@ impl Kind {
             Kind::Invitation => "Invitation",
             Kind::Meetup => "Meetup",
             Kind::Rsvp => "Rsvp",
+            Kind::Thread => "Thread",
+            Kind::Comment => "Comment",
+            Kind::CommentRevision => "CommentRevision",
+            Kind::Report => "Report",
         }
     }
 }

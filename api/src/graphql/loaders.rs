@@ -5,6 +5,10 @@ use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    discussions::loaders::{
+        CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader,
+        ReplyPreviewLoader, RevisionLoader, ThreadLoader, ThreadTopicsLoader, ViewerReactionLoader,
+    },
     groups::loaders::{GroupLoader, GroupTopicsLoader, MemberCountLoader, MembershipLoader},
     meetups::loaders::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, MeetupTopicsLoader,
@@ -25,6 +29,15 @@ pub struct Loaders {
     pub meetup_hosts: DataLoader<MeetupHostsLoader>,
     pub meetup_topics: DataLoader<MeetupTopicsLoader>,
     pub attendee_previews: DataLoader<AttendeePreviewLoader>,
+    pub threads: DataLoader<ThreadLoader>,
+    pub comments: DataLoader<CommentLoader>,
+    pub comment_counts: DataLoader<CommentCountLoader>,
+    pub reply_counts: DataLoader<ReplyCountLoader>,
+    pub reaction_counts: DataLoader<ReactionCountLoader>,
+    pub viewer_reactions: DataLoader<ViewerReactionLoader>,
+    pub thread_topics: DataLoader<ThreadTopicsLoader>,
+    pub revisions: DataLoader<RevisionLoader>,
+    pub reply_previews: DataLoader<ReplyPreviewLoader>,
 }
 
 impl Loaders {
@@ -44,6 +57,18 @@ impl Loaders {
                 AttendeePreviewLoader { db: db.clone() },
                 tokio::spawn,
             ),
+            threads: DataLoader::new(ThreadLoader { db: db.clone() }, tokio::spawn),
+            comments: DataLoader::new(CommentLoader { db: db.clone() }, tokio::spawn),
+            comment_counts: DataLoader::new(CommentCountLoader { db: db.clone() }, tokio::spawn),
+            reply_counts: DataLoader::new(ReplyCountLoader { db: db.clone() }, tokio::spawn),
+            reaction_counts: DataLoader::new(ReactionCountLoader { db: db.clone() }, tokio::spawn),
+            viewer_reactions: DataLoader::new(
+                ViewerReactionLoader { db: db.clone() },
+                tokio::spawn,
+            ),
+            thread_topics: DataLoader::new(ThreadTopicsLoader { db: db.clone() }, tokio::spawn),
+            revisions: DataLoader::new(RevisionLoader { db: db.clone() }, tokio::spawn),
+            reply_previews: DataLoader::new(ReplyPreviewLoader { db: db.clone() }, tokio::spawn),
         }
     }
 }

@@ -13,6 +13,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use crate::{
     auth::graphql::{AuthMutation, AuthQuery},
     config::Settings,
+    discussions::graphql::{DiscussionsMutation, DiscussionsQuery, DiscussionsSubscription},
     groups::{
         graphql::{GroupsMutation, GroupsQuery},
         topics::TopicsMutation,
@@ -29,6 +30,7 @@ pub struct Query(
     AuthQuery,
     GroupsQuery,
     MeetupsQuery,
+    DiscussionsQuery,
     node::NodeQuery,
 );
 
@@ -40,11 +42,16 @@ pub struct Mutation(
     GroupsMutation,
     TopicsMutation,
     MeetupsMutation,
+    DiscussionsMutation,
 );
 
 /// Every subscription.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(MembersSubscription, MeetupsSubscription);
+pub struct Subscription(
+    MembersSubscription,
+    MeetupsSubscription,
+    DiscussionsSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

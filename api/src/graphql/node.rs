@@ -7,6 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::graphql::Session,
+    discussions::{
+        service as discussions,
+        types::{Comment, Thread},
+    },
     error::{AppError, AppResult},
     graphql::{context::ContextExt, ids},
     groups::{
@@ -32,6 +36,8 @@ pub enum Node {
     Invitation(Invitation),
     Meetup(Meetup),
     Rsvp(Rsvp),
+    Thread(Thread),
+    Comment(Comment),
 }
 
 #[derive(Default)]
@@ -111,6 +117,9 @@ impl NodeQuery {
                     position: None,
                 }))
             }
+            ids::Kind::Thread => Ok(Node::Thread(discussions::thread_by_id(ctx, key).await?)),
+            ids::Kind::Comment => Ok(Node::Comment(discussions::comment_by_id(ctx, key).await?)),
+            ids::Kind::CommentRevision | ids::Kind::Report => Err(AppError::NotFound("Node")),
         }
     }
 }

@@ -241,6 +241,36 @@ impl Group {
         crate::meetups::service::group_meetups(ctx, &self.access, when, first, after).await
     }
 
+    /// Discussion threads: pinned first, then by latest activity.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn threads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A topic slug.", validator(max_length = 100))] topic: Option<String>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<crate::discussions::types::Thread>> {
+        crate::discussions::service::group_threads(
+            ctx,
+            &self.access,
+            topic.as_deref(),
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// Open reports, newest first, with their reporters. For moderators and owners.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn moderation_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<crate::discussions::types::ModerationReport>> {
+        crate::discussions::service::moderation_queue(ctx, &self.access, first, after).await
+    }
+
     /// Role changes, removals, approvals and other audited changes, newest first. For owners.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
     async fn audit_log(

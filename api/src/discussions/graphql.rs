@@ -1,0 +1,365 @@
+//! Discussion queries, mutations and the live `commentAdded` subscription.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, Subscription};
+use entity::report;
+use futures_util::{Stream, StreamExt};
+use uuid::Uuid;
+
+use crate::{
+    auth::viewer::Viewer,
+    discussions::{
+        service::{self, QuoteRequest},
+        types::{Comment, CommentRevision, ModerationReport, ReactionKind, Thread},
+    },
+    error::{AppError, AppResult},
+    events::{Event, thread_topic},
+    graphql::{context::ContextExt, ids, loaders::Loaders},
+    state::AppState,
+};
+
+fn thread_id(id: &ID) -> AppResult<Uuid> {
+    ids::decode_as(id, ids::Kind::Thread, "Thread")
+}
+
+fn comment_id(id: &ID) -> AppResult<Uuid> {
+    ids::decode_as(id, ids::Kind::Comment, "Comment")
+}
+
+#[derive(Default)]
+pub struct DiscussionsQuery;
+
+#[Object]
+impl DiscussionsQuery {
+    /// A thread by id; `NOT_FOUND` for outsiders of a members-only group.
+    async fn thread(&self, ctx: &Context<'_>, id: ID) -> AppResult<Thread> {
+        service::thread_by_id(ctx, thread_id(&id)?).await
+    }
+}
+
+/// A new thread.
+#[derive(InputObject)]
+pub struct StartThreadInput {
+    pub group_id: ID,
+    /// 3 to 200 characters.
+    #[graphql(validator(max_length = 800))]
+    pub title: String,
+    /// Markdown, up to 40000 characters.
+    #[graphql(validator(max_length = 160000))]
+    pub body: String,
+    /// Topic slugs.
+    #[graphql(validator(max_items = 10, list, max_length = 100))]
+    pub topics: Option<Vec<String>>,
+}
+
+/// Changes to a thread; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateThreadInput {
+    pub thread_id: ID,
+    #[graphql(validator(max_length = 800))]
+    pub title: Option<String>,
+    #[graphql(validator(max_length = 160000))]
+    pub body: Option<String>,
+    #[graphql(validator(max_items = 10, list, max_length = 100))]
+    pub topics: Option<Vec<String>>,
+}
+
+/// A passage to quote.
+#[derive(InputObject)]
+pub struct QuoteInput {
+    /// The comment quoted, or the thread's id to quote its body.
+    pub comment_id: ID,
+    /// Words that occur in it, up to 1000 characters.
+    #[graphql(validator(max_length = 4000))]
+    pub excerpt: String,
+}
+
+/// A new comment, a reply when `parentId` is given.
+#[derive(InputObject)]
+pub struct PostCommentInput {
+    pub thread_id: ID,
+    /// Markdown, up to 20000 characters.
+    #[graphql(validator(max_length = 80000))]
+    pub body: String,
+    pub parent_id: Option<ID>,
+    pub quote: Option<QuoteInput>,
+}
+
+/// A new text for a comment.
+#[derive(InputObject)]
+pub struct EditCommentInput {
+    pub comment_id: ID,
+    #[graphql(validator(max_length = 80000))]
+    pub body: String,
+}
+
+/// A reaction to a comment.
+#[derive(InputObject)]
+pub struct ReactInput {
+    pub comment_id: ID,
+    pub reaction: ReactionKind,
+}
+
+/// A moderator's hiding of a comment.
+#[derive(InputObject)]
+pub struct HideCommentInput {
+    pub comment_id: ID,
+    /// Kept in the audit log.
+    #[graphql(validator(max_length = 4000))]
+    pub reason: Option<String>,
+}
+
+/// A report to the group's moderators.
+#[derive(InputObject)]
+pub struct ReportContentInput {
+    /// A thread or comment id.
+    pub subject_id: ID,
+    /// 3 to 1000 characters.
+    #[graphql(validator(max_length = 4000))]
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct DiscussionsMutation;
+
+#[Object]
+impl DiscussionsMutation {
+    /// Starts a thread in a group (members).
+    async fn start_thread(&self, ctx: &Context<'_>, input: StartThreadInput) -> AppResult<Thread> {
+        let group_id = ids::decode_as(&input.group_id, ids::Kind::Group, "Group")?;
+        let topics = input.topics.unwrap_or_default();
+        let thread = service::start_thread(
+            ctx.state()?,
+            ctx.viewer(),
+            group_id,
+            &input.title,
+            &input.body,
+            &topics,
+        )
+        .await?;
+        service::thread_by_id(ctx, thread.id).await
+    }
+
+    /// Edits a thread (its author).
+    async fn update_thread(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateThreadInput,
+    ) -> AppResult<Thread> {
+        let id = thread_id(&input.thread_id)?;
+        service::update_thread(
+            ctx.state()?,
+            ctx.viewer(),
+            id,
+            input.title.as_deref(),
+            input.body.as_deref(),
+            input.topics.as_deref(),
+        )
+        .await?;
+        service::thread_by_id(ctx, id).await
+    }
+
+    /// Deletes a thread (its author, or a moderator).
+    async fn delete_thread(&self, ctx: &Context<'_>, thread_id: ID) -> AppResult<Thread> {
+        let id = self::thread_id(&thread_id)?;
+        service::delete_thread(ctx.state()?, ctx.viewer(), id).await?;
+        service::thread_by_id(ctx, id).await
+    }
+
+    /// Posts a comment or a reply, optionally quoting a passage.
+    async fn post_comment(&self, ctx: &Context<'_>, input: PostCommentInput) -> AppResult<Comment> {
+        let thread = thread_id(&input.thread_id)?;
+        let parent = input
+            .parent_id
+            .as_ref()
+            .map(|id| {
+                comment_id(id).map_err(|_| AppError::bad_input("parentId", "Not a comment id"))
+            })
+            .transpose()?;
+        let quote = input
+            .quote
+            .map(|quote| {
+                let source_id = match ids::decode(&quote.comment_id) {
+                    Some((ids::Kind::Comment | ids::Kind::Thread, id)) => Ok(id),
+                    _ => Err(AppError::bad_input(
+                        "quote.commentId",
+                        "Not a comment or thread id",
+                    )),
+                }?;
+                Ok::<_, AppError>(QuoteRequest {
+                    source_id,
+                    excerpt: quote.excerpt,
+                })
+            })
+            .transpose()?;
+        let row = service::post_comment(
+            ctx.state()?,
+            ctx.viewer(),
+            thread,
+            &input.body,
+            parent,
+            quote,
+        )
+        .await?;
+        service::comment_by_id(ctx, row.id).await
+    }
+
+    /// Edits a comment (its author); the old text is kept as a revision.
+    async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> AppResult<Comment> {
+        let id = comment_id(&input.comment_id)?;
+        service::edit_comment(ctx.state()?, ctx.viewer(), id, &input.body).await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Deletes a comment (its author, or a moderator), leaving a tombstone.
+    async fn delete_comment(&self, ctx: &Context<'_>, comment_id: ID) -> AppResult<Comment> {
+        let id = self::comment_id(&comment_id)?;
+        service::delete_comment(ctx.state()?, ctx.viewer(), id).await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Adds a reaction; reacting twice the same way changes nothing.
+    async fn react(&self, ctx: &Context<'_>, input: ReactInput) -> AppResult<Comment> {
+        let id = comment_id(&input.comment_id)?;
+        service::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), true).await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Removes a reaction; removing one that is not there changes nothing.
+    async fn unreact(&self, ctx: &Context<'_>, input: ReactInput) -> AppResult<Comment> {
+        let id = comment_id(&input.comment_id)?;
+        service::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), false).await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Locks a thread against new comments, or unlocks it (moderators and owners).
+    async fn lock_thread(
+        &self,
+        ctx: &Context<'_>,
+        thread_id: ID,
+        #[graphql(default = true)] locked: bool,
+    ) -> AppResult<Thread> {
+        let id = self::thread_id(&thread_id)?;
+        service::set_locked(ctx.state()?, ctx.viewer(), id, locked).await?;
+        service::thread_by_id(ctx, id).await
+    }
+
+    /// Pins a thread to the top of the group's list, or unpins it (moderators and owners).
+    async fn pin_thread(
+        &self,
+        ctx: &Context<'_>,
+        thread_id: ID,
+        #[graphql(default = true)] pinned: bool,
+    ) -> AppResult<Thread> {
+        let id = self::thread_id(&thread_id)?;
+        service::set_pinned(ctx.state()?, ctx.viewer(), id, pinned).await?;
+        service::thread_by_id(ctx, id).await
+    }
+
+    /// Hides a comment from all but its author and the moderators (moderators and owners).
+    async fn hide_comment(&self, ctx: &Context<'_>, input: HideCommentInput) -> AppResult<Comment> {
+        let id = comment_id(&input.comment_id)?;
+        service::set_hidden(
+            ctx.state()?,
+            ctx.viewer(),
+            id,
+            true,
+            input.reason.as_deref(),
+        )
+        .await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Shows a hidden comment again (moderators and owners).
+    async fn restore_comment(&self, ctx: &Context<'_>, comment_id: ID) -> AppResult<Comment> {
+        let id = self::comment_id(&comment_id)?;
+        service::set_hidden(ctx.state()?, ctx.viewer(), id, false, None).await?;
+        service::comment_by_id(ctx, id).await
+    }
+
+    /// Redacts an earlier version of a comment (moderators and owners).
+    async fn redact_revision(
+        &self,
+        ctx: &Context<'_>,
+        revision_id: ID,
+    ) -> AppResult<CommentRevision> {
+        let id = ids::decode_as(&revision_id, ids::Kind::CommentRevision, "Revision")?;
+        Ok(CommentRevision(
+            service::redact_revision(ctx.state()?, ctx.viewer(), id).await?,
+        ))
+    }
+
+    /// Reports a thread or comment to the group's moderators (members; once per item).
+    async fn report_content(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportContentInput,
+    ) -> AppResult<bool> {
+        let subject = match ids::decode(&input.subject_id) {
+            Some((ids::Kind::Thread, id)) => (report::SubjectType::Thread, id),
+            Some((ids::Kind::Comment, id)) => (report::SubjectType::Comment, id),
+            _ => return Err(AppError::NotFound("Content")),
+        };
+        service::report(ctx.state()?, ctx.viewer(), subject, &input.reason).await?;
+        Ok(true)
+    }
+
+    /// Marks a report as dealt with (moderators and owners).
+    async fn resolve_report(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+    ) -> AppResult<ModerationReport> {
+        let id = ids::decode_as(&report_id, ids::Kind::Report, "Report")?;
+        let row = service::resolve_report(ctx.state()?, ctx.viewer(), id).await?;
+        Ok(ModerationReport { row })
+    }
+}
+
+#[derive(Default)]
+pub struct DiscussionsSubscription;
+
+#[Subscription]
+impl DiscussionsSubscription {
+    /// Each new comment in a thread, for viewers who may read it.
+    async fn comment_added(
+        &self,
+        ctx: &Context<'_>,
+        thread_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = Comment> + use<>> {
+        let id = self::thread_id(&thread_id)?;
+        service::thread_by_id(ctx, id).await?;
+        let state: AppState = ctx.state()?.clone();
+        let viewer: Viewer = ctx.viewer().clone();
+        let events = state.events.subscribe(&thread_topic(id));
+        Ok(events.filter_map(move |event| {
+            let state = state.clone();
+            let viewer = viewer.clone();
+            async move {
+                let Event::CommentAdded { comment_id, .. } = event else {
+                    return None;
+                };
+                visible_comment(&state, &viewer, comment_id).await
+            }
+        }))
+    }
+}
+
+/// The comment as the viewer may read it now; `None` when they no longer may.
+async fn visible_comment(state: &AppState, viewer: &Viewer, comment_id: Uuid) -> Option<Comment> {
+    let loaders = Loaders::new(&state.db);
+    let row = loaders.comments.load_one(comment_id).await.ok().flatten()?;
+    let thread = loaders
+        .threads
+        .load_one(row.thread_id)
+        .await
+        .ok()
+        .flatten()?;
+    let access = service::access_with(&loaders, viewer, thread).await.ok()?;
+    access.ensure_visible().ok()?;
+    Some(Comment {
+        row,
+        access: Arc::new(access),
+    })
+}

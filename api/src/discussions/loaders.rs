@@ -1,0 +1,272 @@
+//! Batched look-ups for thread pages: comment and reply counts, reactions, the viewer's own
+//! reactions, topics, quoted comments and the first replies of every comment on a page.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{comment, comment_revision, reaction, thread, thread_topic, topic};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Alias, Asterisk, Expr, Query},
+};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Threads by id.
+pub struct ThreadLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ThreadLoader {
+    type Value = thread::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, thread::Model>, AppError> {
+        let rows = thread::Entity::find()
+            .filter(thread::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+/// Comments by id (parents and quoted comments).
+pub struct CommentLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for CommentLoader {
+    type Value = comment::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, comment::Model>, AppError> {
+        let rows = comment::Entity::find()
+            .filter(comment::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+/// Comments that are not deleted, by thread.
+pub struct CommentCountLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for CommentCountLoader {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, AppError> {
+        let rows: Vec<(Uuid, i64)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ThreadId)
+            .column_as(comment::Column::Id.count(), "count")
+            .filter(comment::Column::ThreadId.is_in(keys.iter().copied()))
+            .filter(comment::Column::DeletedAt.is_null())
+            .group_by(comment::Column::ThreadId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// Direct replies (tombstones included: they keep their place), by parent comment.
+pub struct ReplyCountLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ReplyCountLoader {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, AppError> {
+        let rows: Vec<(Uuid, i64)> = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::ParentId)
+            .column_as(comment::Column::Id.count(), "count")
+            .filter(comment::Column::ParentId.is_in(keys.iter().copied()))
+            .group_by(comment::Column::ParentId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// Reaction counts by comment, per kind.
+pub struct ReactionCountLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ReactionCountLoader {
+    type Value = Vec<(reaction::Kind, u64)>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows: Vec<(Uuid, reaction::Kind, i64)> = reaction::Entity::find()
+            .select_only()
+            .column(reaction::Column::CommentId)
+            .column(reaction::Column::Kind)
+            .column_as(reaction::Column::MemberId.count(), "count")
+            .filter(reaction::Column::CommentId.is_in(keys.iter().copied()))
+            .group_by(reaction::Column::CommentId)
+            .group_by(reaction::Column::Kind)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut counts: HashMap<Uuid, Self::Value> = HashMap::new();
+        for (comment_id, kind, count) in rows {
+            counts
+                .entry(comment_id)
+                .or_default()
+                .push((kind, u64::try_from(count).unwrap_or(0)));
+        }
+        Ok(counts)
+    }
+}
+
+/// A member's reactions by `(comment_id, member_id)`.
+pub struct ViewerReactionLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<(Uuid, Uuid)> for ViewerReactionLoader {
+    type Value = Vec<reaction::Kind>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Uuid)],
+    ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, AppError> {
+        let rows = reaction::Entity::find()
+            .filter(reaction::Column::CommentId.is_in(keys.iter().map(|(c, _)| *c)))
+            .filter(reaction::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m)))
+            .all(&self.db)
+            .await?;
+        let mut mine: HashMap<(Uuid, Uuid), Self::Value> = HashMap::new();
+        for row in rows {
+            mine.entry((row.comment_id, row.member_id))
+                .or_default()
+                .push(row.kind);
+        }
+        Ok(mine)
+    }
+}
+
+/// A thread's topics, in name order.
+pub struct ThreadTopicsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ThreadTopicsLoader {
+    type Value = Vec<topic::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows = thread_topic::Entity::find()
+            .find_also_related(topic::Entity)
+            .filter(thread_topic::Column::ThreadId.is_in(keys.iter().copied()))
+            .order_by_asc(topic::Column::Name)
+            .all(&self.db)
+            .await?;
+        let mut topics: HashMap<Uuid, Vec<topic::Model>> = HashMap::new();
+        for (link, topic) in rows {
+            if let Some(topic) = topic {
+                topics.entry(link.thread_id).or_default().push(topic);
+            }
+        }
+        Ok(topics)
+    }
+}
+
+/// A comment's earlier versions, oldest first.
+pub struct RevisionLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for RevisionLoader {
+    type Value = Vec<comment_revision::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+        let rows = comment_revision::Entity::find()
+            .filter(comment_revision::Column::CommentId.is_in(keys.iter().copied()))
+            .order_by_asc(comment_revision::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut revisions: HashMap<Uuid, Self::Value> = HashMap::new();
+        for row in rows {
+            revisions.entry(row.comment_id).or_default().push(row);
+        }
+        Ok(revisions)
+    }
+}
+
+/// The first `limit` replies of each comment, oldest first: one query for a whole page of
+/// comments, with `ROW_NUMBER() OVER (PARTITION BY parent_id …)`.
+pub struct ReplyPreviewLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<(Uuid, u64)> for ReplyPreviewLoader {
+    type Value = Vec<comment::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, u64)],
+    ) -> Result<HashMap<(Uuid, u64), Self::Value>, AppError> {
+        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        for (parent, limit) in keys {
+            by_limit.entry(*limit).or_default().push(*parent);
+        }
+        let mut result = HashMap::new();
+        for (limit, parents) in by_limit {
+            let ranked = Query::select()
+                .column(Asterisk)
+                .expr_as(
+                    Expr::cust("ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)"),
+                    Alias::new("rank_in_parent"),
+                )
+                .from(comment::Entity)
+                .and_where(comment::Column::ParentId.is_in(parents.iter().copied()))
+                .to_owned();
+            let query = Query::select()
+                .column(Asterisk)
+                .from_subquery(ranked, Alias::new("ranked"))
+                .and_where(rank_at_most(limit))
+                .order_by(Alias::new("id"), sea_orm::Order::Asc)
+                .to_owned();
+            let statement = self.db.get_database_backend().build(&query);
+            let rows = comment::Entity::find()
+                .from_raw_sql(statement)
+                .all(&self.db)
+                .await?;
+            for parent in parents {
+                result.insert((parent, limit), Vec::new());
+            }
+            for row in rows {
+                if let Some(parent) = row.parent_id
+                    && let Some(list) = result.get_mut(&(parent, limit))
+                {
+                    list.push(row);
+                }
+            }
+        }
+        Ok(result)
+    }
+}
+
+fn rank_at_most(limit: u64) -> Expr {
+    use sea_orm::ExprTrait;
+    Expr::col(Alias::new("rank_in_parent")).lte(i64::try_from(limit).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,8 @@
+//! Discussions: threads, nested comments with quotes, reactions, edit history, moderation,
+//! reports and live comments. Permissions come from `policy`, on top of the group's.
+
+pub mod graphql;
+pub mod loaders;
+pub mod policy;
+pub mod service;
+pub mod types;

@@ -1,0 +1,967 @@
+//! Discussion rules: threads, comments and replies with quotes, reactions, edit history,
+//! deletion as tombstones, moderation and reports. Writes to a thread lock its row first, so
+//! "locked" and "last activity" are decided consistently under concurrent comments.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use chrono::{DateTime, Utc};
+use entity::{
+    comment, comment_revision, interest_group, membership, reaction, report, thread, thread_topic,
+    topic,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, SqlErr, sea_query::Query,
+};
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Entry},
+    auth::viewer::{Identity, Viewer},
+    db::begin_write,
+    discussions::{
+        policy::ThreadAccess,
+        types::{Comment, ModerationReport, Thread},
+    },
+    error::{AppError, AppResult},
+    events::Event,
+    graphql::{
+        context::ContextExt,
+        ids,
+        loaders::Loaders,
+        pagination::{Order, Page, PageArgs},
+    },
+    groups::{
+        policy::{GroupAccess, GroupAction},
+        service as groups,
+    },
+    markdown,
+    state::AppState,
+    text,
+};
+
+const MAX_TOPICS: usize = 10;
+
+fn clean_title(title: &str) -> AppResult<String> {
+    text::clean(title, "title", 3, 200)
+}
+
+fn clean_body(body: &str, field: &str, max: usize) -> AppResult<String> {
+    // Markdown is stored as written (only trimmed): normalising could change code blocks.
+    let body = body.trim();
+    let length = body.chars().count();
+    if length == 0 {
+        return Err(AppError::bad_input(field, "Must not be empty"));
+    }
+    if length > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("Must be at most {max} characters"),
+        ));
+    }
+    Ok(body.to_owned())
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+/// The viewer's standing towards `thread`, through the request's loaders.
+pub async fn access_with(
+    loaders: &Loaders,
+    viewer: &Viewer,
+    thread: thread::Model,
+) -> AppResult<ThreadAccess> {
+    let group = loaders
+        .groups
+        .load_one(thread.group_id)
+        .await?
+        .ok_or(AppError::NotFound("Thread"))?;
+    Ok(ThreadAccess {
+        group: groups::access_with(loaders, viewer, group).await?,
+        thread,
+        viewer_id: viewer.member_id(),
+    })
+}
+
+/// A thread the viewer may read, or `NOT_FOUND`.
+pub async fn thread_by_id(ctx: &Context<'_>, thread_id: Uuid) -> AppResult<Thread> {
+    let loaders = ctx.loaders()?;
+    let row = loaders
+        .threads
+        .load_one(thread_id)
+        .await?
+        .ok_or(AppError::NotFound("Thread"))?;
+    let access = access_with(loaders, ctx.viewer(), row).await?;
+    access.ensure_visible()?;
+    Ok(Thread {
+        access: Arc::new(access),
+    })
+}
+
+/// A comment the viewer may read (its thread is readable), or `NOT_FOUND`.
+pub async fn comment_by_id(ctx: &Context<'_>, comment_id: Uuid) -> AppResult<Comment> {
+    let row = ctx
+        .loaders()?
+        .comments
+        .load_one(comment_id)
+        .await?
+        .ok_or(AppError::NotFound("Comment"))?;
+    let thread = thread_by_id(ctx, row.thread_id)
+        .await
+        .map_err(|_| AppError::NotFound("Comment"))?;
+    Ok(Comment {
+        row,
+        access: thread.access,
+    })
+}
+
+/// A group's threads: pinned first, then by latest activity.
+pub async fn group_threads(
+    ctx: &Context<'_>,
+    group: &GroupAccess,
+    topic_slug: Option<&str>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Thread>> {
+    group.ensure(GroupAction::ReadContent)?;
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<(bool, DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
+    let mut select = thread::Entity::find()
+        .filter(thread::Column::GroupId.eq(group.group.id))
+        .filter(thread::Column::DeletedAt.is_null());
+    if let Some(slug) = topic_slug {
+        let topic = topic::Entity::find()
+            .filter(topic::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
+        select = select.filter(
+            thread::Column::Id.in_subquery(
+                Query::select()
+                    .column(thread_topic::Column::ThreadId)
+                    .from(thread_topic::Entity)
+                    .and_where(thread_topic::Column::TopicId.eq(topic.id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            db,
+            select,
+            (
+                thread::Column::Pinned,
+                thread::Column::LastActivityAt,
+                thread::Column::Id,
+            ),
+            Order::NewestFirst,
+        )
+        .await?;
+    let viewer_id = ctx.viewer().member_id();
+    let threads = rows
+        .into_iter()
+        .map(|thread| Thread {
+            access: Arc::new(ThreadAccess {
+                group: group.clone(),
+                thread,
+                viewer_id,
+            }),
+        })
+        .collect();
+    Ok(args.connection(
+        threads,
+        total,
+        |t: &Thread| {
+            (
+                t.access.thread.pinned,
+                t.access.thread.last_activity_at,
+                t.access.thread.id,
+            )
+        },
+        |t| t,
+    ))
+}
+
+/// A thread's top-level comments, oldest first.
+pub async fn top_level_comments(
+    ctx: &Context<'_>,
+    access: &Arc<ThreadAccess>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Comment>> {
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = comment::Entity::find()
+        .filter(comment::Column::ThreadId.eq(access.thread.id))
+        .filter(comment::Column::ParentId.is_null());
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            &ctx.state()?.db,
+            select,
+            comment::Column::Id,
+            Order::OldestFirst,
+        )
+        .await?;
+    Ok(args.connection(
+        rows,
+        total,
+        |row| row.id,
+        |row| Comment {
+            row,
+            access: access.clone(),
+        },
+    ))
+}
+
+/// A comment's direct replies, oldest first. The first page of every comment on a page comes
+/// from one batched query.
+pub async fn replies(
+    ctx: &Context<'_>,
+    access: &Arc<ThreadAccess>,
+    parent: &comment::Model,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Comment>> {
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let loaders = ctx.loaders()?;
+    let total = loaders.reply_counts.load_one(parent.id).await?.unwrap_or(0);
+    let rows = if args.is_first_page() {
+        loaders
+            .reply_previews
+            .load_one((parent.id, args.fetch_limit()))
+            .await?
+            .unwrap_or_default()
+    } else {
+        let select = comment::Entity::find().filter(comment::Column::ParentId.eq(parent.id));
+        args.fetch(
+            ctx,
+            &ctx.state()?.db,
+            select,
+            comment::Column::Id,
+            Order::OldestFirst,
+        )
+        .await?
+        .0
+    };
+    Ok(args.connection(
+        rows,
+        total,
+        |row| row.id,
+        |row| Comment {
+            row,
+            access: access.clone(),
+        },
+    ))
+}
+
+/// Open reports in a group, newest first (moderators and owners).
+pub async fn moderation_queue(
+    ctx: &Context<'_>,
+    group: &GroupAccess,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<ModerationReport>> {
+    group.ensure(GroupAction::Moderate)?;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = report::Entity::find()
+        .filter(report::Column::GroupId.eq(group.group.id))
+        .filter(report::Column::ResolvedAt.is_null());
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            &ctx.state()?.db,
+            select,
+            report::Column::Id,
+            Order::NewestFirst,
+        )
+        .await?;
+    Ok(args.connection(rows, total, |row| row.id, |row| ModerationReport { row }))
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+async fn group_access_in(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    group_id: Uuid,
+) -> AppResult<GroupAccess> {
+    let group = interest_group::Entity::find_by_id(group_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .one(txn)
+        .await?;
+    Ok(GroupAccess {
+        group,
+        membership,
+        is_site_admin: viewer.is_site_admin,
+    })
+}
+
+/// Locks the thread row for the rest of `txn` and reads the viewer's standing after the lock.
+async fn lock_thread(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    thread_id: Uuid,
+) -> AppResult<ThreadAccess> {
+    let thread = thread::Entity::find_by_id(thread_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Thread"))?;
+    Ok(ThreadAccess {
+        group: group_access_in(txn, viewer, thread.group_id).await?,
+        thread,
+        viewer_id: Some(viewer.member_id),
+    })
+}
+
+/// The comment with its thread locked.
+async fn lock_comment(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    comment_id: Uuid,
+) -> AppResult<(ThreadAccess, comment::Model)> {
+    let thread_id = comment::Entity::find_by_id(comment_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Comment"))?
+        .thread_id;
+    let access = lock_thread(txn, viewer, thread_id).await?;
+    access
+        .ensure_visible()
+        .map_err(|_| AppError::NotFound("Comment"))?;
+    let comment = comment::Entity::find_by_id(comment_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Comment"))?;
+    Ok((access, comment))
+}
+
+async fn set_topics(txn: &DatabaseTransaction, thread_id: Uuid, slugs: &[String]) -> AppResult<()> {
+    if slugs.len() > MAX_TOPICS {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("At most {MAX_TOPICS} topics"),
+        ));
+    }
+    let found = topic::Entity::find()
+        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
+        .all(txn)
+        .await?;
+    if let Some(unknown) = slugs
+        .iter()
+        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
+    {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("No topic {unknown:?}"),
+        ));
+    }
+    thread_topic::Entity::delete_many()
+        .filter(thread_topic::Column::ThreadId.eq(thread_id))
+        .exec(txn)
+        .await?;
+    if !found.is_empty() {
+        thread_topic::Entity::insert_many(found.into_iter().map(|t| thread_topic::ActiveModel {
+            thread_id: Set(thread_id),
+            topic_id: Set(t.id),
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn audit_moderation(
+    txn: &DatabaseTransaction,
+    actor: &Identity,
+    group_id: Uuid,
+    action: &str,
+    subject_type: &str,
+    subject_id: Uuid,
+    details: Option<String>,
+) -> AppResult<()> {
+    audit::record(
+        txn,
+        Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(group_id),
+            action,
+            subject_type,
+            subject_id,
+            details,
+        },
+    )
+    .await
+}
+
+/// Starts a thread (active members).
+pub async fn start_thread(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    title: &str,
+    body: &str,
+    topics: &[String],
+) -> AppResult<thread::Model> {
+    let actor = viewer.require()?;
+    let title = clean_title(title)?;
+    let body = clean_body(body, "body", 40_000)?;
+    let txn = begin_write(&state.db).await?;
+    let group = group_access_in(&txn, actor, group_id).await?;
+    group.ensure_change(GroupAction::ReadContent)?;
+    if group.role().is_none() {
+        return Err(AppError::Forbidden(
+            "Only members of the group start threads",
+        ));
+    }
+    let now = Utc::now();
+    let thread = thread::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(group_id),
+        author_id: Set(Some(actor.member_id)),
+        title: Set(title),
+        body_html: Set(markdown::render(&body)),
+        body: Set(body),
+        pinned: Set(false),
+        locked: Set(false),
+        last_activity_at: Set(now),
+        created_at: Set(now),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    set_topics(&txn, thread.id, topics).await?;
+    txn.commit().await?;
+    Ok(thread)
+}
+
+/// Edits a thread's title, body or topics (its author).
+pub async fn update_thread(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    title: Option<&str>,
+    body: Option<&str>,
+    topics: Option<&[String]>,
+) -> AppResult<thread::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_thread(&txn, actor, thread_id).await?;
+    access.ensure_can_edit_thread()?;
+    let now = Utc::now();
+    let mut update = thread::ActiveModel {
+        id: Set(thread_id),
+        edited_at: Set(Some(now)),
+        ..Default::default()
+    };
+    if let Some(title) = title {
+        update.title = Set(clean_title(title)?);
+    }
+    if let Some(body) = body {
+        let body = clean_body(body, "body", 40_000)?;
+        update.body_html = Set(markdown::render(&body));
+        update.body = Set(body);
+    }
+    if let Some(topics) = topics {
+        set_topics(&txn, thread_id, topics).await?;
+    }
+    let thread = update.update(&txn).await?;
+    txn.commit().await?;
+    Ok(thread)
+}
+
+/// Deletes a thread (its author, or a moderator): it leaves the group's list; its comments stay
+/// readable by link.
+pub async fn delete_thread(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+) -> AppResult<thread::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_thread(&txn, actor, thread_id).await?;
+    access.ensure_can_delete_thread()?;
+    if access.thread.deleted_at.is_some() {
+        return Ok(access.thread);
+    }
+    let thread = thread::ActiveModel {
+        id: Set(thread_id),
+        deleted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit_moderation(
+        &txn,
+        actor,
+        thread.group_id,
+        "thread.delete",
+        "Thread",
+        thread_id,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(thread)
+}
+
+/// A passage to quote: from a comment of the same thread, or from the thread's body.
+pub struct QuoteRequest {
+    pub source_id: Uuid,
+    pub excerpt: String,
+}
+
+/// Posts a comment, or a reply when `parent_id` is given. A quote's excerpt must occur in its
+/// source as it reads now; it is stored as quoted.
+pub async fn post_comment(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    body: &str,
+    parent_id: Option<Uuid>,
+    quote: Option<QuoteRequest>,
+) -> AppResult<comment::Model> {
+    let actor = viewer.require()?;
+    let body = clean_body(body, "body", 20_000)?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_thread(&txn, actor, thread_id).await?;
+    access.ensure_can_comment()?;
+    let depth = match parent_id {
+        None => 0,
+        Some(parent_id) => {
+            let parent = comment::Entity::find_by_id(parent_id)
+                .one(&txn)
+                .await?
+                .filter(|p| p.thread_id == thread_id)
+                .ok_or_else(|| AppError::bad_input("parentId", "Not a comment of this thread"))?;
+            if parent.deleted_at.is_some() {
+                return Err(AppError::bad_input("parentId", "That comment was deleted"));
+            }
+            parent.depth + 1
+        }
+    };
+    let (quote_source_id, quote_excerpt) = match quote {
+        None => (None, None),
+        Some(quote) => {
+            let excerpt = clean_body(&quote.excerpt, "quote.excerpt", 1000)?;
+            let source_text = if quote.source_id == thread_id {
+                access.thread.body.clone()
+            } else {
+                comment::Entity::find_by_id(quote.source_id)
+                    .one(&txn)
+                    .await?
+                    .filter(|c| {
+                        c.thread_id == thread_id && c.deleted_at.is_none() && c.hidden_at.is_none()
+                    })
+                    .ok_or_else(|| {
+                        AppError::bad_input("quote.commentId", "Not a comment of this thread")
+                    })?
+                    .body
+            };
+            if !source_text.contains(&excerpt) {
+                return Err(AppError::bad_input(
+                    "quote.excerpt",
+                    "The excerpt does not occur in the quoted text",
+                ));
+            }
+            (Some(quote.source_id), Some(excerpt))
+        }
+    };
+    let now = Utc::now();
+    let comment = comment::ActiveModel {
+        id: Set(ids::new_key()),
+        thread_id: Set(thread_id),
+        parent_id: Set(parent_id),
+        author_id: Set(Some(actor.member_id)),
+        body_html: Set(markdown::render(&body)),
+        body: Set(body),
+        depth: Set(depth),
+        quote_source_id: Set(quote_source_id),
+        quote_excerpt: Set(quote_excerpt),
+        created_at: Set(now),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+        hidden_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    thread::ActiveModel {
+        id: Set(thread_id),
+        last_activity_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    state.events.publish(Event::CommentAdded {
+        thread_id,
+        comment_id: comment.id,
+    });
+    Ok(comment)
+}
+
+/// Edits a comment (its author), keeping the previous text as a revision.
+pub async fn edit_comment(
+    state: &AppState,
+    viewer: &Viewer,
+    comment_id: Uuid,
+    body: &str,
+) -> AppResult<comment::Model> {
+    let actor = viewer.require()?;
+    let body = clean_body(body, "body", 20_000)?;
+    let txn = begin_write(&state.db).await?;
+    let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
+    access.ensure_can_edit_comment(&current)?;
+    if current.body == body {
+        return Ok(current);
+    }
+    let now = Utc::now();
+    comment_revision::ActiveModel {
+        id: Set(ids::new_key()),
+        comment_id: Set(comment_id),
+        body: Set(current.body.clone()),
+        created_at: Set(now),
+        redacted_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let edited = comment::ActiveModel {
+        id: Set(comment_id),
+        body_html: Set(markdown::render(&body)),
+        body: Set(body),
+        edited_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(edited)
+}
+
+/// Deletes a comment (its author, or a moderator): a tombstone that keeps its replies.
+pub async fn delete_comment(
+    state: &AppState,
+    viewer: &Viewer,
+    comment_id: Uuid,
+) -> AppResult<comment::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
+    access.ensure_can_delete_comment(&current)?;
+    if current.deleted_at.is_some() {
+        return Ok(current);
+    }
+    let deleted = comment::ActiveModel {
+        id: Set(comment_id),
+        deleted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    if !access.is_comment_author(&current) {
+        audit_moderation(
+            &txn,
+            actor,
+            access.thread.group_id,
+            "comment.delete",
+            "Comment",
+            comment_id,
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(deleted)
+}
+
+/// Adds (`on`) or removes a reaction; repeating either changes nothing.
+pub async fn react(
+    state: &AppState,
+    viewer: &Viewer,
+    comment_id: Uuid,
+    kind: reaction::Kind,
+    on: bool,
+) -> AppResult<comment::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
+    access.ensure_can_react()?;
+    if current.deleted_at.is_some() {
+        return Err(AppError::Conflict("The comment was deleted".into()));
+    }
+    let existing = reaction::Entity::find_by_id((comment_id, actor.member_id, kind))
+        .one(&txn)
+        .await?;
+    match (on, existing) {
+        (true, None) => {
+            reaction::ActiveModel {
+                comment_id: Set(comment_id),
+                member_id: Set(actor.member_id),
+                kind: Set(kind),
+                created_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        (false, Some(_)) => {
+            reaction::Entity::delete_by_id((comment_id, actor.member_id, kind))
+                .exec(&txn)
+                .await?;
+        }
+        _ => {}
+    }
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Locks or unlocks a thread (moderators and owners).
+pub async fn set_locked(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    locked: bool,
+) -> AppResult<thread::Model> {
+    moderate_thread(
+        state,
+        viewer,
+        thread_id,
+        if locked {
+            "thread.lock"
+        } else {
+            "thread.unlock"
+        },
+        |t| {
+            t.locked = Set(locked);
+        },
+    )
+    .await
+}
+
+/// Pins or unpins a thread (moderators and owners).
+pub async fn set_pinned(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    pinned: bool,
+) -> AppResult<thread::Model> {
+    moderate_thread(
+        state,
+        viewer,
+        thread_id,
+        if pinned { "thread.pin" } else { "thread.unpin" },
+        |t| {
+            t.pinned = Set(pinned);
+        },
+    )
+    .await
+}
+
+async fn moderate_thread(
+    state: &AppState,
+    viewer: &Viewer,
+    thread_id: Uuid,
+    action: &str,
+    change: impl FnOnce(&mut thread::ActiveModel),
+) -> AppResult<thread::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_thread(&txn, actor, thread_id).await?;
+    access.ensure_moderator()?;
+    let mut update = thread::ActiveModel {
+        id: Set(thread_id),
+        ..Default::default()
+    };
+    change(&mut update);
+    let thread = update.update(&txn).await?;
+    audit_moderation(
+        &txn,
+        actor,
+        thread.group_id,
+        action,
+        "Thread",
+        thread_id,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(thread)
+}
+
+/// Hides a comment from everyone but its author and the moderators, or shows it again.
+pub async fn set_hidden(
+    state: &AppState,
+    viewer: &Viewer,
+    comment_id: Uuid,
+    hidden: bool,
+    reason: Option<&str>,
+) -> AppResult<comment::Model> {
+    let actor = viewer.require()?;
+    let reason = text::clean_optional(reason, "reason", 1000)?;
+    let txn = begin_write(&state.db).await?;
+    let (access, _) = lock_comment(state, &txn, actor, comment_id).await?;
+    access.ensure_moderator()?;
+    let changed = comment::ActiveModel {
+        id: Set(comment_id),
+        hidden_at: Set(hidden.then(Utc::now)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let action = if hidden {
+        "comment.hide"
+    } else {
+        "comment.restore"
+    };
+    audit_moderation(
+        &txn,
+        actor,
+        access.thread.group_id,
+        action,
+        "Comment",
+        comment_id,
+        reason,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Redacts an earlier version of a comment (moderators and owners): its text is gone for all.
+pub async fn redact_revision(
+    state: &AppState,
+    viewer: &Viewer,
+    revision_id: Uuid,
+) -> AppResult<comment_revision::Model> {
+    let actor = viewer.require()?;
+    let revision = comment_revision::Entity::find_by_id(revision_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Revision"))?;
+    let txn = begin_write(&state.db).await?;
+    let (access, comment) = lock_comment(state, &txn, actor, revision.comment_id).await?;
+    if !access.can_see_revisions(&comment) {
+        return Err(AppError::NotFound("Revision"));
+    }
+    access.ensure_moderator()?;
+    let redacted = comment_revision::ActiveModel {
+        id: Set(revision_id),
+        redacted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit_moderation(
+        &txn,
+        actor,
+        access.thread.group_id,
+        "revision.redact",
+        "CommentRevision",
+        revision_id,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redacted)
+}
+
+/// Reports a thread or comment to the group's moderators (active members; once per item).
+pub async fn report(
+    state: &AppState,
+    viewer: &Viewer,
+    subject: (report::SubjectType, Uuid),
+    reason: &str,
+) -> AppResult<()> {
+    let actor = viewer.require()?;
+    let reason = text::clean(reason, "reason", 3, 1000)?;
+    let (subject_type, subject_id) = subject;
+    let thread_id = match subject_type {
+        report::SubjectType::Thread => subject_id,
+        report::SubjectType::Comment => {
+            comment::Entity::find_by_id(subject_id)
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::NotFound("Comment"))?
+                .thread_id
+        }
+    };
+    let txn = begin_write(&state.db).await?;
+    let access = lock_thread(&txn, actor, thread_id).await?;
+    access.ensure_visible()?;
+    if access.group.role().is_none() {
+        return Err(AppError::Forbidden(
+            "Only members of the group report content",
+        ));
+    }
+    let saved = report::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(access.thread.group_id),
+        subject_type: Set(subject_type),
+        subject_id: Set(subject_id),
+        reporter_id: Set(actor.member_id),
+        reason: Set(reason),
+        created_at: Set(Utc::now()),
+        resolved_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    match saved {
+        Ok(_) => {}
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(AppError::Conflict("You have reported this already".into()));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Marks a report as dealt with (moderators and owners).
+pub async fn resolve_report(
+    state: &AppState,
+    viewer: &Viewer,
+    report_id: Uuid,
+) -> AppResult<report::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let found = report::Entity::find_by_id(report_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("Report"))?;
+    let group = group_access_in(&txn, actor, found.group_id).await?;
+    group
+        .ensure(GroupAction::Moderate)
+        .map_err(|err| match err {
+            AppError::Forbidden(_) => AppError::NotFound("Report"),
+            other => other,
+        })?;
+    if found.resolved_at.is_some() {
+        return Ok(found);
+    }
+    let resolved = report::ActiveModel {
+        id: Set(report_id),
+        resolved_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit_moderation(
+        &txn,
+        actor,
+        found.group_id,
+        "report.resolve",
+        "Report",
+        report_id,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(resolved)
+}

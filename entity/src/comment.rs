@@ -1,0 +1,33 @@
+//! A comment in a thread, a reply when `parent_id` is set. A quote keeps its excerpt as it was
+//! quoted. Deleting sets `deleted_at` (a tombstone that keeps the replies in place); a
+//! moderator's hiding sets `hidden_at`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "comment")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub thread_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub author_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_html: String,
+    pub depth: i32,
+    /// The comment (or thread) quoted.
+    pub quote_source_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub quote_excerpt: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub edited_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub hidden_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
