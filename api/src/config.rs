@@ -50,6 +50,7 @@ pub struct Limits {
     pub max_directives: usize,
     pub max_expanded_fields: usize,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
     pub execution_timeout: Duration,
 }
 
@@ -62,6 +63,7 @@ impl Default for Limits {
             max_directives: 4,
             max_expanded_fields: 2000,
             max_body_bytes: 64 * 1024,
+            max_upload_bytes: 20 * 1024 * 1024,
             execution_timeout: Duration::from_secs(5),
         }
     }
@@ -250,6 +252,7 @@ impl Settings {
             max_depth: parse_or(&var, "MAX_QUERY_DEPTH", limit_defaults.max_depth)?,
             max_complexity: parse_or(&var, "MAX_QUERY_COMPLEXITY", limit_defaults.max_complexity)?,
             max_body_bytes: parse_or(&var, "MAX_BODY_BYTES", limit_defaults.max_body_bytes)?,
+            max_upload_bytes: parse_or(&var, "UPLOAD_MAX_BYTES", limit_defaults.max_upload_bytes)?,
             execution_timeout: Duration::from_millis(parse_or(&var, "EXECUTION_TIMEOUT_MS", 5000)?),
             ..limit_defaults
         };

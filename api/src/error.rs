@@ -24,6 +24,12 @@ pub enum AppError {
     /// The request clashes with the current state (a taken slug, a duplicate).
     #[error("{0}")]
     Conflict(String),
+    /// The thing exists already; `existing_id` is its global id.
+    #[error("{message}")]
+    Duplicate {
+        message: String,
+        existing_id: String,
+    },
     /// Too many attempts; try again after the given number of seconds.
     #[error("Too many attempts, try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
@@ -53,7 +59,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::Duplicate { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
@@ -75,6 +81,7 @@ impl ErrorExtensions for AppError {
                 Self::RateLimited {
                     retry_after_seconds,
                 } => ext.set("retryAfterSeconds", *retry_after_seconds),
+                Self::Duplicate { existing_id, .. } => ext.set("existingId", existing_id.as_str()),
                 _ => {}
             }
         })

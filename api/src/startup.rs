@@ -19,6 +19,7 @@ use crate::{
     graphql::{build_schema, limits::GuardedSchema},
     http::{self, HttpState, request_id},
     state::AppState,
+    storage::LocalFileStore,
 };
 
 /// A bound, not yet running server.
@@ -68,12 +69,14 @@ impl Application {
             tokens,
             limiter,
             events,
+            files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
         };
         let schema = build_schema(Some(app_state.clone()), &settings);
         let http_state = HttpState {
             schema: GuardedSchema::new(schema, settings.limits.clone()),
             app: app_state,
             graphiql: !settings.is_production(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),
         };
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();

@@ -9,6 +9,7 @@ use crate::{
     auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
     config::Settings,
     events::EventBus,
+    storage::FileStore,
 };
 
 #[derive(Clone)]
@@ -19,6 +20,7 @@ pub struct AppState {
     pub tokens: AccessTokens,
     pub limiter: Arc<dyn RateLimiter>,
     pub events: Arc<dyn EventBus>,
+    pub files: Arc<dyn FileStore>,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

@@ -16,6 +16,8 @@ pub mod membership;
 pub mod reaction;
 pub mod refresh_token;
 pub mod report;
+pub mod resource;
+pub mod resource_topic;
 pub mod rsvp;
 pub mod session;
 pub mod thread;

@@ -10,6 +10,7 @@ mod m20261127_000002_create_session_tables;
 mod m20261127_000003_create_group_tables;
 mod m20261127_000004_create_meetup_tables;
 mod m20261127_000005_create_discussion_tables;
+mod m20261127_000006_create_resource_tables;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_group_tables::Migration),
             Box::new(m20261127_000004_create_meetup_tables::Migration),
             Box::new(m20261127_000005_create_discussion_tables::Migration),
+            Box::new(m20261127_000006_create_resource_tables::Migration),
         ]
     }
 }

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub port: u16,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// The server's data folder (uploaded files live under `files/`).
+    pub data_dir: PathBuf,
     statements: StatementCounter,
     _database: Arc<TestDatabase>,
 }
@@ -155,6 +157,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
             .build()
             .expect("HTTP client"),
         database_url: database.url.clone(),
+        data_dir: database.data_dir.clone(),
         statements,
         _database: database,
     }

@@ -22,10 +22,11 @@ pub enum Kind {
     Comment,
     CommentRevision,
     Report,
+    Resource,
 }
 
 impl Kind {
-    const ALL: [Kind; 11] = [
+    const ALL: [Kind; 12] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -37,6 +38,7 @@ impl Kind {
         Kind::Comment,
         Kind::CommentRevision,
         Kind::Report,
+        Kind::Resource,
     ];
 
     fn prefix(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Kind {
             Kind::Comment => "Comment",
             Kind::CommentRevision => "CommentRevision",
             Kind::Report => "Report",
+            Kind::Resource => "Resource",
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::{
         RsvpCountLoader, RsvpLoader,
     },
     members::loader::MemberLoader,
+    resources::loaders::ResourceTopicsLoader,
 };
 
 pub struct Loaders {
@@ -38,6 +39,7 @@ pub struct Loaders {
     pub thread_topics: DataLoader<ThreadTopicsLoader>,
     pub revisions: DataLoader<RevisionLoader>,
     pub reply_previews: DataLoader<ReplyPreviewLoader>,
+    pub resource_topics: DataLoader<ResourceTopicsLoader>,
 }
 
 impl Loaders {
@@ -69,6 +71,7 @@ impl Loaders {
             thread_topics: DataLoader::new(ThreadTopicsLoader { db: db.clone() }, tokio::spawn),
             revisions: DataLoader::new(RevisionLoader { db: db.clone() }, tokio::spawn),
             reply_previews: DataLoader::new(ReplyPreviewLoader { db: db.clone() }, tokio::spawn),
+            resource_topics: DataLoader::new(ResourceTopicsLoader { db: db.clone() }, tokio::spawn),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     },
     meetups::graphql::{MeetupsMutation, MeetupsQuery, MeetupsSubscription},
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
+    resources::graphql::{ResourcesMutation, ResourcesQuery},
     state::AppState,
 };
 
@@ -31,6 +32,7 @@ pub struct Query(
     GroupsQuery,
     MeetupsQuery,
     DiscussionsQuery,
+    ResourcesQuery,
     node::NodeQuery,
 );
 
@@ -43,6 +45,7 @@ pub struct Mutation(
     TopicsMutation,
     MeetupsMutation,
     DiscussionsMutation,
+    ResourcesMutation,
 );
 
 /// Every subscription.

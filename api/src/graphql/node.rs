@@ -23,6 +23,7 @@ use crate::{
         types::{Meetup, Rsvp},
     },
     members::types::Member,
+    resources::{service as resources, types::Resource},
 };
 
 /// An object with a global id.
@@ -38,6 +39,7 @@ pub enum Node {
     Rsvp(Rsvp),
     Thread(Thread),
     Comment(Comment),
+    Resource(Resource),
 }
 
 #[derive(Default)]
@@ -119,6 +121,7 @@ impl NodeQuery {
             }
             ids::Kind::Thread => Ok(Node::Thread(discussions::thread_by_id(ctx, key).await?)),
             ids::Kind::Comment => Ok(Node::Comment(discussions::comment_by_id(ctx, key).await?)),
+            ids::Kind::Resource => Ok(Node::Resource(resources::resource_by_id(ctx, key).await?)),
             ids::Kind::CommentRevision | ids::Kind::Report => Err(AppError::NotFound("Node")),
         }
     }

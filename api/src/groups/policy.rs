@@ -9,6 +9,7 @@
 //! | update settings, archive, set roles, transfer ownership, read the audit log | yes | no | no | no | no |
 //! | review join requests, invite, remove members below them | yes | yes | no | no | no |
 //! | create, change, publish and cancel meetups; check in | yes | yes | no | no | no |
+//! | edit and remove anyone's resources (members edit their own) | yes | yes | no | no | no |
 //! | moderate discussions | yes | no | yes | no | no |
 //! | leave | yes, unless the last owner | yes | yes | yes | — |
 
@@ -41,6 +42,8 @@ pub enum GroupAction {
     ReadAuditLog,
     /// Create, change, publish and cancel meetups; check in attendees.
     ManageMeetups,
+    /// Edit and remove anyone's resources in the library.
+    ManageResources,
 }
 
 /// Whether a role allows an action, before any rule about the target.
@@ -49,7 +52,7 @@ pub fn role_allows(role: Role, action: GroupAction) -> bool {
     match action {
         ReadContent => true,
         UpdateSettings | Archive | ManageRoles | ReadAuditLog => role == Role::Owner,
-        ReviewRequests | Invite | RemoveMembers | ManageMeetups => {
+        ReviewRequests | Invite | RemoveMembers | ManageMeetups | ManageResources => {
             matches!(role, Role::Owner | Role::Organiser)
         }
         Moderate => matches!(role, Role::Owner | Role::Moderator),

@@ -271,6 +271,30 @@ impl Group {
         crate::discussions::service::moderation_queue(ctx, &self.access, first, after).await
     }
 
+    /// The group's library, newest first: filter by kind, topic slug, or words in the title or
+    /// description.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn resources(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<crate::resources::types::ResourceKind>,
+        #[graphql(validator(max_length = 100))] topic: Option<String>,
+        #[graphql(validator(max_length = 100))] search: Option<String>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<crate::resources::types::Resource>> {
+        crate::resources::service::group_resources(
+            ctx,
+            &self.access,
+            kind.map(Into::into),
+            topic.as_deref(),
+            search.as_deref(),
+            first,
+            after,
+        )
+        .await
+    }
+
     /// Role changes, removals, approvals and other audited changes, newest first. For owners.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
     async fn audit_log(

@@ -4,8 +4,12 @@
 //! using async-graphql-actix-web's extractor, because that one accepts batches, `text/plain`
 //! bodies, unbounded bodies and mutations over GET.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr},
+};
 
+use actix_multipart::Multipart;
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
     http::{
@@ -15,7 +19,7 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    Data, Request, Response, ServerError, Variables, http::GraphiQLSource,
+    Data, Request, Response, ServerError, UploadValue, Variables, http::GraphiQLSource,
     parser::types::OperationType,
 };
 use async_graphql_actix_web::GraphQLSubscription;
@@ -168,26 +172,45 @@ fn error_response(request: &HttpRequest, error: ServerError) -> HttpResponse {
     finish(request, Response::from_errors(vec![error]))
 }
 
+/// The viewer of an HTTP request, or the response that refuses it.
+async fn authenticate_request(
+    request: &HttpRequest,
+    state: &HttpState,
+) -> Result<Viewer, HttpResponse> {
+    match viewer_from_header(request, state).await {
+        Ok(viewer) => Ok(viewer),
+        Err(AppError::Unauthenticated(message)) => {
+            Err(unauthenticated(&AppError::Unauthenticated(message)))
+        }
+        Err(_) => Err(refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "Internal error",
+        )),
+    }
+}
+
 /// Runs one GraphQL request for an HTTP request: authenticate, pre-check, execute.
 async fn run(
     request: &HttpRequest,
     state: &HttpState,
+    graphql: Request,
+    allow_writes: bool,
+) -> HttpResponse {
+    match authenticate_request(request, state).await {
+        Ok(viewer) => run_as(request, state, viewer, graphql, allow_writes).await,
+        Err(refused) => refused,
+    }
+}
+
+/// Pre-checks and executes a request for a known viewer.
+async fn run_as(
+    request: &HttpRequest,
+    state: &HttpState,
+    viewer: Viewer,
     mut graphql: Request,
     allow_writes: bool,
 ) -> HttpResponse {
-    let viewer = match viewer_from_header(request, state).await {
-        Ok(viewer) => viewer,
-        Err(AppError::Unauthenticated(message)) => {
-            return unauthenticated(&AppError::Unauthenticated(message));
-        }
-        Err(_) => {
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Internal error",
-            );
-        }
-    };
     let operation = match precheck(&mut graphql, state.schema.limits()) {
         Ok(operation) => operation,
         Err(error) => return error_response(request, error),
@@ -215,21 +238,146 @@ async fn run(
     finish(request, state.schema.execute_checked(graphql).await)
 }
 
-fn is_json(request: &HttpRequest) -> bool {
+fn media_type(request: &HttpRequest) -> Option<String> {
     request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+        .map(|mime| mime.trim().to_ascii_lowercase())
 }
 
-/// `POST /graphql` with a JSON body.
+/// A GraphQL multipart request (file uploads). It must carry a non-simple header, so a
+/// cross-site form cannot send one; the viewer is authenticated before any part is read, and
+/// every part is read within its limit (JSON parts like a JSON body, files up to the upload
+/// limit, counted together), so nothing is buffered for a refused request.
+async fn post_multipart(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let preflight = ["apollo-require-preflight", "x-graphql-preflight"]
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    if !preflight {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "File uploads need the Apollo-Require-Preflight or X-GraphQL-Preflight header",
+        );
+    }
+    let viewer = match authenticate_request(&request, &state).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused,
+    };
+    let limits = state.schema.limits();
+    let (json_limit, upload_limit) = (limits.max_body_bytes, limits.max_upload_bytes);
+    let too_large = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("Files may be at most {upload_limit} bytes"),
+        )
+    };
+    let bad = |message: &str| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > upload_limit + 2 * json_limit) {
+        return too_large();
+    }
+    let Ok(_permit) = state.uploads.acquire().await else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "INTERNAL",
+            "Uploads are unavailable",
+        );
+    };
+    let mut parts = Multipart::new(request.headers(), payload);
+    let mut graphql: Option<Request> = None;
+    let mut map: Option<HashMap<String, Vec<String>>> = None;
+    let mut received = 0usize;
+    while let Some(part) = parts.next().await {
+        let Ok(mut part) = part else {
+            return bad("Malformed multipart body");
+        };
+        let name = part.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "operations" | "map" => {
+                let bytes = match part.bytes(json_limit).await {
+                    Ok(Ok(bytes)) => bytes,
+                    Ok(Err(_)) => return bad("Malformed multipart body"),
+                    Err(_) => return too_large(),
+                };
+                if name == "map" {
+                    match serde_json::from_slice(&bytes) {
+                        Ok(parsed) => map = Some(parsed),
+                        Err(_) => return bad("The map part is not a JSON object of string lists"),
+                    }
+                } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                    return bad(
+                        "Batched requests are not supported; send one operation per request",
+                    );
+                } else {
+                    match serde_json::from_slice(&bytes) {
+                        Ok(parsed) => graphql = Some(parsed),
+                        Err(_) => return bad("The operations part is not a GraphQL request"),
+                    }
+                }
+            }
+            file => {
+                let (Some(request), Some(map)) = (graphql.as_mut(), map.as_ref()) else {
+                    return bad("Send the operations and map parts before the files");
+                };
+                let Some(paths) = map.get(file) else {
+                    return bad("A file part is not named in the map");
+                };
+                let filename = part
+                    .content_disposition()
+                    .and_then(|disposition| disposition.get_filename())
+                    .unwrap_or("file")
+                    .to_owned();
+                let content_type = part.content_type().map(ToString::to_string);
+                let bytes = match part.bytes(upload_limit.saturating_sub(received)).await {
+                    Ok(Ok(bytes)) => bytes,
+                    Ok(Err(_)) => return bad("Malformed multipart body"),
+                    Err(_) => return too_large(),
+                };
+                received += bytes.len();
+                for path in paths {
+                    request.set_upload(
+                        path,
+                        UploadValue {
+                            filename: filename.clone(),
+                            content_type: content_type.clone(),
+                            content: bytes.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    let Some(graphql) = graphql else {
+        return bad("The operations part is missing");
+    };
+    run_as(&request, &state, viewer, graphql, true).await
+}
+
+fn is_json(request: &HttpRequest) -> bool {
+    media_type(request).as_deref() == Some("application/json")
+}
+
+/// `POST /graphql` with a JSON body, or a multipart upload.
 pub async fn post(
     request: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> HttpResponse {
+    if media_type(&request).as_deref() == Some("multipart/form-data") {
+        return post_multipart(request, payload, state).await;
+    }
     if !is_json(&request) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -8,7 +8,7 @@ pub mod request_id;
 use actix_web::{HttpResponse, http::StatusCode, middleware::DefaultHeaders, web};
 use serde_json::json;
 
-use crate::{graphql::limits::GuardedSchema, meetups::calendar, state::AppState};
+use crate::{graphql::limits::GuardedSchema, meetups::calendar, resources::files, state::AppState};
 
 /// What the HTTP handlers share: the schema handle (built once) and the application state.
 #[derive(Clone)]
@@ -17,6 +17,8 @@ pub struct HttpState {
     pub app: AppState,
     /// Development conveniences: GraphiQL and `/schema.graphql`.
     pub graphiql: bool,
+    /// Uploads are held in memory while a request runs; this bounds how many at once.
+    pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Registers every route. Used by the server and by nothing else: tests go through real HTTP.
@@ -30,6 +32,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(calendar::group_feed),
         )
         .route("/meetups/{id}.ics", web::get().to(calendar::meetup_feed))
+        .route("/files/{id}", web::get().to(files::download))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

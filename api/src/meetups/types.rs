@@ -254,6 +254,17 @@ impl Meetup {
         self.access.can_manage()
     }
 
+    /// Resources attached to the meetup (slides, papers), newest first.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn resources(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Page<crate::resources::types::Resource>> {
+        crate::resources::service::meetup_resources(ctx, &self.access, first, after).await
+    }
+
     /// Answers of one status (default going), in arrival order.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
     async fn attendees(

@@ -1,0 +1,640 @@
+//! Library rules: sharing links and files, editing, removing. A URL is normalised and may be in
+//! a group's library once. A file's type is detected from its bytes and checked against an
+//! allow-list; it is stored content-addressed, and written only once its row is in the
+//! transaction, so a failed upload leaves neither a file nor a row.
+
+use async_graphql::Context;
+use chrono::Utc;
+use entity::{interest_group, meetup, membership, resource, resource_topic, topic};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    SqlErr,
+    sea_query::{Expr, Func, LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::viewer::{Identity, Viewer},
+    db::begin_write,
+    error::{AppError, AppResult},
+    graphql::{
+        context::ContextExt,
+        ids,
+        loaders::Loaders,
+        pagination::{Order, Page, PageArgs},
+    },
+    groups::{
+        policy::{GroupAccess, GroupAction},
+        service as groups,
+    },
+    meetups::policy::MeetupAccess,
+    resources::{policy::ResourceAccess, types::Resource},
+    state::AppState,
+    storage::content_key,
+    text,
+};
+
+const MAX_TOPICS: usize = 10;
+
+/// Content types a file may have, as detected from its bytes.
+const ALLOWED_TYPES: [&str; 12] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+];
+
+/// The content type of `bytes`, if it is one we accept: a known format from its magic bytes,
+/// or UTF-8 text without control characters.
+pub fn detect_content_type(bytes: &[u8]) -> Option<&'static str> {
+    if let Some(kind) = infer::get(bytes) {
+        return ALLOWED_TYPES
+            .iter()
+            .copied()
+            .find(|allowed| *allowed == kind.mime_type());
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    plain.then_some("text/plain; charset=utf-8")
+}
+
+/// The file name to keep: no folders, no control characters, at most 200 characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+/// A URL as stored and the key that makes it unique in a group (no fragment).
+fn normalise_url(raw: &str) -> AppResult<(String, String)> {
+    let url = text::web_url(Some(raw), "url")?
+        .ok_or_else(|| AppError::bad_input("url", "Must not be empty"))?;
+    let mut parsed = url::Url::parse(&url).map_err(|_| AppError::bad_input("url", "Not a URL"))?;
+    parsed.set_fragment(None);
+    let key = parsed.to_string();
+    Ok((url, key))
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+pub async fn access_with(
+    loaders: &Loaders,
+    viewer: &Viewer,
+    resource: resource::Model,
+) -> AppResult<ResourceAccess> {
+    let group = loaders
+        .groups
+        .load_one(resource.group_id)
+        .await?
+        .ok_or(AppError::NotFound("Resource"))?;
+    Ok(ResourceAccess {
+        group: groups::access_with(loaders, viewer, group).await?,
+        resource,
+        viewer_id: viewer.member_id(),
+    })
+}
+
+pub async fn resource_by_id(ctx: &Context<'_>, resource_id: Uuid) -> AppResult<Resource> {
+    let row = resource::Entity::find_by_id(resource_id)
+        .one(&ctx.state()?.db)
+        .await?
+        .ok_or(AppError::NotFound("Resource"))?;
+    let access = access_with(ctx.loaders()?, ctx.viewer(), row).await?;
+    access.ensure_visible()?;
+    Ok(Resource {
+        access: Box::new(access),
+    })
+}
+
+fn page_of(
+    group: &GroupAccess,
+    viewer_id: Option<Uuid>,
+    args: &PageArgs<Uuid>,
+    rows: Vec<resource::Model>,
+    total: u64,
+) -> Page<Resource> {
+    args.connection(
+        rows,
+        total,
+        |row| row.id,
+        |resource| Resource {
+            access: Box::new(ResourceAccess {
+                group: group.clone(),
+                resource,
+                viewer_id,
+            }),
+        },
+    )
+}
+
+/// A group's library, newest first, filtered by kind, topic and words in title or description.
+pub async fn group_resources(
+    ctx: &Context<'_>,
+    group: &GroupAccess,
+    kind: Option<resource::Kind>,
+    topic_slug: Option<&str>,
+    search: Option<&str>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Resource>> {
+    group.ensure(GroupAction::ReadContent)?;
+    let db = &ctx.state()?.db;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let mut select = resource::Entity::find()
+        .filter(resource::Column::GroupId.eq(group.group.id))
+        .filter(resource::Column::RemovedAt.is_null());
+    if let Some(kind) = kind {
+        select = select.filter(resource::Column::Kind.eq(kind));
+    }
+    if let Some(slug) = topic_slug {
+        let topic = topic::Entity::find()
+            .filter(topic::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
+        select = select.filter(
+            resource::Column::Id.in_subquery(
+                Query::select()
+                    .column(resource_topic::Column::ResourceId)
+                    .from(resource_topic::Entity)
+                    .and_where(resource_topic::Column::TopicId.eq(topic.id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped: String = search
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(like_lower(resource::Column::Title, &pattern))
+                .add(like_lower(resource::Column::Description, &pattern)),
+        );
+    }
+    let (rows, total) = args
+        .fetch(ctx, db, select, resource::Column::Id, Order::NewestFirst)
+        .await?;
+    Ok(page_of(group, ctx.viewer().member_id(), &args, rows, total))
+}
+
+fn like_lower(column: resource::Column, pattern: &str) -> Expr {
+    use sea_orm::ExprTrait;
+    Expr::expr(Func::lower(Expr::col((resource::Entity, column))))
+        .like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// The resources attached to a meetup, newest first.
+pub async fn meetup_resources(
+    ctx: &Context<'_>,
+    meetup: &MeetupAccess,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Resource>> {
+    meetup.ensure_visible()?;
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let select = resource::Entity::find()
+        .filter(resource::Column::MeetupId.eq(meetup.meetup.id))
+        .filter(resource::Column::RemovedAt.is_null());
+    let (rows, total) = args
+        .fetch(
+            ctx,
+            &ctx.state()?.db,
+            select,
+            resource::Column::Id,
+            Order::NewestFirst,
+        )
+        .await?;
+    Ok(page_of(
+        &meetup.group,
+        ctx.viewer().member_id(),
+        &args,
+        rows,
+        total,
+    ))
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+async fn group_access_in(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    group_id: Uuid,
+) -> AppResult<GroupAccess> {
+    let group = interest_group::Entity::find_by_id(group_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .one(txn)
+        .await?;
+    Ok(GroupAccess {
+        group,
+        membership,
+        is_site_admin: viewer.is_site_admin,
+    })
+}
+
+async fn set_topics(
+    txn: &DatabaseTransaction,
+    resource_id: Uuid,
+    slugs: &[String],
+) -> AppResult<()> {
+    if slugs.len() > MAX_TOPICS {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("At most {MAX_TOPICS} topics"),
+        ));
+    }
+    let found = topic::Entity::find()
+        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
+        .all(txn)
+        .await?;
+    if let Some(unknown) = slugs
+        .iter()
+        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
+    {
+        return Err(AppError::bad_input(
+            "topics",
+            format!("No topic {unknown:?}"),
+        ));
+    }
+    resource_topic::Entity::delete_many()
+        .filter(resource_topic::Column::ResourceId.eq(resource_id))
+        .exec(txn)
+        .await?;
+    if !found.is_empty() {
+        resource_topic::Entity::insert_many(found.into_iter().map(|t| {
+            resource_topic::ActiveModel {
+                resource_id: Set(resource_id),
+                topic_id: Set(t.id),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Refuses a URL already in the group's library, naming the resource that has it.
+async fn ensure_new_url(
+    txn: &DatabaseTransaction,
+    group_id: Uuid,
+    url_key: &str,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let existing = resource::Entity::find()
+        .filter(resource::Column::GroupId.eq(group_id))
+        .filter(resource::Column::UrlKey.eq(url_key))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(existing) if Some(existing.id) != except => Err(AppError::Duplicate {
+            message: format!(
+                "This link is in the library already as \"{}\"",
+                existing.title
+            ),
+            existing_id: ids::encode(ids::Kind::Resource, existing.id).0,
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn check_meetup(
+    txn: &DatabaseTransaction,
+    group_id: Uuid,
+    meetup_id: Option<Uuid>,
+) -> AppResult<()> {
+    if let Some(meetup_id) = meetup_id {
+        meetup::Entity::find_by_id(meetup_id)
+            .one(txn)
+            .await?
+            .filter(|m| m.group_id == group_id)
+            .ok_or_else(|| AppError::bad_input("meetupId", "Not a meetup of this group"))?;
+    }
+    Ok(())
+}
+
+/// An uploaded file as the HTTP layer received it (already within the size limit).
+pub struct UploadedFile {
+    pub filename: String,
+    pub bytes: bytes::Bytes,
+}
+
+/// What `shareResource` carries besides the link or file.
+pub struct ShareFields {
+    pub group_id: Uuid,
+    pub meetup_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub kind: resource::Kind,
+    pub topics: Vec<String>,
+}
+
+/// Shares a link or a file with a group (active members).
+pub async fn share(
+    state: &AppState,
+    viewer: &Viewer,
+    fields: ShareFields,
+    url: Option<&str>,
+    file: Option<UploadedFile>,
+) -> AppResult<resource::Model> {
+    let actor = viewer.require()?;
+    let title = text::clean(&fields.title, "title", 1, 200)?;
+    let description = text::clean_optional(fields.description.as_deref(), "description", 4000)?;
+    let link = match (url, &file) {
+        (Some(url), None) => Some(normalise_url(url)?),
+        (None, Some(_)) => None,
+        _ => {
+            return Err(AppError::bad_input(
+                "url",
+                "Give exactly one of url or file",
+            ));
+        }
+    };
+    let stored = match file {
+        Some(file) => {
+            let content_type = detect_content_type(&file.bytes).ok_or_else(|| {
+                AppError::bad_input(
+                    "file",
+                    "Only PDF, PNG, JPEG, Office, OpenDocument and plain text files",
+                )
+            })?;
+            Some((
+                clean_filename(&file.filename),
+                content_type,
+                content_key(&file.bytes),
+                file.bytes,
+            ))
+        }
+        None => None,
+    };
+    let txn = begin_write(&state.db).await?;
+    let group = group_access_in(&txn, actor, fields.group_id).await?;
+    group.ensure_change(GroupAction::ReadContent)?;
+    if group.role().is_none() {
+        return Err(AppError::Forbidden(
+            "Only members of the group share resources",
+        ));
+    }
+    check_meetup(&txn, fields.group_id, fields.meetup_id).await?;
+    if let Some((_, key)) = &link {
+        ensure_new_url(&txn, fields.group_id, key, None).await?;
+    }
+    let now = Utc::now();
+    let row = resource::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(fields.group_id),
+        meetup_id: Set(fields.meetup_id),
+        title: Set(title),
+        description: Set(description),
+        kind: Set(fields.kind),
+        url: Set(link.as_ref().map(|(url, _)| url.clone())),
+        url_key: Set(link.map(|(_, key)| key)),
+        file_sha256: Set(stored.as_ref().map(|(_, _, key, _)| key.clone())),
+        file_name: Set(stored.as_ref().map(|(name, _, _, _)| name.clone())),
+        file_content_type: Set(stored
+            .as_ref()
+            .map(|(_, content_type, _, _)| (*content_type).to_owned())),
+        file_size: Set(stored
+            .as_ref()
+            .map(|(_, _, _, bytes)| i64::try_from(bytes.len()).unwrap_or(i64::MAX))),
+        added_by: Set(Some(actor.member_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        removed_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("This link was just added to the library".into())
+        }
+        _ => err.into(),
+    })?;
+    set_topics(&txn, row.id, &fields.topics).await?;
+    if let Some((_, _, key, bytes)) = &stored {
+        state
+            .files
+            .put(key, bytes)
+            .await
+            .map_err(AppError::internal)?;
+        if let Err(err) = txn.commit().await {
+            forget_file(state, key).await;
+            return Err(err.into());
+        }
+    } else {
+        txn.commit().await?;
+    }
+    Ok(row)
+}
+
+/// Deletes a stored file that no resource refers to any more (after a failed share).
+async fn forget_file(state: &AppState, key: &str) {
+    let referenced = resource::Entity::find()
+        .filter(resource::Column::FileSha256.eq(key))
+        .count(&state.db)
+        .await;
+    if matches!(referenced, Ok(0))
+        && let Err(err) = state.files.delete(key).await
+    {
+        tracing::warn!(%err, key, "could not delete an orphaned upload");
+    }
+}
+
+async fn lock_resource(
+    txn: &DatabaseTransaction,
+    viewer: &Identity,
+    resource_id: Uuid,
+) -> AppResult<ResourceAccess> {
+    let resource = resource::Entity::find_by_id(resource_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("Resource"))?;
+    Ok(ResourceAccess {
+        group: group_access_in(txn, viewer, resource.group_id).await?,
+        resource,
+        viewer_id: Some(viewer.member_id),
+    })
+}
+
+/// What `updateResource` may change. `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ResourceChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<resource::Kind>,
+    pub url: Option<String>,
+    /// `Some(None)` detaches it from its meetup.
+    pub meetup_id: Option<Option<Uuid>>,
+    pub topics: Option<Vec<String>>,
+}
+
+/// Edits a resource (the member who added it, organisers and owners).
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    resource_id: Uuid,
+    changes: ResourceChanges,
+) -> AppResult<resource::Model> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_resource(&txn, actor, resource_id).await?;
+    access.ensure_can_edit()?;
+    let mut update = resource::ActiveModel {
+        id: Set(resource_id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(title) = &changes.title {
+        update.title = Set(text::clean(title, "title", 1, 200)?);
+    }
+    if let Some(description) = &changes.description {
+        update.description = Set(text::clean_optional(
+            Some(description),
+            "description",
+            4000,
+        )?);
+    }
+    if let Some(kind) = changes.kind {
+        update.kind = Set(kind);
+    }
+    if let Some(url) = &changes.url {
+        if access.resource.file_sha256.is_some() {
+            return Err(AppError::bad_input("url", "A file resource has no link"));
+        }
+        let (url, key) = normalise_url(url)?;
+        ensure_new_url(&txn, access.resource.group_id, &key, Some(resource_id)).await?;
+        update.url = Set(Some(url));
+        update.url_key = Set(Some(key));
+    }
+    if let Some(meetup_id) = changes.meetup_id {
+        check_meetup(&txn, access.resource.group_id, meetup_id).await?;
+        update.meetup_id = Set(meetup_id);
+    }
+    if let Some(topics) = &changes.topics {
+        set_topics(&txn, resource_id, topics).await?;
+    }
+    let row = update.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Removes a resource from the library (soft: the row stays, the link may be shared again).
+pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> AppResult<()> {
+    let actor = viewer.require()?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_resource(&txn, actor, resource_id).await?;
+    access.ensure_can_edit()?;
+    resource::Entity::update_many()
+        .col_expr(resource::Column::RemovedAt, Expr::value(Some(Utc::now())))
+        .col_expr(
+            resource::Column::UrlKey,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(resource::Column::Id.eq(resource_id))
+        .exec(&txn)
+        .await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor_id: Some(actor.member_id),
+            group_id: Some(access.resource.group_id),
+            action: "resource.remove",
+            subject_type: "Resource",
+            subject_id: resource_id,
+            details: Some(access.resource.title.clone()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The file bytes of a resource for `viewer`, with its stored name and type; `NOT_FOUND` when
+/// the viewer may not see it.
+pub async fn download(
+    state: &AppState,
+    viewer: &Viewer,
+    resource_id: Uuid,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let loaders = Loaders::new(&state.db);
+    let row = resource::Entity::find_by_id(resource_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("Resource"))?;
+    let access = access_with(&loaders, viewer, row).await?;
+    access.ensure_visible()?;
+    let resource = access.resource;
+    match (
+        resource.file_sha256,
+        resource.file_name,
+        resource.file_content_type,
+    ) {
+        (Some(key), Some(name), Some(content_type)) => {
+            let bytes = state.files.get(&key).await.map_err(AppError::internal)?;
+            Ok((name, content_type, bytes))
+        }
+        _ => Err(AppError::NotFound("File")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(
+            detect_content_type(b"%PDF-1.7\n..."),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            detect_content_type("Møtereferat\n".as_bytes()),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            detect_content_type(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"),
+            None
+        );
+        assert_eq!(detect_content_type(b"MZ\x90\0\x03\0\0\0"), None);
+    }
+
+    #[test]
+    fn file_names_lose_their_folders() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\Users\\kari\\slides.pdf"), "slides.pdf");
+        assert_eq!(clean_filename(".."), "file");
+    }
+}
