@@ -1,10 +1,10 @@
 //! Batched look-ups for thread pages: comment and reply counts, reactions, the viewer's own
-//! reactions, topics, quoted comments and the first replies of every comment on a page.
+//! reactions, quoted comments and the first replies of every comment on a page.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{comment, comment_revision, reaction, thread, thread_topic, topic};
+use entity::{comment, comment_revision, reaction, thread};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Asterisk, Expr, Query},
@@ -159,32 +159,6 @@ impl Loader<(Uuid, Uuid)> for ViewerReactionLoader {
                 .push(row.kind);
         }
         Ok(mine)
-    }
-}
-
-/// A thread's topics, in name order.
-pub struct ThreadTopicsLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for ThreadTopicsLoader {
-    type Value = Vec<topic::Model>;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        let rows = thread_topic::Entity::find()
-            .find_also_related(topic::Entity)
-            .filter(thread_topic::Column::ThreadId.is_in(keys.iter().copied()))
-            .order_by_asc(topic::Column::Name)
-            .all(&self.db)
-            .await?;
-        let mut topics: HashMap<Uuid, Vec<topic::Model>> = HashMap::new();
-        for (link, topic) in rows {
-            if let Some(topic) = topic {
-                topics.entry(link.thread_id).or_default().push(topic);
-            }
-        }
-        Ok(topics)
     }
 }
 

@@ -6,13 +6,10 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
-use entity::{
-    comment, comment_revision, interest_group, membership, reaction, report, thread, thread_topic,
-    topic,
-};
+use entity::{comment, comment_revision, reaction, report, thread, thread_topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, SqlErr, sea_query::Query,
+    QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -38,10 +35,8 @@ use crate::{
     },
     markdown,
     state::AppState,
-    text,
+    text, topics,
 };
-
-const MAX_TOPICS: usize = 10;
 
 fn clean_title(title: &str) -> AppResult<String> {
     text::clean(title, "title", 3, 200)
@@ -130,20 +125,8 @@ pub async fn group_threads(
         .filter(thread::Column::GroupId.eq(group.group.id))
         .filter(thread::Column::DeletedAt.is_null());
     if let Some(slug) = topic_slug {
-        let topic = topic::Entity::find()
-            .filter(topic::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
-        select = select.filter(
-            thread::Column::Id.in_subquery(
-                Query::select()
-                    .column(thread_topic::Column::ThreadId)
-                    .from(thread_topic::Entity)
-                    .and_where(thread_topic::Column::TopicId.eq(topic.id))
-                    .to_owned(),
-            ),
-        );
+        select = select
+            .filter(topics::tagged::<thread_topic::Entity>(db, thread::Column::Id, slug).await?);
     }
     let (rows, total) = args
         .fetch(
@@ -281,27 +264,6 @@ pub async fn moderation_queue(
 
 // ---- writing -------------------------------------------------------------------------------
 
-async fn group_access_in(
-    txn: &DatabaseTransaction,
-    viewer: &Identity,
-    group_id: Uuid,
-) -> AppResult<GroupAccess> {
-    let group = interest_group::Entity::find_by_id(group_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("Group"))?;
-    let membership = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::MemberId.eq(viewer.member_id))
-        .one(txn)
-        .await?;
-    Ok(GroupAccess {
-        group,
-        membership,
-        is_site_admin: viewer.is_site_admin,
-    })
-}
-
 /// Locks the thread row for the rest of `txn` and reads the viewer's standing after the lock.
 async fn lock_thread(
     txn: &DatabaseTransaction,
@@ -314,7 +276,7 @@ async fn lock_thread(
         .await?
         .ok_or(AppError::NotFound("Thread"))?;
     Ok(ThreadAccess {
-        group: group_access_in(txn, viewer, thread.group_id).await?,
+        group: groups::access_in(txn, viewer, thread.group_id, false).await?,
         thread,
         viewer_id: Some(viewer.member_id),
     })
@@ -341,41 +303,6 @@ async fn lock_comment(
         .await?
         .ok_or(AppError::NotFound("Comment"))?;
     Ok((access, comment))
-}
-
-async fn set_topics(txn: &DatabaseTransaction, thread_id: Uuid, slugs: &[String]) -> AppResult<()> {
-    if slugs.len() > MAX_TOPICS {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("At most {MAX_TOPICS} topics"),
-        ));
-    }
-    let found = topic::Entity::find()
-        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
-        .all(txn)
-        .await?;
-    if let Some(unknown) = slugs
-        .iter()
-        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
-    {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("No topic {unknown:?}"),
-        ));
-    }
-    thread_topic::Entity::delete_many()
-        .filter(thread_topic::Column::ThreadId.eq(thread_id))
-        .exec(txn)
-        .await?;
-    if !found.is_empty() {
-        thread_topic::Entity::insert_many(found.into_iter().map(|t| thread_topic::ActiveModel {
-            thread_id: Set(thread_id),
-            topic_id: Set(t.id),
-        }))
-        .exec(txn)
-        .await?;
-    }
-    Ok(())
 }
 
 async fn audit_moderation(
@@ -414,7 +341,7 @@ pub async fn start_thread(
     let title = clean_title(title)?;
     let body = clean_body(body, "body", 40_000)?;
     let txn = begin_write(&state.db).await?;
-    let group = group_access_in(&txn, actor, group_id).await?;
+    let group = groups::access_in(&txn, actor, group_id, false).await?;
     group.ensure_change(GroupAction::ReadContent)?;
     if group.role().is_none() {
         return Err(AppError::Forbidden(
@@ -438,7 +365,7 @@ pub async fn start_thread(
     }
     .insert(&txn)
     .await?;
-    set_topics(&txn, thread.id, topics).await?;
+    topics::set::<thread_topic::Entity>(&txn, thread.id, topics).await?;
     txn.commit().await?;
     Ok(thread)
 }
@@ -471,7 +398,7 @@ pub async fn update_thread(
         update.body = Set(body);
     }
     if let Some(topics) = topics {
-        set_topics(&txn, thread_id, topics).await?;
+        topics::set::<thread_topic::Entity>(&txn, thread_id, topics).await?;
     }
     let thread = update.update(&txn).await?;
     txn.commit().await?;
@@ -935,7 +862,7 @@ pub async fn resolve_report(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("Report"))?;
-    let group = group_access_in(&txn, actor, found.group_id).await?;
+    let group = groups::access_in(&txn, actor, found.group_id, false).await?;
     group
         .ensure(GroupAction::Moderate)
         .map_err(|err| match err {

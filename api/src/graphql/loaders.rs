@@ -2,20 +2,20 @@
 //! request or crosses from one viewer to another; they batch, they do not cache across requests.
 
 use async_graphql::dataloader::DataLoader;
+use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     discussions::loaders::{
         CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader,
-        ReplyPreviewLoader, RevisionLoader, ThreadLoader, ThreadTopicsLoader, ViewerReactionLoader,
+        ReplyPreviewLoader, RevisionLoader, ThreadLoader, ViewerReactionLoader,
     },
-    groups::loaders::{GroupLoader, GroupTopicsLoader, MemberCountLoader, MembershipLoader},
+    groups::loaders::{GroupLoader, MemberCountLoader, MembershipLoader},
     meetups::loaders::{
-        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, MeetupTopicsLoader,
-        RsvpCountLoader, RsvpLoader,
+        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, RsvpCountLoader, RsvpLoader,
     },
     members::loader::MemberLoader,
-    resources::loaders::ResourceTopicsLoader,
+    topics::TopicsLoader,
 };
 
 pub struct Loaders {
@@ -23,12 +23,12 @@ pub struct Loaders {
     pub groups: DataLoader<GroupLoader>,
     pub member_counts: DataLoader<MemberCountLoader>,
     pub memberships: DataLoader<MembershipLoader>,
-    pub group_topics: DataLoader<GroupTopicsLoader>,
+    pub group_topics: DataLoader<TopicsLoader<group_topic::Entity>>,
     pub meetups: DataLoader<MeetupLoader>,
     pub rsvp_counts: DataLoader<RsvpCountLoader>,
     pub rsvps: DataLoader<RsvpLoader>,
     pub meetup_hosts: DataLoader<MeetupHostsLoader>,
-    pub meetup_topics: DataLoader<MeetupTopicsLoader>,
+    pub meetup_topics: DataLoader<TopicsLoader<meetup_topic::Entity>>,
     pub attendee_previews: DataLoader<AttendeePreviewLoader>,
     pub threads: DataLoader<ThreadLoader>,
     pub comments: DataLoader<CommentLoader>,
@@ -36,10 +36,10 @@ pub struct Loaders {
     pub reply_counts: DataLoader<ReplyCountLoader>,
     pub reaction_counts: DataLoader<ReactionCountLoader>,
     pub viewer_reactions: DataLoader<ViewerReactionLoader>,
-    pub thread_topics: DataLoader<ThreadTopicsLoader>,
+    pub thread_topics: DataLoader<TopicsLoader<thread_topic::Entity>>,
     pub revisions: DataLoader<RevisionLoader>,
     pub reply_previews: DataLoader<ReplyPreviewLoader>,
-    pub resource_topics: DataLoader<ResourceTopicsLoader>,
+    pub resource_topics: DataLoader<TopicsLoader<resource_topic::Entity>>,
 }
 
 impl Loaders {
@@ -49,12 +49,12 @@ impl Loaders {
             groups: DataLoader::new(GroupLoader { db: db.clone() }, tokio::spawn),
             member_counts: DataLoader::new(MemberCountLoader { db: db.clone() }, tokio::spawn),
             memberships: DataLoader::new(MembershipLoader { db: db.clone() }, tokio::spawn),
-            group_topics: DataLoader::new(GroupTopicsLoader { db: db.clone() }, tokio::spawn),
+            group_topics: DataLoader::new(TopicsLoader::new(db), tokio::spawn),
             meetups: DataLoader::new(MeetupLoader { db: db.clone() }, tokio::spawn),
             rsvp_counts: DataLoader::new(RsvpCountLoader { db: db.clone() }, tokio::spawn),
             rsvps: DataLoader::new(RsvpLoader { db: db.clone() }, tokio::spawn),
             meetup_hosts: DataLoader::new(MeetupHostsLoader { db: db.clone() }, tokio::spawn),
-            meetup_topics: DataLoader::new(MeetupTopicsLoader { db: db.clone() }, tokio::spawn),
+            meetup_topics: DataLoader::new(TopicsLoader::new(db), tokio::spawn),
             attendee_previews: DataLoader::new(
                 AttendeePreviewLoader { db: db.clone() },
                 tokio::spawn,
@@ -68,10 +68,10 @@ impl Loaders {
                 ViewerReactionLoader { db: db.clone() },
                 tokio::spawn,
             ),
-            thread_topics: DataLoader::new(ThreadTopicsLoader { db: db.clone() }, tokio::spawn),
+            thread_topics: DataLoader::new(TopicsLoader::new(db), tokio::spawn),
             revisions: DataLoader::new(RevisionLoader { db: db.clone() }, tokio::spawn),
             reply_previews: DataLoader::new(ReplyPreviewLoader { db: db.clone() }, tokio::spawn),
-            resource_topics: DataLoader::new(ResourceTopicsLoader { db: db.clone() }, tokio::spawn),
+            resource_topics: DataLoader::new(TopicsLoader::new(db), tokio::spawn),
         }
     }
 }

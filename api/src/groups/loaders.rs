@@ -1,11 +1,12 @@
 //! Batched look-ups for group lists: a page of groups costs one query per kind of related data
-//! (member counts, the viewer's memberships, topics), not one per group.
+//! (member counts, the viewer's memberships), not one per group. Topics load through
+//! `topics::TopicsLoader`.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{group_topic, interest_group, membership, topic};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{interest_group, membership};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -78,31 +79,5 @@ impl Loader<(Uuid, Uuid)> for MembershipLoader {
             .map(|row| ((row.group_id, row.member_id), row))
             .filter(|(key, _)| keys.contains(key))
             .collect())
-    }
-}
-
-/// A group's topics, by group id, in name order.
-pub struct GroupTopicsLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for GroupTopicsLoader {
-    type Value = Vec<topic::Model>;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        let rows = group_topic::Entity::find()
-            .find_also_related(topic::Entity)
-            .filter(group_topic::Column::GroupId.is_in(keys.iter().copied()))
-            .order_by_asc(topic::Column::Name)
-            .all(&self.db)
-            .await?;
-        let mut topics: HashMap<Uuid, Vec<topic::Model>> = HashMap::new();
-        for (link, topic) in rows {
-            if let Some(topic) = topic {
-                topics.entry(link.group_id).or_default().push(topic);
-            }
-        }
-        Ok(topics)
     }
 }

@@ -9,21 +9,20 @@ use chrono::Utc;
 use entity::{
     audit_log, group_topic, interest_group, invitation,
     membership::{self, Role, Status},
-    topic,
 };
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect, SqlErr,
-    sea_query::{Expr, Func, LikeExpr, Query},
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
 use crate::{
     audit::{self, Entry},
     auth::viewer::{Identity, Viewer},
-    db::begin_write,
+    db::{begin_write, contains_words},
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
@@ -37,11 +36,8 @@ use crate::{
         types::{AuditEntry, Group, GroupRole, Invitation, Membership},
     },
     state::AppState,
-    text,
+    text, topics,
 };
-
-/// Most topics a group may carry.
-const MAX_TOPICS: usize = 10;
 
 // ---- reading -------------------------------------------------------------------------------
 
@@ -136,39 +132,18 @@ pub async fn list_groups(
     let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let mut select =
         interest_group::Entity::find().filter(interest_group::Column::ArchivedAt.is_null());
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped: String = search
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("%{escaped}%");
-        let lower = |column: interest_group::Column| {
-            Expr::expr(Func::lower(Expr::col((interest_group::Entity, column))))
-        };
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(like(lower(interest_group::Column::Name), &pattern))
-                .add(like(lower(interest_group::Column::Description), &pattern)),
-        );
+    if let Some(words) = contains_words::<interest_group::Entity>(
+        &[
+            interest_group::Column::Name,
+            interest_group::Column::Description,
+        ],
+        search,
+    ) {
+        select = select.filter(words);
     }
-    if let Some(topic_slug) = topic_slug {
-        let topic = topic::Entity::find()
-            .filter(topic::Column::Slug.eq(topic_slug))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
+    if let Some(slug) = topic_slug {
         select = select.filter(
-            interest_group::Column::Id.in_subquery(
-                Query::select()
-                    .column(group_topic::Column::GroupId)
-                    .from(group_topic::Entity)
-                    .and_where(group_topic::Column::TopicId.eq(topic.id))
-                    .to_owned(),
-            ),
+            topics::tagged::<group_topic::Entity>(db, interest_group::Column::Id, slug).await?,
         );
     }
     let (rows, total) = args
@@ -181,11 +156,6 @@ pub async fn list_groups(
         )
         .await?;
     page_of_groups(ctx, &args, rows, total).await
-}
-
-fn like(expr: Expr, pattern: &str) -> Expr {
-    use sea_orm::ExprTrait;
-    expr.like(LikeExpr::new(pattern).escape('\\'))
 }
 
 async fn page_of_groups(
@@ -311,27 +281,38 @@ pub async fn list_audit_log(
 
 // ---- writing -------------------------------------------------------------------------------
 
-/// Locks the group row for the rest of `txn` and reads the actor's membership after the lock.
-async fn lock_access(
+/// The actor's standing in a group, read inside `txn`. With `lock`, the group row stays locked
+/// (`FOR UPDATE` on PostgreSQL) until the transaction ends, and the membership is read after the
+/// lock, so decisions about roles see every change committed before them.
+pub async fn access_in(
     txn: &DatabaseTransaction,
-    viewer: &Identity,
+    actor: &Identity,
     group_id: Uuid,
+    lock: bool,
 ) -> AppResult<GroupAccess> {
-    let group = interest_group::Entity::find_by_id(group_id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("Group"))?;
+    let mut find = interest_group::Entity::find_by_id(group_id);
+    if lock {
+        find = find.lock_exclusive();
+    }
+    let group = find.one(txn).await?.ok_or(AppError::NotFound("Group"))?;
     let membership = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .filter(membership::Column::MemberId.eq(actor.member_id))
         .one(txn)
         .await?;
     Ok(GroupAccess {
         group,
         membership,
-        is_site_admin: viewer.is_site_admin,
+        is_site_admin: actor.is_site_admin,
     })
+}
+
+async fn lock_access(
+    txn: &DatabaseTransaction,
+    actor: &Identity,
+    group_id: Uuid,
+) -> AppResult<GroupAccess> {
+    access_in(txn, actor, group_id, true).await
 }
 
 async fn owner_count(txn: &DatabaseTransaction, group_id: Uuid) -> AppResult<u64> {
@@ -387,54 +368,6 @@ pub struct GroupFields<'a> {
     pub visibility: Option<interest_group::Visibility>,
     pub join_policy: Option<interest_group::JoinPolicy>,
     pub topics: Option<&'a [String]>,
-}
-
-async fn topic_ids(txn: &DatabaseTransaction, slugs: &[String]) -> AppResult<Vec<Uuid>> {
-    if slugs.len() > MAX_TOPICS {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("At most {MAX_TOPICS} topics"),
-        ));
-    }
-    let mut wanted: Vec<String> = slugs.iter().map(|s| s.trim().to_lowercase()).collect();
-    wanted.sort();
-    wanted.dedup();
-    let found = topic::Entity::find()
-        .filter(topic::Column::Slug.is_in(wanted.clone()))
-        .all(txn)
-        .await?;
-    if let Some(unknown) = wanted
-        .iter()
-        .find(|slug| !found.iter().any(|t| &t.slug == *slug))
-    {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("No topic {unknown:?}"),
-        ));
-    }
-    Ok(found.into_iter().map(|t| t.id).collect())
-}
-
-async fn set_topics(
-    txn: &DatabaseTransaction,
-    group_id: Uuid,
-    topic_ids: Vec<Uuid>,
-) -> AppResult<()> {
-    group_topic::Entity::delete_many()
-        .filter(group_topic::Column::GroupId.eq(group_id))
-        .exec(txn)
-        .await?;
-    if !topic_ids.is_empty() {
-        group_topic::Entity::insert_many(topic_ids.into_iter().map(|topic_id| {
-            group_topic::ActiveModel {
-                group_id: Set(group_id),
-                topic_id: Set(topic_id),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    Ok(())
 }
 
 /// A free slug: `wanted` if given (taken is `CONFLICT`), else derived from the name with a
@@ -513,7 +446,7 @@ pub async fn create_group(
     let description = clean_description(fields.description.unwrap_or_default())?;
     let txn = begin_write(&state.db).await?;
     let slug = choose_slug(&txn, fields.slug, &name).await?;
-    let topics = topic_ids(&txn, fields.topics.unwrap_or_default()).await?;
+    let topics = topics::resolve(&txn, fields.topics.unwrap_or_default()).await?;
     let now = Utc::now();
     let group = interest_group::ActiveModel {
         id: Set(ids::new_key()),
@@ -534,7 +467,7 @@ pub async fn create_group(
     .insert(&txn)
     .await
     .map_err(unique_violation_is_conflict)?;
-    set_topics(&txn, group.id, topics).await?;
+    topics::replace::<group_topic::Entity>(&txn, group.id, topics).await?;
     let owner =
         new_membership(&txn, group.id, actor.member_id, Role::Owner, Status::Active).await?;
     audit::record(
@@ -612,8 +545,8 @@ pub async fn update_group(
         changed.push("joinPolicy");
     }
     if let Some(topics) = fields.topics {
-        let topics = topic_ids(&txn, topics).await?;
-        set_topics(&txn, group_id, topics).await?;
+        let topics = topics::resolve(&txn, topics).await?;
+        topics::replace::<group_topic::Entity>(&txn, group_id, topics).await?;
         changed.push("topics");
     }
     let group = update

@@ -1,10 +1,10 @@
-//! Batched look-ups for meetup lists: counts, the viewer's answers, hosts, topics and the first
+//! Batched look-ups for meetup lists: counts, the viewer's answers, hosts and the first
 //! attendees of every meetup on a page, each in one query.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{meetup, meetup_host, meetup_topic, rsvp, topic};
+use entity::{meetup, meetup_host, rsvp};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Asterisk, Expr, Query},
@@ -118,32 +118,6 @@ impl Loader<Uuid> for MeetupHostsLoader {
             hosts.entry(row.meetup_id).or_default().push(row.member_id);
         }
         Ok(hosts)
-    }
-}
-
-/// A meetup's topics by meetup, in name order.
-pub struct MeetupTopicsLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for MeetupTopicsLoader {
-    type Value = Vec<topic::Model>;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        let rows = meetup_topic::Entity::find()
-            .find_also_related(topic::Entity)
-            .filter(meetup_topic::Column::MeetupId.is_in(keys.iter().copied()))
-            .order_by_asc(topic::Column::Name)
-            .all(&self.db)
-            .await?;
-        let mut topics: HashMap<Uuid, Vec<topic::Model>> = HashMap::new();
-        for (link, topic) in rows {
-            if let Some(topic) = topic {
-                topics.entry(link.meetup_id).or_default().push(topic);
-            }
-        }
-        Ok(topics)
     }
 }
 

@@ -7,9 +7,9 @@
 use async_graphql::Context;
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::{
-    interest_group, meetup, meetup_host, meetup_topic,
+    meetup, meetup_host, meetup_topic,
     membership::{self, Role, Status as MembershipStatus},
-    rsvp, topic,
+    rsvp,
 };
 use futures_util::future::try_join_all;
 use sea_orm::{
@@ -42,12 +42,11 @@ use crate::{
         types::{AgendaItem, Meetup, MeetupWhen, Rsvp, Venue},
     },
     state::AppState,
-    text,
+    text, topics,
 };
 
 const MAX_AGENDA_ITEMS: usize = 50;
 const MAX_HOSTS: usize = 10;
-const MAX_TOPICS: usize = 10;
 const DEFAULT_TIMEZONE: &str = "Europe/Oslo";
 
 // ---- reading -------------------------------------------------------------------------------
@@ -325,15 +324,7 @@ async fn lock_access(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound("Meetup"))?;
-    let group = interest_group::Entity::find_by_id(meetup.group_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("Meetup"))?;
-    let membership = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(group.id))
-        .filter(membership::Column::MemberId.eq(viewer.member_id))
-        .one(txn)
-        .await?;
+    let group = groups::access_in(txn, viewer, meetup.group_id, false).await?;
     let is_host = meetup_host::Entity::find()
         .filter(meetup_host::Column::MeetupId.eq(meetup_id))
         .filter(meetup_host::Column::MemberId.eq(viewer.member_id))
@@ -346,11 +337,7 @@ async fn lock_access(
         .one(txn)
         .await?;
     Ok(MeetupAccess {
-        group: GroupAccess {
-            group,
-            membership,
-            is_site_admin: viewer.is_site_admin,
-        },
+        group,
         meetup,
         is_host,
         rsvp,
@@ -540,41 +527,6 @@ async fn set_hosts(
     Ok(())
 }
 
-async fn set_topics(txn: &DatabaseTransaction, meetup_id: Uuid, slugs: &[String]) -> AppResult<()> {
-    if slugs.len() > MAX_TOPICS {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("At most {MAX_TOPICS} topics"),
-        ));
-    }
-    let found = topic::Entity::find()
-        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
-        .all(txn)
-        .await?;
-    if let Some(unknown) = slugs
-        .iter()
-        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
-    {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("No topic {unknown:?}"),
-        ));
-    }
-    meetup_topic::Entity::delete_many()
-        .filter(meetup_topic::Column::MeetupId.eq(meetup_id))
-        .exec(txn)
-        .await?;
-    if !found.is_empty() {
-        meetup_topic::Entity::insert_many(found.into_iter().map(|t| meetup_topic::ActiveModel {
-            meetup_id: Set(meetup_id),
-            topic_id: Set(t.id),
-        }))
-        .exec(txn)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Plans a meetup in a group (organisers and owners), as a draft or published at once.
 pub async fn create_meetup(
     state: &AppState,
@@ -585,20 +537,7 @@ pub async fn create_meetup(
 ) -> AppResult<meetup::Model> {
     let actor = viewer.require()?;
     let txn = begin_write(&state.db).await?;
-    let group = interest_group::Entity::find_by_id(group_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("Group"))?;
-    let membership = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::MemberId.eq(actor.member_id))
-        .one(&txn)
-        .await?;
-    let access = GroupAccess {
-        group,
-        membership,
-        is_site_admin: actor.is_site_admin,
-    };
+    let access = groups::access_in(&txn, actor, group_id, false).await?;
     access.ensure_change(GroupAction::ManageMeetups)?;
     let now = Utc::now();
     let draft = meetup::Model {
@@ -649,7 +588,7 @@ pub async fn create_meetup(
         fields.hosts.as_deref().unwrap_or(&[actor.member_id]),
     )
     .await?;
-    set_topics(
+    topics::set::<meetup_topic::Entity>(
         &txn,
         meetup.id,
         fields.topics.as_deref().unwrap_or_default(),
@@ -685,7 +624,7 @@ pub async fn update_meetup(
         set_hosts(&txn, &meetup, hosts).await?;
     }
     if let Some(topics) = &fields.topics {
-        set_topics(&txn, meetup.id, topics).await?;
+        topics::set::<meetup_topic::Entity>(&txn, meetup.id, topics).await?;
     }
     promote_waitlist(&txn, &meetup).await?;
     txn.commit().await?;

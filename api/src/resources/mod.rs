@@ -2,7 +2,6 @@
 
 pub mod files;
 pub mod graphql;
-pub mod loaders;
 pub mod policy;
 pub mod service;
 pub mod types;

@@ -5,19 +5,16 @@
 
 use async_graphql::Context;
 use chrono::Utc;
-use entity::{interest_group, meetup, membership, resource, resource_topic, topic};
+use entity::{meetup, resource, resource_topic};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    SqlErr,
-    sea_query::{Expr, Func, LikeExpr, Query},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
     auth::viewer::{Identity, Viewer},
-    db::begin_write,
+    db::{begin_write, contains_words},
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
@@ -33,10 +30,8 @@ use crate::{
     resources::{policy::ResourceAccess, types::Resource},
     state::AppState,
     storage::content_key,
-    text,
+    text, topics,
 };
-
-const MAX_TOPICS: usize = 10;
 
 /// Content types a file may have, as detected from its bytes.
 const ALLOWED_TYPES: [&str; 12] = [
@@ -169,47 +164,20 @@ pub async fn group_resources(
         select = select.filter(resource::Column::Kind.eq(kind));
     }
     if let Some(slug) = topic_slug {
-        let topic = topic::Entity::find()
-            .filter(topic::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
         select = select.filter(
-            resource::Column::Id.in_subquery(
-                Query::select()
-                    .column(resource_topic::Column::ResourceId)
-                    .from(resource_topic::Entity)
-                    .and_where(resource_topic::Column::TopicId.eq(topic.id))
-                    .to_owned(),
-            ),
+            topics::tagged::<resource_topic::Entity>(db, resource::Column::Id, slug).await?,
         );
     }
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped: String = search
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("%{escaped}%");
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(like_lower(resource::Column::Title, &pattern))
-                .add(like_lower(resource::Column::Description, &pattern)),
-        );
+    if let Some(words) = contains_words::<resource::Entity>(
+        &[resource::Column::Title, resource::Column::Description],
+        search,
+    ) {
+        select = select.filter(words);
     }
     let (rows, total) = args
         .fetch(ctx, db, select, resource::Column::Id, Order::NewestFirst)
         .await?;
     Ok(page_of(group, ctx.viewer().member_id(), &args, rows, total))
-}
-
-fn like_lower(column: resource::Column, pattern: &str) -> Expr {
-    use sea_orm::ExprTrait;
-    Expr::expr(Func::lower(Expr::col((resource::Entity, column))))
-        .like(LikeExpr::new(pattern).escape('\\'))
 }
 
 /// The resources attached to a meetup, newest first.
@@ -243,68 +211,6 @@ pub async fn meetup_resources(
 }
 
 // ---- writing -------------------------------------------------------------------------------
-
-async fn group_access_in(
-    txn: &DatabaseTransaction,
-    viewer: &Identity,
-    group_id: Uuid,
-) -> AppResult<GroupAccess> {
-    let group = interest_group::Entity::find_by_id(group_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("Group"))?;
-    let membership = membership::Entity::find()
-        .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::MemberId.eq(viewer.member_id))
-        .one(txn)
-        .await?;
-    Ok(GroupAccess {
-        group,
-        membership,
-        is_site_admin: viewer.is_site_admin,
-    })
-}
-
-async fn set_topics(
-    txn: &DatabaseTransaction,
-    resource_id: Uuid,
-    slugs: &[String],
-) -> AppResult<()> {
-    if slugs.len() > MAX_TOPICS {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("At most {MAX_TOPICS} topics"),
-        ));
-    }
-    let found = topic::Entity::find()
-        .filter(topic::Column::Slug.is_in(slugs.iter().map(|s| s.trim().to_lowercase())))
-        .all(txn)
-        .await?;
-    if let Some(unknown) = slugs
-        .iter()
-        .find(|s| !found.iter().any(|t| t.slug == s.trim().to_lowercase()))
-    {
-        return Err(AppError::bad_input(
-            "topics",
-            format!("No topic {unknown:?}"),
-        ));
-    }
-    resource_topic::Entity::delete_many()
-        .filter(resource_topic::Column::ResourceId.eq(resource_id))
-        .exec(txn)
-        .await?;
-    if !found.is_empty() {
-        resource_topic::Entity::insert_many(found.into_iter().map(|t| {
-            resource_topic::ActiveModel {
-                resource_id: Set(resource_id),
-                topic_id: Set(t.id),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    Ok(())
-}
 
 /// Refuses a URL already in the group's library, naming the resource that has it.
 async fn ensure_new_url(
@@ -400,7 +306,7 @@ pub async fn share(
         None => None,
     };
     let txn = begin_write(&state.db).await?;
-    let group = group_access_in(&txn, actor, fields.group_id).await?;
+    let group = groups::access_in(&txn, actor, fields.group_id, false).await?;
     group.ensure_change(GroupAction::ReadContent)?;
     if group.role().is_none() {
         return Err(AppError::Forbidden(
@@ -442,7 +348,7 @@ pub async fn share(
         }
         _ => err.into(),
     })?;
-    set_topics(&txn, row.id, &fields.topics).await?;
+    topics::set::<resource_topic::Entity>(&txn, row.id, &fields.topics).await?;
     if let Some((_, _, key, bytes)) = &stored {
         state
             .files
@@ -483,7 +389,7 @@ async fn lock_resource(
         .await?
         .ok_or(AppError::NotFound("Resource"))?;
     Ok(ResourceAccess {
-        group: group_access_in(txn, viewer, resource.group_id).await?,
+        group: groups::access_in(txn, viewer, resource.group_id, false).await?,
         resource,
         viewer_id: Some(viewer.member_id),
     })
@@ -544,7 +450,7 @@ pub async fn update(
         update.meetup_id = Set(meetup_id);
     }
     if let Some(topics) = &changes.topics {
-        set_topics(&txn, resource_id, topics).await?;
+        topics::set::<resource_topic::Entity>(&txn, resource_id, topics).await?;
     }
     let row = update.update(&txn).await?;
     txn.commit().await?;
