@@ -108,3 +108,46 @@ pub fn contains_words<E: EntityTrait>(
         )
     }))
 }
+
+/// The first `limit` rows of every partition (rows sharing the `partition` column), in `order`,
+/// among the rows matching `filter`: one query with `ROW_NUMBER() OVER (PARTITION BY …)`, which
+/// SQLite and PostgreSQL both run. Used to show the first few children of every item on a page
+/// (attendees of meetups, replies to comments) without a query per item. `partition` and `order`
+/// are column lists written in code, never client input.
+pub async fn first_per_partition<E: EntityTrait>(
+    db: &DatabaseConnection,
+    filter: Condition,
+    partition: &'static str,
+    order: &'static str,
+    limit: u64,
+) -> Result<Vec<E::Model>, DbErr> {
+    use sea_orm::{
+        ExprTrait,
+        sea_query::{Alias, Asterisk, Query},
+    };
+    let ranked = Query::select()
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order})"
+            )),
+            Alias::new("rank_in_partition"),
+        )
+        .from(E::default())
+        .cond_where(filter)
+        .to_owned();
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(
+            Expr::col(Alias::new("rank_in_partition"))
+                .lte(i64::try_from(limit).unwrap_or(i64::MAX)),
+        )
+        .order_by_expr(
+            Expr::cust(format!("{partition}, {order}")),
+            sea_orm::Order::Asc,
+        )
+        .to_owned();
+    let statement = db.get_database_backend().build(&query);
+    E::find().from_raw_sql(statement).all(db).await
+}

@@ -229,7 +229,9 @@ async fn seed_topics(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             sea_orm::prelude::DateTimeWithTimeZone::parse_from_rfc3339(seeded_at)
                 .map_err(|err| DbErr::Custom(err.to_string()))?,
         );
-        insert.values_panic([id.into(), (*slug).into(), (*name).into(), seeded.into()]);
+        insert
+            .values([id.into(), (*slug).into(), (*name).into(), seeded.into()])
+            .map_err(|err| DbErr::Custom(err.to_string()))?;
     }
     manager.exec_stmt(insert).await
 }

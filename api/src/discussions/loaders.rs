@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{comment, comment_revision, reaction, thread};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Asterisk, Expr, Query},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{db::first_per_partition, error::AppError};
 
 /// Threads by id.
 pub struct ThreadLoader {
@@ -205,26 +204,11 @@ impl Loader<(Uuid, u64)> for ReplyPreviewLoader {
         }
         let mut result = HashMap::new();
         for (limit, parents) in by_limit {
-            let ranked = Query::select()
-                .column(Asterisk)
-                .expr_as(
-                    Expr::cust("ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)"),
-                    Alias::new("rank_in_parent"),
-                )
-                .from(comment::Entity)
-                .and_where(comment::Column::ParentId.is_in(parents.iter().copied()))
-                .to_owned();
-            let query = Query::select()
-                .column(Asterisk)
-                .from_subquery(ranked, Alias::new("ranked"))
-                .and_where(rank_at_most(limit))
-                .order_by(Alias::new("id"), sea_orm::Order::Asc)
-                .to_owned();
-            let statement = self.db.get_database_backend().build(&query);
-            let rows = comment::Entity::find()
-                .from_raw_sql(statement)
-                .all(&self.db)
-                .await?;
+            let filter =
+                Condition::all().add(comment::Column::ParentId.is_in(parents.iter().copied()));
+            let rows =
+                first_per_partition::<comment::Entity>(&self.db, filter, "parent_id", "id", limit)
+                    .await?;
             for parent in parents {
                 result.insert((parent, limit), Vec::new());
             }
@@ -238,9 +222,4 @@ impl Loader<(Uuid, u64)> for ReplyPreviewLoader {
         }
         Ok(result)
     }
-}
-
-fn rank_at_most(limit: u64) -> Expr {
-    use sea_orm::ExprTrait;
-    Expr::col(Alias::new("rank_in_parent")).lte(i64::try_from(limit).unwrap_or(i64::MAX))
 }

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, rsvp};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Asterisk, Expr, Query},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{db::first_per_partition, error::AppError};
 
 /// Meetups by id.
 pub struct MeetupLoader {
@@ -147,28 +146,17 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         }
         let mut result = HashMap::new();
         for ((status, limit), meetup_ids) in groups {
-            let ranked = Query::select()
-                .column(Asterisk)
-                .expr_as(
-                    Expr::cust("ROW_NUMBER() OVER (PARTITION BY meetup_id ORDER BY queued_at, id)"),
-                    Alias::new("rank_in_meetup"),
-                )
-                .from(rsvp::Entity)
-                .and_where(rsvp::Column::MeetupId.is_in(meetup_ids.iter().copied()))
-                .and_where(rsvp::Column::Status.eq(status))
-                .to_owned();
-            let query = Query::select()
-                .column(Asterisk)
-                .from_subquery(ranked, Alias::new("ranked"))
-                .and_where(rank_at_most(limit))
-                .order_by(Alias::new("meetup_id"), sea_orm::Order::Asc)
-                .order_by(Alias::new("queued_at"), sea_orm::Order::Asc)
-                .to_owned();
-            let statement = self.db.get_database_backend().build(&query);
-            let rows = rsvp::Entity::find()
-                .from_raw_sql(statement)
-                .all(&self.db)
-                .await?;
+            let filter = Condition::all()
+                .add(rsvp::Column::MeetupId.is_in(meetup_ids.iter().copied()))
+                .add(rsvp::Column::Status.eq(status));
+            let rows = first_per_partition::<rsvp::Entity>(
+                &self.db,
+                filter,
+                "meetup_id",
+                "queued_at, id",
+                limit,
+            )
+            .await?;
             for meetup_id in meetup_ids {
                 result.insert((meetup_id, status, limit), Vec::new());
             }
@@ -180,9 +168,4 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         }
         Ok(result)
     }
-}
-
-fn rank_at_most(limit: u64) -> Expr {
-    use sea_orm::ExprTrait;
-    Expr::col(Alias::new("rank_in_meetup")).lte(i64::try_from(limit).unwrap_or(i64::MAX))
 }
