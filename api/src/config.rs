@@ -101,6 +101,8 @@ pub struct Settings {
     pub listen_addr: SocketAddr,
     pub app_env: AppEnv,
     pub jwt_secret: Secret<Vec<u8>>,
+    /// Where the development secret is kept, when `JWT_SECRET` was not given.
+    pub development_secret_file: Option<PathBuf>,
     pub log_format: LogFormat,
     pub data_dir: PathBuf,
     pub workers: usize,
@@ -182,6 +184,7 @@ impl Settings {
                 "expected a sqlite: or postgres:// URL",
             ));
         }
+        let mut development_secret_file = None;
         let jwt_secret = match (var("JWT_SECRET"), app_env) {
             (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
             (Some(_), _) => {
@@ -196,7 +199,10 @@ impl Settings {
                     "is required when APP_ENV=production",
                 ));
             }
-            (None, AppEnv::Development) => development_secret(&data_dir)?,
+            (None, AppEnv::Development) => {
+                development_secret_file = Some(data_dir.join("jwt-secret"));
+                development_secret(&data_dir)?
+            }
         };
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
@@ -290,6 +296,7 @@ impl Settings {
             database_url,
             app_env,
             jwt_secret: Secret::new(jwt_secret),
+            development_secret_file,
             log_format,
             data_dir,
             workers,
@@ -321,7 +328,7 @@ where
 }
 
 /// In development the secret is generated once and kept in the data folder, so tokens survive a
-/// restart; production must be given one.
+/// restart; production must be given one. The server warns about it at every start.
 fn development_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError> {
     let path = data_dir.join("jwt-secret");
     let fail = |err: std::io::Error| {
@@ -341,10 +348,6 @@ fn development_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, ConfigError
     rand::rng().fill_bytes(&mut bytes);
     let secret = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
     write_private(&path, secret.as_bytes()).map_err(fail)?;
-    tracing::warn!(
-        path = %path.display(),
-        "JWT_SECRET is not set: generated a development secret; set JWT_SECRET in production"
-    );
     Ok(secret.into_bytes())
 }
 

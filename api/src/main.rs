@@ -27,6 +27,12 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
+    if let Some(path) = &settings.development_secret_file {
+        tracing::warn!(
+            path = %path.display(),
+            "JWT_SECRET is not set: using a generated development secret; set JWT_SECRET in production"
+        );
+    }
     let result = match command.as_slice() {
         [] | ["serve"] => serve(settings).await,
         ["migrate"] => migrate(&settings).await,

@@ -5,7 +5,6 @@
 use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{
@@ -26,7 +25,6 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
-    db: DatabaseConnection,
     statements: StatementCounter,
 }
 
@@ -63,7 +61,7 @@ impl Application {
         let limiter: Arc<dyn RateLimiter> = Arc::new(InProcessRateLimiter::default());
         let events: Arc<dyn EventBus> = Arc::new(InProcessEventBus::default());
         let app_state = AppState {
-            db: connection.clone(),
+            db: connection,
             settings: settings.clone(),
             passwords,
             tokens,
@@ -95,7 +93,6 @@ impl Application {
         Ok(Self {
             port,
             server,
-            db: connection,
             statements,
         })
     }
@@ -107,11 +104,6 @@ impl Application {
     /// Counts SQL statements run through this server's pool.
     pub fn statement_counter(&self) -> StatementCounter {
         self.statements.clone()
-    }
-
-    /// The server's pool, for operator commands run in the same process.
-    pub fn database(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -26,3 +26,23 @@ async fn the_checked_in_schema_matches_the_served_schema() {
         "schema.graphql differs from the served schema: run `UPDATE_SCHEMA=1 cargo test the_checked_in_schema` or `cargo run -- export-schema > schema.graphql`"
     );
 }
+
+/// `fagruppe export-schema` prints what the server serves.
+#[tokio::test]
+async fn export_schema_prints_the_served_schema() {
+    let app = spawn_app().await;
+    let served = app
+        .client
+        .get(format!("{}/schema.graphql", app.address))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    let settings = fagruppe::config::Settings::from_lookup(|name| {
+        (name == "DATA_DIR").then(|| app.data_dir.display().to_string())
+    })
+    .expect("settings");
+    assert!(fagruppe::graphql::sdl(&settings) == served);
+}
