@@ -6,7 +6,7 @@ use async_graphql::Context;
 use crate::{
     auth::viewer::{ANONYMOUS, Viewer},
     error::{AppError, AppResult},
-    graphql::loaders::Loaders,
+    graphql::loaders::{Loaders, RequestLoaders},
     state::{AppState, ClientInfo},
 };
 
@@ -33,7 +33,8 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> AppResult<&Loaders> {
-        self.data::<Loaders>()
+        self.data::<RequestLoaders>()
+            .map(RequestLoaders::get)
             .map_err(|_| AppError::internal("Loaders missing from request data"))
     }
 }

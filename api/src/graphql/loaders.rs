@@ -1,6 +1,8 @@
 //! The DataLoaders of one request. They are built per request, so nothing they hold outlives the
 //! request or crosses from one viewer to another; they batch, they do not cache across requests.
 
+use std::sync::OnceLock;
+
 use async_graphql::dataloader::DataLoader;
 use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
 use sea_orm::DatabaseConnection;
@@ -73,5 +75,25 @@ impl Loaders {
             reply_previews: DataLoader::new(ReplyPreviewLoader { db: db.clone() }, tokio::spawn),
             resource_topics: DataLoader::new(TopicsLoader::new(db), tokio::spawn),
         }
+    }
+}
+
+/// The loaders of one request, built on first use: a request that needs none (an authenticated
+/// `me`) does not pay for building them.
+pub struct RequestLoaders {
+    db: DatabaseConnection,
+    loaders: OnceLock<Loaders>,
+}
+
+impl RequestLoaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            db: db.clone(),
+            loaders: OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Loaders {
+        self.loaders.get_or_init(|| Loaders::new(&self.db))
     }
 }

@@ -33,7 +33,7 @@ use crate::{
         viewer::{Identity, Viewer},
     },
     error::AppError,
-    graphql::{limits::precheck, loaders::Loaders},
+    graphql::{limits::precheck, loaders::RequestLoaders},
     http::{HttpState, request_id::RequestId},
     state::ClientInfo,
 };
@@ -234,7 +234,7 @@ async fn run_as(
     let graphql = graphql
         .data(viewer)
         .data(client_info(request, state))
-        .data(Loaders::new(&state.app.db));
+        .data(RequestLoaders::new(&state.app.db));
     finish(request, state.schema.execute_checked(graphql).await)
 }
 
@@ -544,7 +544,7 @@ async fn subscribe(
     }
     let mut data = Data::default();
     data.insert(client_info(&request, &state));
-    data.insert(Loaders::new(&state.app.db));
+    data.insert(RequestLoaders::new(&state.app.db));
     let init_state = state.clone();
     let result = GraphQLSubscription::new(state.schema.clone())
         .with_data(data)
