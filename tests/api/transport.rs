@@ -206,3 +206,40 @@ async fn production_hides_graphiql_introspection_and_suggestions() {
         .expect("request");
     assert_eq!(sdl.status(), 404);
 }
+
+#[tokio::test]
+async fn a_refused_document_is_400_without_data_for_graphql_response_json_clients() {
+    let app = spawn_app().await;
+    let send = |accept: &'static str| {
+        app.client
+            .post(app.graphql_url())
+            .header("Accept", accept)
+            .json(&json!({ "query": "{ me { id } nope }" }))
+            .send()
+    };
+    let modern = send("application/graphql-response+json")
+        .await
+        .expect("request");
+    assert_eq!(modern.status(), 400);
+    let body: Value = modern.json().await.expect("json");
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+
+    let legacy = send("application/json").await.expect("request");
+    assert_eq!(legacy.status(), 200);
+    let body: Value = legacy.json().await.expect("json");
+    assert_eq!(body["data"], Value::Null);
+
+    // A field error is not a request error: 200 with partial data.
+    let field_error = app
+        .client
+        .post(app.graphql_url())
+        .header("Accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ me { id } member(id: \"nope\") { id } }" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(field_error.status(), 200);
+    let body: Value = field_error.json().await.expect("json");
+    assert_eq!(error_code(&body), "NOT_FOUND");
+}

@@ -147,25 +147,52 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
             async_graphql::Value::from(request_id(request)),
         );
     }
-    let content_type = if accepts_graphql_response_json(request) {
-        GRAPHQL_RESPONSE_JSON
-    } else {
-        "application/json"
-    };
-    match serde_json::to_vec(&response) {
-        Ok(body) => HttpResponse::Ok()
-            .content_type(content_type)
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
+    // A request error (the document was refused before anything ran) has no data and no error
+    // with a path. With `application/graphql-response+json` the GraphQL-over-HTTP spec wants
+    // the `data` entry left out and a 4xx status (5xx for our own failures); legacy
+    // `application/json` clients get 200 with `data: null`.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let modern = accepts_graphql_response_json(request);
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
         Err(err) => {
             tracing::error!(%err, "response serialisation failed");
-            refuse(
+            return refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "Internal error",
-            )
+            );
         }
-    }
+    };
+    let status = if modern && request_error {
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        let internal = response.errors.iter().any(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL"))
+        });
+        if internal {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status)
+        .content_type(if modern {
+            GRAPHQL_RESPONSE_JSON
+        } else {
+            "application/json"
+        })
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 fn error_response(request: &HttpRequest, error: ServerError) -> HttpResponse {
