@@ -3,6 +3,7 @@
 //! them explicitly.
 
 pub mod audit_log;
+pub mod calendar_token;
 pub mod comment;
 pub mod comment_revision;
 pub mod group_topic;

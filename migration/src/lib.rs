@@ -11,6 +11,7 @@ mod m20261127_000003_create_group_tables;
 mod m20261127_000004_create_meetup_tables;
 mod m20261127_000005_create_discussion_tables;
 mod m20261127_000006_create_resource_tables;
+mod m20261127_000007_create_calendar_token_table;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_meetup_tables::Migration),
             Box::new(m20261127_000005_create_discussion_tables::Migration),
             Box::new(m20261127_000006_create_resource_tables::Migration),
+            Box::new(m20261127_000007_create_calendar_token_table::Migration),
         ]
     }
 }

@@ -713,3 +713,48 @@ async fn a_member_sees_upcoming_meetups_of_their_groups_and_their_own_answers() 
         json!([{ "status": "GOING", "meetup": { "title": "Second evening" } }])
     );
 }
+
+#[tokio::test]
+async fn a_calendar_app_reads_a_members_only_feed_with_a_feed_token_until_it_is_replaced() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Token feed", "MEMBERS_ONLY", "APPROVAL").await;
+    create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let create = "mutation { createCalendarToken }";
+    assert_eq!(
+        error_code(&app.graphql(None, create, json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    let first = text(
+        &app.graphql(Some(&owner.access_token), create, json!({}))
+            .await["data"]["createCalendarToken"],
+    );
+    let feed = |token: String| {
+        let url = format!("{}/groups/{}/meetups.ics", app.address, group.slug);
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .query(&[("token", token)])
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(feed(first.clone()).await, 200);
+
+    let outsider = app.register(&email("outsider"), "Outsider").await;
+    let theirs = text(
+        &app.graphql(Some(&outsider.access_token), create, json!({}))
+            .await["data"]["createCalendarToken"],
+    );
+    assert_eq!(feed(theirs).await, 404);
+
+    let second = text(
+        &app.graphql(Some(&owner.access_token), create, json!({}))
+            .await["data"]["createCalendarToken"],
+    );
+    assert_eq!(feed(first).await, 401, "the replaced token no longer works");
+    assert_eq!(feed(second).await, 200);
+}

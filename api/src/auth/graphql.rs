@@ -221,6 +221,13 @@ impl AuthMutation {
         Ok(true)
     }
 
+    /// A new calendar feed token; the previous one stops working. Calendar apps cannot send
+    /// headers: append `?token=…` to a members-only group's `.ics` feed URL.
+    async fn create_calendar_token(&self, ctx: &Context<'_>) -> AppResult<String> {
+        let viewer = ctx.viewer().require()?;
+        service::create_calendar_token(ctx.state()?, viewer).await
+    }
+
     /// Signs out one of the viewer's sessions (a lost phone, a shared computer).
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> AppResult<bool> {
         let viewer = ctx.viewer().require()?;

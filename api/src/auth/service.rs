@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use entity::{member, refresh_token, session};
+use entity::{calendar_token, member, refresh_token, session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, SqlErr, sea_query::Expr,
@@ -424,5 +424,43 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Identity>
         _ => Err(AppError::Unauthenticated(
             "The session has ended; sign in again",
         )),
+    }
+}
+
+/// Makes a new calendar feed token for the viewer (the previous one stops working) and returns
+/// it; only its hash is kept.
+pub async fn create_calendar_token(state: &AppState, viewer: &Identity) -> AppResult<String> {
+    let (token, token_hash) = new_refresh_token();
+    let txn = begin_write(&state.db).await?;
+    calendar_token::Entity::delete_by_id(viewer.member_id)
+        .exec(&txn)
+        .await?;
+    calendar_token::ActiveModel {
+        member_id: Set(viewer.member_id),
+        token_hash: Set(token_hash),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// The member a calendar feed token stands for. Feed tokens belong to no session (their
+/// `session_id` is nil) and are accepted only by the read-only calendar feeds.
+pub async fn authenticate_calendar_token(state: &AppState, token: &str) -> AppResult<Identity> {
+    let found = calendar_token::Entity::find()
+        .filter(calendar_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .find_also_related(member::Entity)
+        .one(&state.db)
+        .await?;
+    match found {
+        Some((_, Some(member))) => Ok(Identity {
+            member_id: member.id,
+            session_id: Uuid::nil(),
+            is_site_admin: member.is_site_admin,
+            member: Arc::new(member),
+        }),
+        _ => Err(AppError::Unauthenticated("The calendar token is not valid")),
     }
 }

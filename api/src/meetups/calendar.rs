@@ -1,8 +1,11 @@
 //! iCalendar (RFC 5545) feeds: `GET /groups/{slug}/meetups.ics` and `GET /meetups/{id}.ics`.
-//! They follow the same visibility as the GraphQL fields (a bearer token may be sent; a
-//! members-only group's feed is 404 without one). Times are written in UTC, each event keeps a
+//! They follow the same visibility as the GraphQL fields: a bearer token may be sent, or, for
+//! calendar apps that cannot send headers, a calendar feed token as `?token=` (see
+//! `createCalendarToken`); a members-only group's feed is 404 without either. Times are written in UTC, each event keeps a
 //! stable UID, `SEQUENCE` grows with every change and a cancelled meetup says
 //! `STATUS:CANCELLED`, so calendar apps update the entry instead of duplicating it.
+
+use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, Duration, Utc};
@@ -10,7 +13,7 @@ use entity::{interest_group, meetup};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    auth::viewer::Viewer,
+    auth::{service::authenticate_calendar_token, viewer::Viewer},
     error::AppError,
     graphql::{ids, loaders::Loaders},
     groups::{policy::GroupAction, service as groups},
@@ -139,8 +142,21 @@ fn failure(error: AppError) -> HttpResponse {
     }
 }
 
+/// The viewer of a feed request: from the `Authorization` header, or from a calendar feed
+/// token in `?token=` (calendar apps cannot send headers).
 async fn viewer(request: &HttpRequest, state: &HttpState) -> Result<Viewer, AppError> {
-    viewer_from_header(request, state).await
+    if request.headers().contains_key(header::AUTHORIZATION) {
+        return viewer_from_header(request, state).await;
+    }
+    let token = web::Query::<HashMap<String, String>>::from_query(request.query_string())
+        .ok()
+        .and_then(|query| query.get("token").cloned());
+    match token {
+        Some(token) => authenticate_calendar_token(&state.app, &token)
+            .await
+            .map(|identity| Viewer(Some(identity))),
+        None => Ok(Viewer(None)),
+    }
 }
 
 /// `GET /groups/{slug}/meetups.ics`: the group's published and cancelled meetups, from 90 days
