@@ -758,3 +758,27 @@ async fn a_calendar_app_reads_a_members_only_feed_with_a_feed_token_until_it_is_
     assert_eq!(feed(first).await, 401, "the replaced token no longer works");
     assert_eq!(feed(second).await, 200);
 }
+
+#[tokio::test]
+async fn a_deleted_accounts_seat_goes_to_the_first_in_line() {
+    let app = spawn_app().await;
+    let (_, group, meetup) = meetup_with_capacity(&app, Some(1)).await;
+    let (seated, _) = join_member(&app, &group, "Seated").await;
+    let (waiting, _) = join_member(&app, &group, "Waiting").await;
+    answer(&app, &seated, &meetup, "GOING").await;
+    answer(&app, &waiting, &meetup, "GOING").await;
+    let deleted = app
+        .graphql(
+            Some(&seated.access_token),
+            "mutation($password: String!) { deleteAccount(input: {password: $password}) }",
+            json!({ "password": crate::helpers::PASSWORD }),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
+    let after = meetup_as(&app, Some(&waiting), &meetup).await;
+    assert_eq!(
+        after["data"]["meetup"]["viewerRsvp"]["status"], "GOING",
+        "{after}"
+    );
+    assert_eq!(after["data"]["meetup"]["goingCount"], 1);
+}

@@ -179,3 +179,97 @@ async fn reading_me_runs_one_statement() {
     // The session check reads the member with it; `me` reuses that row.
     assert_eq!(statements, 1);
 }
+
+#[tokio::test]
+async fn deleting_an_account_anonymises_the_author_and_ends_every_session() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = crate::groups::create_group(&app, &owner, "Farewell", "PUBLIC", "OPEN").await;
+    let (leaving, _) = crate::groups::join_member(&app, &group, "Leaving Member").await;
+    let thread = app
+        .graphql(
+            Some(&leaving.access_token),
+            "mutation($input: StartThreadInput!) { startThread(input: $input) { id } }",
+            json!({ "input": { "groupId": group.id, "title": "Mitt siste innlegg", "body": "Takk for meg." } }),
+        )
+        .await;
+    let thread_id = text(&thread["data"]["startThread"]["id"]);
+    let delete = "mutation($password: String!) { deleteAccount(input: {password: $password}) }";
+
+    let wrong = app
+        .graphql(
+            Some(&leaving.access_token),
+            delete,
+            json!({ "password": "not my password" }),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
+    let deleted = app
+        .graphql(
+            Some(&leaving.access_token),
+            delete,
+            json!({ "password": crate::helpers::PASSWORD }),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
+
+    let me = app
+        .graphql(Some(&leaving.access_token), "{ me { id } }", json!({}))
+        .await;
+    assert_eq!(error_code(&me), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.login(&leaving.email, crate::helpers::PASSWORD).await),
+        "UNAUTHENTICATED"
+    );
+    let author = app
+        .graphql(
+            None,
+            "query($id: ID!) { thread(id: $id) { body author { displayName headline } } }",
+            json!({ "id": thread_id }),
+        )
+        .await;
+    assert_eq!(author["data"]["thread"]["body"], "Takk for meg.");
+    assert_eq!(
+        author["data"]["thread"]["author"],
+        json!({ "displayName": "Deleted member", "headline": null })
+    );
+    let admin_view = app
+        .graphql(
+            Some(&owner.access_token),
+            MEMBER,
+            json!({ "id": leaving.id }),
+        )
+        .await;
+    assert_eq!(admin_view["data"]["member"]["email"], Value::Null);
+    let members = app
+        .graphql(
+            None,
+            "query($slug: String!) { group(slug: $slug) { memberCount } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    assert_eq!(members["data"]["group"]["memberCount"], 1);
+}
+
+#[tokio::test]
+async fn the_last_owner_of_a_group_cannot_delete_their_account() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    crate::groups::create_group(&app, &owner, "Still needed", "PUBLIC", "OPEN").await;
+    let refused = app
+        .graphql(
+            Some(&owner.access_token),
+            "mutation($password: String!) { deleteAccount(input: {password: $password}) }",
+            json!({ "password": crate::helpers::PASSWORD }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "CONFLICT", "{refused}");
+    let me = app
+        .graphql(
+            Some(&owner.access_token),
+            "{ me { displayName } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["displayName"], "Owner");
+}

@@ -51,6 +51,13 @@ pub struct ChangePasswordInput {
     pub new_password: String,
 }
 
+/// The password, to confirm deleting the account.
+#[derive(InputObject)]
+pub struct DeleteAccountInput {
+    #[graphql(validator(max_length = 1024))]
+    pub password: String,
+}
+
 /// Tokens for a signed-in session.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
@@ -226,6 +233,19 @@ impl AuthMutation {
     async fn create_calendar_token(&self, ctx: &Context<'_>) -> AppResult<String> {
         let viewer = ctx.viewer().require()?;
         service::create_calendar_token(ctx.state()?, viewer).await
+    }
+
+    /// Deletes the viewer's account: the profile is anonymised ("Deleted member"), e-mail,
+    /// sessions, memberships and seats at coming meetups are removed; what the member wrote
+    /// stays, without their name. The last owner of a group must hand it over first.
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAccountInput,
+    ) -> AppResult<bool> {
+        let viewer = ctx.viewer().require()?;
+        service::delete_account(ctx.state()?, viewer, &input.password).await?;
+        Ok(true)
     }
 
     /// Signs out one of the viewer's sessions (a lost phone, a shared computer).

@@ -5,14 +5,19 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use entity::{calendar_token, member, refresh_token, session};
+use entity::{
+    calendar_token, interest_group, member,
+    membership::{self, Role, Status as MembershipStatus},
+    refresh_token, session,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, SqlErr, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
+    audit,
     auth::{
         password::PASSWORD_LENGTH,
         throttle::{Rule, address_key},
@@ -21,8 +26,9 @@ use crate::{
     },
     db::begin_write,
     error::{AppError, AppResult},
+    events::Event,
     graphql::ids,
-    groups,
+    groups, meetups,
     state::{AppState, ClientInfo},
     text,
 };
@@ -463,4 +469,98 @@ pub async fn authenticate_calendar_token(state: &AppState, token: &str) -> AppRe
         }),
         _ => Err(AppError::Unauthenticated("The calendar token is not valid")),
     }
+}
+
+/// Deletes the viewer's account after checking the password: the member row stays so threads
+/// keep their shape, but it is anonymised (name "Deleted member", no e-mail, no profile, no
+/// password), and sessions, feed token, memberships and seats at coming meetups are removed.
+/// The last owner of a group must hand it over first.
+pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str) -> AppResult<()> {
+    throttle(
+        state,
+        &format!("password:{}", viewer.member_id),
+        Rule::per_hour(state.settings.throttles.login_per_account_per_hour),
+    )
+    .await?;
+    if !state
+        .passwords
+        .verify(password, Some(&viewer.member.password_hash))
+        .await?
+    {
+        return Err(AppError::bad_input("password", "The password is wrong"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let owned = membership::Entity::find()
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .filter(membership::Column::Status.eq(MembershipStatus::Active))
+        .filter(membership::Column::Role.eq(Role::Owner))
+        .all(&txn)
+        .await?;
+    for ownership in &owned {
+        let group = interest_group::Entity::find_by_id(ownership.group_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("Group"))?;
+        let owners = membership::Entity::find()
+            .filter(membership::Column::GroupId.eq(group.id))
+            .filter(membership::Column::Status.eq(MembershipStatus::Active))
+            .filter(membership::Column::Role.eq(Role::Owner))
+            .count(&txn)
+            .await?;
+        if owners <= 1 && group.archived_at.is_none() {
+            return Err(AppError::Conflict(format!(
+                "You are the last owner of \"{}\": hand it over or archive it first",
+                group.name
+            )));
+        }
+    }
+    let withdrawn = meetups::service::withdraw_member(&txn, viewer.member_id).await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::MemberId.eq(viewer.member_id))
+        .exec(&txn)
+        .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::MemberId.eq(viewer.member_id))
+        .exec(&txn)
+        .await?;
+    calendar_token::Entity::delete_by_id(viewer.member_id)
+        .exec(&txn)
+        .await?;
+    let gone = format!("deleted-{}@deleted.invalid", viewer.member_id.simple());
+    member::ActiveModel {
+        id: Set(viewer.member_id),
+        email: Set(gone.clone()),
+        email_key: Set(gone),
+        password_hash: Set("!deleted".into()),
+        display_name: Set("Deleted member".into()),
+        headline: Set(None),
+        organisation: Set(None),
+        bio: Set(None),
+        website_url: Set(None),
+        avatar_url: Set(None),
+        is_site_admin: Set(false),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.member_id),
+            group_id: None,
+            action: "member.delete",
+            subject_type: "Member",
+            subject_id: viewer.member_id,
+            details: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    for meetup_id in withdrawn {
+        state.events.publish(Event::MeetupUpdated { meetup_id });
+    }
+    tracing::info!(member_id = %viewer.member_id, "account deleted");
+    Ok(())
 }

@@ -844,6 +844,39 @@ pub async fn rsvp(
     Ok(saved)
 }
 
+/// Gives up every seat and waitlist place `member_id` holds for meetups that have not started,
+/// promoting from each waitlist: part of deleting an account. Runs in the caller's transaction,
+/// locking each meetup row in turn.
+pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+    let answers = rsvp::Entity::find()
+        .filter(rsvp::Column::MemberId.eq(member_id))
+        .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
+        .all(txn)
+        .await?;
+    let mut changed = Vec::new();
+    for answer in answers {
+        let Some(meetup) = meetup::Entity::find_by_id(answer.meetup_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .filter(|m| m.starts_at > Utc::now())
+        else {
+            continue;
+        };
+        rsvp::ActiveModel {
+            id: Set(answer.id),
+            status: Set(rsvp::Status::NotGoing),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .update(txn)
+        .await?;
+        promote_waitlist(txn, &meetup).await?;
+        changed.push(meetup.id);
+    }
+    Ok(changed)
+}
+
 /// An outsider of a public, open group joins it by answering one of its meetups.
 async fn groups_join(txn: &DatabaseTransaction, group_id: Uuid, member_id: Uuid) -> AppResult<()> {
     let now = Utc::now();
