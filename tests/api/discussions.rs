@@ -419,6 +419,14 @@ async fn reactions_are_idempotent_and_counted_per_kind() {
         ),
         "FORBIDDEN"
     );
+    let refused = app
+        .graphql(
+            Some(&outsider.access_token),
+            unreact,
+            json!({ "id": id, "r": "AGREE" }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
 }
 
 #[tokio::test]

@@ -357,6 +357,14 @@ async fn organisers_approve_and_reject_requests_and_can_change_their_minds() {
         )
         .await;
     assert_eq!(error_code(&queue_by_member), "FORBIDDEN");
+    let by_member = app
+        .graphql(
+            Some(&applicant.access_token),
+            reject,
+            json!({ "id": organiser_membership }),
+        )
+        .await;
+    assert_eq!(error_code(&by_member), "FORBIDDEN");
 }
 
 #[tokio::test]
