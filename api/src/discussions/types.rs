@@ -70,15 +70,11 @@ impl Thread {
 
     /// Null when the thread was deleted or the account is gone.
     async fn author(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
-        match self.access.thread.author_id.filter(|_| !self.is_deleted()) {
-            Some(author) => Ok(ctx
-                .loaders()?
-                .members
-                .load_one(author)
-                .await?
-                .map(Member::new)),
-            None => Ok(None),
-        }
+        Member::load(
+            ctx,
+            self.access.thread.author_id.filter(|_| !self.is_deleted()),
+        )
+        .await
     }
 
     /// Null when deleted.
@@ -222,15 +218,11 @@ impl Comment {
 
     /// Null for a deleted comment or a gone account.
     async fn author(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
-        match self.row.author_id.filter(|_| self.row.deleted_at.is_none()) {
-            Some(author) => Ok(ctx
-                .loaders()?
-                .members
-                .load_one(author)
-                .await?
-                .map(Member::new)),
-            None => Ok(None),
-        }
+        Member::load(
+            ctx,
+            self.row.author_id.filter(|_| self.row.deleted_at.is_none()),
+        )
+        .await
     }
 
     /// The comment this one replies to.
@@ -437,12 +429,7 @@ impl ModerationReport {
 
     /// Who reported it.
     async fn reporter(&self, ctx: &Context<'_>) -> AppResult<Member> {
-        ctx.loaders()?
-            .members
-            .load_one(self.row.reporter_id)
-            .await?
-            .map(Member::new)
-            .ok_or(AppError::NotFound("Member"))
+        Member::load_required(ctx, self.row.reporter_id).await
     }
 
     async fn reason(&self) -> &str {

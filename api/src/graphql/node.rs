@@ -55,12 +55,9 @@ impl NodeQuery {
     ) -> AppResult<Node> {
         let (kind, key) = ids::decode(&id).ok_or(AppError::NotFound("Node"))?;
         match kind {
-            ids::Kind::Member => ctx
-                .loaders()?
-                .members
-                .load_one(key)
+            ids::Kind::Member => Member::load(ctx, Some(key))
                 .await?
-                .map(|member| Node::Member(Member::new(member)))
+                .map(Node::Member)
                 .ok_or(AppError::NotFound("Node")),
             ids::Kind::Session => {
                 let viewer = ctx.viewer().identity().ok_or(AppError::NotFound("Node"))?;

@@ -329,12 +329,7 @@ impl Membership {
     }
 
     async fn member(&self, ctx: &Context<'_>) -> AppResult<Member> {
-        ctx.loaders()?
-            .members
-            .load_one(self.0.member_id)
-            .await?
-            .map(Member::new)
-            .ok_or(AppError::NotFound("Member"))
+        Member::load_required(ctx, self.0.member_id).await
     }
 
     async fn role(&self) -> GroupRole {
@@ -377,12 +372,7 @@ impl Invitation {
 
     /// Who sent it.
     async fn invited_by(&self, ctx: &Context<'_>) -> AppResult<Member> {
-        ctx.loaders()?
-            .members
-            .load_one(self.0.invited_by)
-            .await?
-            .map(Member::new)
-            .ok_or(AppError::NotFound("Member"))
+        Member::load_required(ctx, self.0.invited_by).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -402,15 +392,7 @@ impl AuditEntry {
 
     /// Who did it; null when the account is gone.
     async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
-        let Some(actor_id) = self.0.actor_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .loaders()?
-            .members
-            .load_one(actor_id)
-            .await?
-            .map(Member::new))
+        Member::load(ctx, self.0.actor_id).await
     }
 
     /// The kind of thing changed (`Membership`, `Group`, …).

@@ -7,7 +7,7 @@ use entity::{meetup, rsvp};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::{context::ContextExt, ids, pagination::Page},
     groups::{
         service as groups,
@@ -316,12 +316,7 @@ impl Rsvp {
     }
 
     async fn member(&self, ctx: &Context<'_>) -> AppResult<Member> {
-        ctx.loaders()?
-            .members
-            .load_one(self.row.member_id)
-            .await?
-            .map(Member::new)
-            .ok_or(AppError::NotFound("Member"))
+        Member::load_required(ctx, self.row.member_id).await
     }
 
     async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Meetup> {

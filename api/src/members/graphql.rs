@@ -28,12 +28,7 @@ impl MembersQuery {
     /// A member's public profile.
     async fn member(&self, ctx: &Context<'_>, id: ID) -> AppResult<Member> {
         let member_id = ids::decode_as(&id, ids::Kind::Member, "Member")?;
-        ctx.loaders()?
-            .members
-            .load_one(member_id)
-            .await?
-            .map(Member::new)
-            .ok_or(AppError::NotFound("Member"))
+        Member::load_required(ctx, member_id).await
     }
 }
 

@@ -3,8 +3,10 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::member;
+use uuid::Uuid;
 
 use crate::{
+    error::{AppError, AppResult},
     graphql::{context::ContextExt, ids},
     members::policy,
 };
@@ -26,6 +28,22 @@ impl Member {
     /// The member who is acting in this request, seen by themself.
     pub fn own(row: member::Model) -> Self {
         Self { row, own: true }
+    }
+
+    /// A member through the request's loader: `None` for no id, or an id that names nobody
+    /// (an author whose account is gone).
+    pub async fn load(ctx: &Context<'_>, id: Option<Uuid>) -> AppResult<Option<Self>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders()?.members.load_one(id).await?.map(Self::new))
+    }
+
+    /// Like [`load`](Self::load) for a member who must exist; otherwise `NOT_FOUND`.
+    pub async fn load_required(ctx: &Context<'_>, id: Uuid) -> AppResult<Self> {
+        Self::load(ctx, Some(id))
+            .await?
+            .ok_or(AppError::NotFound("Member"))
     }
 }
 

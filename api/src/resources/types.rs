@@ -119,15 +119,7 @@ impl Resource {
 
     /// Who shared it; null when the account is gone.
     async fn added_by(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
-        match self.row().added_by {
-            Some(member) => Ok(ctx
-                .loaders()?
-                .members
-                .load_one(member)
-                .await?
-                .map(Member::new)),
-            None => Ok(None),
-        }
+        Member::load(ctx, self.row().added_by).await
     }
 
     /// Whether the viewer may edit or remove it.
