@@ -782,3 +782,51 @@ async fn a_deleted_accounts_seat_goes_to_the_first_in_line() {
     );
     assert_eq!(after["data"]["meetup"]["goingCount"], 1);
 }
+
+#[tokio::test]
+async fn waitlist_pages_number_places_in_order_and_declines_are_counted() {
+    let app = spawn_app().await;
+    let (_, group, meetup) = meetup_with_capacity(&app, Some(1)).await;
+    for i in 0..5 {
+        let (member, _) = join_member(&app, &group, &format!("Line {i}")).await;
+        answer(&app, &member, &meetup, "GOING").await;
+    }
+    let (decliner, _) = join_member(&app, &group, "Decliner").await;
+    answer(&app, &decliner, &meetup, "NOT_GOING").await;
+    let page = "query($id: ID!, $status: RsvpStatus!, $after: String) { meetup(id: $id) {
+        attendees(status: $status, first: 2, after: $after) { totalCount nodes { position }
+        pageInfo { endCursor } } } }";
+    let mut places = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..2 {
+        let body = app
+            .graphql(
+                None,
+                page,
+                json!({ "id": meetup, "status": "WAITLISTED", "after": after }),
+            )
+            .await;
+        let attendees = &body["data"]["meetup"]["attendees"];
+        assert_eq!(attendees["totalCount"], 4, "{body}");
+        places.extend(
+            attendees["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["position"].clone()),
+        );
+        after = attendees["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(places, [json!(1), json!(2), json!(3), json!(4)]);
+    let declined = app
+        .graphql(
+            None,
+            page,
+            json!({ "id": meetup, "status": "NOT_GOING", "after": null }),
+        )
+        .await;
+    assert_eq!(
+        declined["data"]["meetup"]["attendees"]["totalCount"], 1,
+        "{declined}"
+    );
+}

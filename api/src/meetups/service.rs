@@ -144,18 +144,20 @@ pub async fn attendees(
     access.ensure_visible()?;
     let args = PageArgs::<(i64, Uuid)>::new(first, after, None, None)?;
     let meetup_id = access.meetup.id;
-    let counts = counts(ctx, meetup_id).await?;
-    let total = match status {
-        rsvp::Status::Going => counts.going,
-        rsvp::Status::Waitlisted => counts.waitlisted,
-        rsvp::Status::NotGoing => 0,
-    };
-    let rows = if args.is_first_page() && status != rsvp::Status::NotGoing {
-        ctx.loaders()?
+    let (rows, total) = if args.is_first_page() && status != rsvp::Status::NotGoing {
+        let counts = counts(ctx, meetup_id).await?;
+        let total = if status == rsvp::Status::Going {
+            counts.going
+        } else {
+            counts.waitlisted
+        };
+        let rows = ctx
+            .loaders()?
             .attendee_previews
             .load_one((meetup_id, status, args.fetch_limit()))
             .await?
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (rows, total)
     } else {
         let select = rsvp::Entity::find()
             .filter(rsvp::Column::MeetupId.eq(meetup_id))
@@ -169,20 +171,25 @@ pub async fn attendees(
             Order::OldestFirst,
         )
         .await?
-        .0
+    };
+    // Waitlist places run on from the page's first row: one count for a later page, none for
+    // the first.
+    let first_place = match rows.first() {
+        Some(first) if status == rsvp::Status::Waitlisted && !args.is_first_page() => {
+            waitlist_position(ctx, first).await?
+        }
+        _ => 1,
     };
     let waitlisted = status == rsvp::Status::Waitlisted;
-    let mut place = 0;
+    let mut place = first_place;
     Ok(args.connection(
         rows,
         total,
         |row| (row.queued_at, row.id),
         |row| {
+            let position = waitlisted.then_some(place);
             place += 1;
-            Rsvp {
-                row,
-                position: (waitlisted && args.is_first_page()).then_some(place),
-            }
+            Rsvp { row, position }
         },
     ))
 }
