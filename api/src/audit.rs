@@ -6,7 +6,7 @@ use entity::audit_log;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
-use crate::{error::AppResult, graphql::ids};
+use crate::{error::AppResult, ids};
 
 /// One audited change.
 pub struct Entry<'a> {

@@ -1,9 +1,11 @@
 //! Fagruppe: a GraphQL backend for professional communities — interest groups, their members,
 //! meetups, discussions and shared resources.
 //!
-//! A request flows HTTP (`http`) → async-graphql resolver (`graphql` and each area's `graphql`
-//! module) → a domain function that takes the viewer and the connection (each area's `service`)
-//! → sea-orm. Each area decides its permissions in its `policy` module.
+//! A write flows HTTP (`http`) → async-graphql resolver (each area's `graphql` module) → a
+//! command that takes the viewer and the state (each area's `commands`, which never sees
+//! async-graphql) → its `policy` → one transaction → an event. A read flows resolver → the
+//! area's `reads` (loaders, look-ahead, connections) → GraphQL types (`types`). See
+//! `ARCHITECTURE.md`.
 
 pub mod audit;
 pub mod auth;
@@ -15,6 +17,7 @@ pub mod events;
 pub mod graphql;
 pub mod groups;
 pub mod http;
+pub mod ids;
 pub mod markdown;
 pub mod meetups;
 pub mod members;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use fagruppe::{
-    config::Settings, db, graphql, members::service::set_site_admin, startup::Application,
+    config::Settings, db, graphql, members::commands::set_site_admin, startup::Application,
     telemetry,
 };
 

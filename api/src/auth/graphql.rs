@@ -1,5 +1,5 @@
 //! Sign-up, sign-in and session management over GraphQL. The resolvers only translate; the rules
-//! live in `auth::service`.
+//! live in `auth::commands`.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -8,13 +8,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
-    auth::service::{self, IssuedSession, Registration},
+    auth::commands::{self, IssuedSession, Registration},
     error::AppResult,
     graphql::{
         context::ContextExt,
-        ids,
         pagination::{self, Order, Page, PageArgs},
     },
+    ids,
     members::types::Member,
 };
 
@@ -179,14 +179,14 @@ impl AuthMutation {
             password: &input.password,
             display_name: &input.display_name,
         };
-        let issued = service::register(ctx.state()?, ctx.client()?, registration).await?;
+        let issued = commands::register(ctx.state()?, ctx.client()?, registration).await?;
         Ok(issued.into())
     }
 
     /// Signs in. A wrong password and an unknown e-mail give the same `UNAUTHENTICATED`.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> AppResult<AuthPayload> {
         let issued =
-            service::login(ctx.state()?, ctx.client()?, &input.email, &input.password).await?;
+            commands::login(ctx.state()?, ctx.client()?, &input.email, &input.password).await?;
         Ok(issued.into())
     }
 
@@ -197,7 +197,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 200))] refresh_token: String,
     ) -> AppResult<AuthPayload> {
-        let issued = service::refresh(ctx.state()?, ctx.client()?, &refresh_token).await?;
+        let issued = commands::refresh(ctx.state()?, ctx.client()?, &refresh_token).await?;
         Ok(issued.into())
     }
 
@@ -207,7 +207,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 200))] refresh_token: String,
     ) -> AppResult<bool> {
-        service::logout(ctx.state()?, &refresh_token).await?;
+        commands::logout(ctx.state()?, &refresh_token).await?;
         Ok(true)
     }
 
@@ -218,7 +218,7 @@ impl AuthMutation {
         input: ChangePasswordInput,
     ) -> AppResult<bool> {
         let viewer = ctx.viewer().require()?;
-        service::change_password(
+        commands::change_password(
             ctx.state()?,
             viewer,
             &input.current_password,
@@ -232,7 +232,7 @@ impl AuthMutation {
     /// headers: append `?token=…` to a members-only group's `.ics` feed URL.
     async fn create_calendar_token(&self, ctx: &Context<'_>) -> AppResult<String> {
         let viewer = ctx.viewer().require()?;
-        service::create_calendar_token(ctx.state()?, viewer).await
+        commands::create_calendar_token(ctx.state()?, viewer).await
     }
 
     /// Deletes the viewer's account: the profile is anonymised ("Deleted member"), e-mail,
@@ -244,7 +244,7 @@ impl AuthMutation {
         input: DeleteAccountInput,
     ) -> AppResult<bool> {
         let viewer = ctx.viewer().require()?;
-        service::delete_account(ctx.state()?, viewer, &input.password).await?;
+        commands::delete_account(ctx.state()?, viewer, &input.password).await?;
         Ok(true)
     }
 
@@ -252,7 +252,7 @@ impl AuthMutation {
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> AppResult<bool> {
         let viewer = ctx.viewer().require()?;
         let session_id = ids::decode_as(&id, ids::Kind::Session, "Session")?;
-        service::revoke_session(ctx.state()?, viewer, session_id).await?;
+        commands::revoke_session(ctx.state()?, viewer, session_id).await?;
         Ok(true)
     }
 }

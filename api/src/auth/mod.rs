@@ -1,9 +1,9 @@
 //! Accounts, sessions and the viewer: passwords, tokens, throttles, and the GraphQL fields that
 //! use them.
 
+pub mod commands;
 pub mod graphql;
 pub mod password;
-pub mod service;
 pub mod throttle;
 pub mod tokens;
 pub mod viewer;

@@ -10,12 +10,14 @@ use uuid::Uuid;
 use crate::{
     auth::viewer::Viewer,
     discussions::{
-        service::{self, QuoteRequest},
+        commands::{self, QuoteRequest},
+        reads,
         types::{Comment, CommentRevision, ModerationReport, ReactionKind, Thread},
     },
     error::{AppError, AppResult},
     events::{Event, thread_topic},
-    graphql::{context::ContextExt, ids, loaders::Loaders},
+    graphql::{context::ContextExt, loaders::Loaders},
+    ids,
     state::AppState,
 };
 
@@ -34,7 +36,7 @@ pub struct DiscussionsQuery;
 impl DiscussionsQuery {
     /// A thread by id; `NOT_FOUND` for outsiders of a members-only group.
     async fn thread(&self, ctx: &Context<'_>, id: ID) -> AppResult<Thread> {
-        service::thread_by_id(ctx, thread_id(&id)?).await
+        reads::thread_by_id(ctx, thread_id(&id)?).await
     }
 }
 
@@ -129,7 +131,7 @@ impl DiscussionsMutation {
     async fn start_thread(&self, ctx: &Context<'_>, input: StartThreadInput) -> AppResult<Thread> {
         let group_id = ids::decode_as(&input.group_id, ids::Kind::Group, "Group")?;
         let topics = input.topics.unwrap_or_default();
-        let thread = service::start_thread(
+        let thread = commands::start_thread(
             ctx.state()?,
             ctx.viewer(),
             group_id,
@@ -138,7 +140,7 @@ impl DiscussionsMutation {
             &topics,
         )
         .await?;
-        service::thread_by_id(ctx, thread.id).await
+        reads::thread_by_id(ctx, thread.id).await
     }
 
     /// Edits a thread (its author).
@@ -148,7 +150,7 @@ impl DiscussionsMutation {
         input: UpdateThreadInput,
     ) -> AppResult<Thread> {
         let id = thread_id(&input.thread_id)?;
-        service::update_thread(
+        commands::update_thread(
             ctx.state()?,
             ctx.viewer(),
             id,
@@ -157,14 +159,14 @@ impl DiscussionsMutation {
             input.topics.as_deref(),
         )
         .await?;
-        service::thread_by_id(ctx, id).await
+        reads::thread_by_id(ctx, id).await
     }
 
     /// Deletes a thread (its author, or a moderator).
     async fn delete_thread(&self, ctx: &Context<'_>, thread_id: ID) -> AppResult<Thread> {
         let id = self::thread_id(&thread_id)?;
-        service::delete_thread(ctx.state()?, ctx.viewer(), id).await?;
-        service::thread_by_id(ctx, id).await
+        commands::delete_thread(ctx.state()?, ctx.viewer(), id).await?;
+        reads::thread_by_id(ctx, id).await
     }
 
     /// Posts a comment or a reply, optionally quoting a passage.
@@ -193,7 +195,7 @@ impl DiscussionsMutation {
                 })
             })
             .transpose()?;
-        let row = service::post_comment(
+        let row = commands::post_comment(
             ctx.state()?,
             ctx.viewer(),
             thread,
@@ -202,35 +204,35 @@ impl DiscussionsMutation {
             quote,
         )
         .await?;
-        service::comment_by_id(ctx, row.id).await
+        reads::comment_by_id(ctx, row.id).await
     }
 
     /// Edits a comment (its author); the old text is kept as a revision.
     async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> AppResult<Comment> {
         let id = comment_id(&input.comment_id)?;
-        service::edit_comment(ctx.state()?, ctx.viewer(), id, &input.body).await?;
-        service::comment_by_id(ctx, id).await
+        commands::edit_comment(ctx.state()?, ctx.viewer(), id, &input.body).await?;
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Deletes a comment (its author, or a moderator), leaving a tombstone.
     async fn delete_comment(&self, ctx: &Context<'_>, comment_id: ID) -> AppResult<Comment> {
         let id = self::comment_id(&comment_id)?;
-        service::delete_comment(ctx.state()?, ctx.viewer(), id).await?;
-        service::comment_by_id(ctx, id).await
+        commands::delete_comment(ctx.state()?, ctx.viewer(), id).await?;
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Adds a reaction; reacting twice the same way changes nothing.
     async fn react(&self, ctx: &Context<'_>, input: ReactInput) -> AppResult<Comment> {
         let id = comment_id(&input.comment_id)?;
-        service::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), true).await?;
-        service::comment_by_id(ctx, id).await
+        commands::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), true).await?;
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Removes a reaction; removing one that is not there changes nothing.
     async fn unreact(&self, ctx: &Context<'_>, input: ReactInput) -> AppResult<Comment> {
         let id = comment_id(&input.comment_id)?;
-        service::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), false).await?;
-        service::comment_by_id(ctx, id).await
+        commands::react(ctx.state()?, ctx.viewer(), id, input.reaction.into(), false).await?;
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Locks a thread against new comments, or unlocks it (moderators and owners).
@@ -241,8 +243,8 @@ impl DiscussionsMutation {
         #[graphql(default = true)] locked: bool,
     ) -> AppResult<Thread> {
         let id = self::thread_id(&thread_id)?;
-        service::set_locked(ctx.state()?, ctx.viewer(), id, locked).await?;
-        service::thread_by_id(ctx, id).await
+        commands::set_locked(ctx.state()?, ctx.viewer(), id, locked).await?;
+        reads::thread_by_id(ctx, id).await
     }
 
     /// Pins a thread to the top of the group's list, or unpins it (moderators and owners).
@@ -253,14 +255,14 @@ impl DiscussionsMutation {
         #[graphql(default = true)] pinned: bool,
     ) -> AppResult<Thread> {
         let id = self::thread_id(&thread_id)?;
-        service::set_pinned(ctx.state()?, ctx.viewer(), id, pinned).await?;
-        service::thread_by_id(ctx, id).await
+        commands::set_pinned(ctx.state()?, ctx.viewer(), id, pinned).await?;
+        reads::thread_by_id(ctx, id).await
     }
 
     /// Hides a comment from all but its author and the moderators (moderators and owners).
     async fn hide_comment(&self, ctx: &Context<'_>, input: HideCommentInput) -> AppResult<Comment> {
         let id = comment_id(&input.comment_id)?;
-        service::set_hidden(
+        commands::set_hidden(
             ctx.state()?,
             ctx.viewer(),
             id,
@@ -268,14 +270,14 @@ impl DiscussionsMutation {
             input.reason.as_deref(),
         )
         .await?;
-        service::comment_by_id(ctx, id).await
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Shows a hidden comment again (moderators and owners).
     async fn restore_comment(&self, ctx: &Context<'_>, comment_id: ID) -> AppResult<Comment> {
         let id = self::comment_id(&comment_id)?;
-        service::set_hidden(ctx.state()?, ctx.viewer(), id, false, None).await?;
-        service::comment_by_id(ctx, id).await
+        commands::set_hidden(ctx.state()?, ctx.viewer(), id, false, None).await?;
+        reads::comment_by_id(ctx, id).await
     }
 
     /// Redacts an earlier version of a comment (moderators and owners).
@@ -286,7 +288,7 @@ impl DiscussionsMutation {
     ) -> AppResult<CommentRevision> {
         let id = ids::decode_as(&revision_id, ids::Kind::CommentRevision, "Revision")?;
         Ok(CommentRevision(
-            service::redact_revision(ctx.state()?, ctx.viewer(), id).await?,
+            commands::redact_revision(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 
@@ -301,7 +303,7 @@ impl DiscussionsMutation {
             Some((ids::Kind::Comment, id)) => (report::SubjectType::Comment, id),
             _ => return Err(AppError::NotFound("Content")),
         };
-        service::report(ctx.state()?, ctx.viewer(), subject, &input.reason).await?;
+        commands::report(ctx.state()?, ctx.viewer(), subject, &input.reason).await?;
         Ok(true)
     }
 
@@ -312,7 +314,7 @@ impl DiscussionsMutation {
         report_id: ID,
     ) -> AppResult<ModerationReport> {
         let id = ids::decode_as(&report_id, ids::Kind::Report, "Report")?;
-        let row = service::resolve_report(ctx.state()?, ctx.viewer(), id).await?;
+        let row = commands::resolve_report(ctx.state()?, ctx.viewer(), id).await?;
         Ok(ModerationReport { row })
     }
 }
@@ -329,7 +331,7 @@ impl DiscussionsSubscription {
         thread_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Comment> + use<>> {
         let id = self::thread_id(&thread_id)?;
-        service::thread_by_id(ctx, id).await?;
+        reads::thread_by_id(ctx, id).await?;
         let state: AppState = ctx.state()?.clone();
         let viewer: Viewer = ctx.viewer().clone();
         let events = state.events.subscribe(&thread_topic(id));
@@ -356,7 +358,7 @@ async fn visible_comment(state: &AppState, viewer: &Viewer, comment_id: Uuid) ->
         .await
         .ok()
         .flatten()?;
-    let access = service::access_with(&loaders, viewer, thread).await.ok()?;
+    let access = reads::access_with(&loaders, viewer, thread).await.ok()?;
     access.ensure_visible().ok()?;
     Some(Comment {
         row,

@@ -1,8 +1,9 @@
 //! Discussions: threads, nested comments with quotes, reactions, edit history, moderation,
 //! reports and live comments. Permissions come from `policy`, on top of the group's.
 
+pub mod commands;
 pub mod graphql;
 pub mod loaders;
 pub mod policy;
-pub mod service;
+pub mod reads;
 pub mod types;

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use entity::{comment, comment_revision, reaction, report};
 
 use crate::{
-    discussions::{policy::ThreadAccess, service},
+    discussions::{policy::ThreadAccess, reads},
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids, pagination::Page},
+    graphql::{context::ContextExt, pagination::Page},
     groups::{
-        service as groups,
+        self,
         types::{Group, Topic, map_enum},
     },
+    ids,
     members::types::Member,
 };
 
@@ -65,7 +66,7 @@ impl Thread {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::group_by_id(ctx, self.access.thread.group_id).await
+        groups::reads::group_by_id(ctx, self.access.thread.group_id).await
     }
 
     /// Null when the thread was deleted or the account is gone.
@@ -153,7 +154,7 @@ impl Thread {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Comment>> {
-        service::top_level_comments(ctx, &self.access, first, after).await
+        reads::top_level_comments(ctx, &self.access, first, after).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -283,7 +284,7 @@ impl Comment {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Comment>> {
-        service::replies(ctx, &self.access, &self.row, first, after).await
+        reads::replies(ctx, &self.access, &self.row, first, after).await
     }
 
     /// Reaction counts by kind (kinds nobody chose are left out).
@@ -414,7 +415,7 @@ impl ModerationReport {
                     .thread_id
             }
         };
-        service::thread_by_id(ctx, thread_id).await
+        reads::thread_by_id(ctx, thread_id).await
     }
 
     /// The reported comment, when a comment was reported.
@@ -422,7 +423,7 @@ impl ModerationReport {
         if self.row.subject_type != report::SubjectType::Comment {
             return Ok(None);
         }
-        service::comment_by_id(ctx, self.row.subject_id)
+        reads::comment_by_id(ctx, self.row.subject_id)
             .await
             .map(Some)
     }

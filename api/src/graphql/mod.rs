@@ -2,7 +2,6 @@
 //! plumbing (ids, pagination, loaders, context access). Nothing here knows about HTTP.
 
 pub mod context;
-pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;

@@ -8,22 +8,23 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::{
     auth::graphql::Session,
     discussions::{
-        service as discussions,
+        self,
         types::{Comment, Thread},
     },
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
     groups::{
+        self,
         policy::GroupAction,
-        service as groups,
         types::{Group, Invitation, Membership},
     },
+    ids,
     meetups::{
-        service as meetups,
+        self,
         types::{Meetup, Rsvp},
     },
     members::types::Member,
-    resources::{service as resources, types::Resource},
+    resources::{self, types::Resource},
 };
 
 /// An object with a global id.
@@ -68,13 +69,13 @@ impl NodeQuery {
                     .map(|row| Node::Session(Session::new(row, viewer.session_id)))
                     .ok_or(AppError::NotFound("Node"))
             }
-            ids::Kind::Group => Ok(Node::Group(groups::group_by_id(ctx, key).await?)),
+            ids::Kind::Group => Ok(Node::Group(groups::reads::group_by_id(ctx, key).await?)),
             ids::Kind::Membership => {
                 let row = membership::Entity::find_by_id(key)
                     .one(&ctx.state()?.db)
                     .await?
                     .ok_or(AppError::NotFound("Node"))?;
-                let group = groups::group_by_id(ctx, row.group_id).await?;
+                let group = groups::reads::group_by_id(ctx, row.group_id).await?;
                 let own = ctx.viewer().member_id() == Some(row.member_id);
                 let visible = own
                     || match row.status {
@@ -92,7 +93,7 @@ impl NodeQuery {
                     .one(&ctx.state()?.db)
                     .await?
                     .ok_or(AppError::NotFound("Node"))?;
-                let group = groups::group_by_id(ctx, row.group_id).await?;
+                let group = groups::reads::group_by_id(ctx, row.group_id).await?;
                 let visible = row
                     .invitee_id
                     .is_some_and(|id| ctx.viewer().member_id() == Some(id))
@@ -101,14 +102,14 @@ impl NodeQuery {
                     .then_some(Node::Invitation(Invitation(row)))
                     .ok_or(AppError::NotFound("Node"))
             }
-            ids::Kind::Meetup => Ok(Node::Meetup(meetups::meetup_by_id(ctx, key).await?)),
+            ids::Kind::Meetup => Ok(Node::Meetup(meetups::reads::meetup_by_id(ctx, key).await?)),
             ids::Kind::Rsvp => {
                 let row = rsvp::Entity::find_by_id(key)
                     .one(&ctx.state()?.db)
                     .await?
                     .ok_or(AppError::NotFound("Node"))?;
                 // Visible where the meetup's attendee list is.
-                meetups::meetup_by_id(ctx, row.meetup_id)
+                meetups::reads::meetup_by_id(ctx, row.meetup_id)
                     .await
                     .map_err(|_| AppError::NotFound("Node"))?;
                 Ok(Node::Rsvp(Rsvp {
@@ -116,9 +117,15 @@ impl NodeQuery {
                     position: None,
                 }))
             }
-            ids::Kind::Thread => Ok(Node::Thread(discussions::thread_by_id(ctx, key).await?)),
-            ids::Kind::Comment => Ok(Node::Comment(discussions::comment_by_id(ctx, key).await?)),
-            ids::Kind::Resource => Ok(Node::Resource(resources::resource_by_id(ctx, key).await?)),
+            ids::Kind::Thread => Ok(Node::Thread(
+                discussions::reads::thread_by_id(ctx, key).await?,
+            )),
+            ids::Kind::Comment => Ok(Node::Comment(
+                discussions::reads::comment_by_id(ctx, key).await?,
+            )),
+            ids::Kind::Resource => Ok(Node::Resource(
+                resources::reads::resource_by_id(ctx, key).await?,
+            )),
             ids::Kind::CommentRevision | ids::Kind::Report => Err(AppError::NotFound("Node")),
         }
     }

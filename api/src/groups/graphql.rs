@@ -8,13 +8,14 @@ use crate::{
     error::AppResult,
     graphql::{
         context::ContextExt,
-        ids,
         pagination::{self, Page},
     },
     groups::{
-        service::{self, GroupFields},
+        commands::{self, GroupFields},
+        reads,
         types::{Group, GroupRole, GroupVisibility, Invitation, JoinPolicy, Membership, Topic},
     },
+    ids,
 };
 
 #[derive(Default)]
@@ -28,7 +29,7 @@ impl GroupsQuery {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 100))] slug: String,
     ) -> AppResult<Group> {
-        service::group_by_slug(ctx, &slug).await
+        reads::group_by_slug(ctx, &slug).await
     }
 
     /// The directory of groups that are not archived, newest first.
@@ -45,7 +46,7 @@ impl GroupsQuery {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Group>> {
-        service::list_groups(ctx, search.as_deref(), topic.as_deref(), first, after).await
+        reads::list_groups(ctx, search.as_deref(), topic.as_deref(), first, after).await
     }
 
     /// Groups the viewer is an active member of.
@@ -56,7 +57,7 @@ impl GroupsQuery {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Group>> {
-        service::my_groups(ctx, first, after).await
+        reads::my_groups(ctx, first, after).await
     }
 
     /// Invitations waiting for the viewer's answer.
@@ -67,7 +68,7 @@ impl GroupsQuery {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Invitation>> {
-        service::my_invitations(ctx, first, after).await
+        reads::my_invitations(ctx, first, after).await
     }
 
     /// Every topic, by name.
@@ -160,8 +161,8 @@ impl GroupsMutation {
             join_policy: input.join_policy.map(Into::into),
             topics: input.topics.as_deref(),
         };
-        let group = service::create_group(ctx.state()?, ctx.viewer(), fields).await?;
-        service::group_by_id(ctx, group.id).await
+        let group = commands::create_group(ctx.state()?, ctx.viewer(), fields).await?;
+        reads::group_by_id(ctx, group.id).await
     }
 
     /// Changes a group's settings (owners).
@@ -174,7 +175,7 @@ impl GroupsMutation {
             join_policy: input.join_policy.map(Into::into),
             topics: input.topics.as_deref(),
         };
-        let group = service::update_group(
+        let group = commands::update_group(
             ctx.state()?,
             ctx.viewer(),
             group_id(&input.group_id)?,
@@ -182,29 +183,29 @@ impl GroupsMutation {
         )
         .await?;
         Ok(Group {
-            access: service::access_for(ctx, group).await?,
+            access: reads::access_for(ctx, group).await?,
         })
     }
 
     /// Archives a group (owners): it stays readable but takes no changes.
     async fn archive_group(&self, ctx: &Context<'_>, group_id: ID) -> AppResult<Group> {
         let group =
-            service::archive_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
+            commands::archive_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
         Ok(Group {
-            access: service::access_for(ctx, group).await?,
+            access: reads::access_for(ctx, group).await?,
         })
     }
 
     /// Joins a group: `ACTIVE` in an open group, `PENDING` where an organiser approves.
     async fn join_group(&self, ctx: &Context<'_>, group_id: ID) -> AppResult<Membership> {
         let membership =
-            service::join_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
+            commands::join_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
         Ok(Membership(membership))
     }
 
     /// Leaves a group, or withdraws a request. The last owner cannot leave.
     async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> AppResult<bool> {
-        service::leave_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
+        commands::leave_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
         Ok(true)
     }
 
@@ -216,7 +217,7 @@ impl GroupsMutation {
     ) -> AppResult<Membership> {
         let id = self::membership_id(&membership_id)?;
         Ok(Membership(
-            service::approve_membership(ctx.state()?, ctx.viewer(), id).await?,
+            commands::approve_membership(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 
@@ -228,7 +229,7 @@ impl GroupsMutation {
     ) -> AppResult<Membership> {
         let id = self::membership_id(&membership_id)?;
         Ok(Membership(
-            service::reject_membership(ctx.state()?, ctx.viewer(), id).await?,
+            commands::reject_membership(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 
@@ -239,7 +240,7 @@ impl GroupsMutation {
         ctx: &Context<'_>,
         input: InviteToGroupInput,
     ) -> AppResult<Invitation> {
-        let invitation = service::invite(
+        let invitation = commands::invite(
             ctx.state()?,
             ctx.viewer(),
             group_id(&input.group_id)?,
@@ -257,7 +258,7 @@ impl GroupsMutation {
     ) -> AppResult<Membership> {
         let id = self::invitation_id(&invitation_id)?;
         Ok(Membership(
-            service::accept_invitation(ctx.state()?, ctx.viewer(), id).await?,
+            commands::accept_invitation(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 
@@ -269,7 +270,7 @@ impl GroupsMutation {
     ) -> AppResult<Invitation> {
         let id = self::invitation_id(&invitation_id)?;
         Ok(Invitation(
-            service::decline_invitation(ctx.state()?, ctx.viewer(), id).await?,
+            commands::decline_invitation(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 
@@ -281,13 +282,13 @@ impl GroupsMutation {
     ) -> AppResult<Membership> {
         let id = membership_id(&input.membership_id)?;
         let membership =
-            service::set_member_role(ctx.state()?, ctx.viewer(), id, input.role.into()).await?;
+            commands::set_member_role(ctx.state()?, ctx.viewer(), id, input.role.into()).await?;
         Ok(Membership(membership))
     }
 
     /// Removes a member: owners remove anyone but the last owner, organisers those below them.
     async fn remove_member(&self, ctx: &Context<'_>, membership_id: ID) -> AppResult<bool> {
-        service::remove_member(
+        commands::remove_member(
             ctx.state()?,
             ctx.viewer(),
             self::membership_id(&membership_id)?,
@@ -305,7 +306,7 @@ impl GroupsMutation {
     ) -> AppResult<Membership> {
         let id = self::membership_id(&membership_id)?;
         Ok(Membership(
-            service::transfer_ownership(ctx.state()?, ctx.viewer(), id).await?,
+            commands::transfer_ownership(ctx.state()?, ctx.viewer(), id).await?,
         ))
     }
 }

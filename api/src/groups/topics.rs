@@ -8,9 +8,9 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, SqlErr};
 use crate::{
     audit::{self, Entry},
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
     groups::{slug, types::Topic},
-    text,
+    ids, text,
 };
 
 /// A new topic.

@@ -7,8 +7,9 @@ use entity::{audit_log, interest_group, invitation, membership, topic};
 
 use crate::{
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids, pagination::Page},
-    groups::{policy::GroupAccess, service},
+    graphql::{context::ContextExt, pagination::Page},
+    groups::{policy::GroupAccess, reads},
+    ids,
     members::types::Member,
 };
 
@@ -183,7 +184,7 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Membership>> {
-        service::list_memberships(
+        reads::list_memberships(
             ctx,
             &self.access,
             membership::Status::Active,
@@ -212,7 +213,7 @@ impl Group {
                 "Use members for active members",
             ));
         }
-        service::list_memberships(ctx, &self.access, status.into(), None, first, after).await
+        reads::list_memberships(ctx, &self.access, status.into(), None, first, after).await
     }
 
     /// Invitations not yet answered. For owners and organisers.
@@ -224,7 +225,7 @@ impl Group {
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Invitation>> {
         self.access.ensure(super::policy::GroupAction::Invite)?;
-        service::list_group_invitations(ctx, &self.access, first, after).await
+        reads::list_group_invitations(ctx, &self.access, first, after).await
     }
 
     /// The group's meetups: upcoming (soonest first) or past (latest first). Drafts show to
@@ -238,7 +239,7 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::meetups::types::Meetup>> {
-        crate::meetups::service::group_meetups(ctx, &self.access, when, first, after).await
+        crate::meetups::reads::group_meetups(ctx, &self.access, when, first, after).await
     }
 
     /// Discussion threads: pinned first, then by latest activity.
@@ -250,14 +251,8 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::discussions::types::Thread>> {
-        crate::discussions::service::group_threads(
-            ctx,
-            &self.access,
-            topic.as_deref(),
-            first,
-            after,
-        )
-        .await
+        crate::discussions::reads::group_threads(ctx, &self.access, topic.as_deref(), first, after)
+            .await
     }
 
     /// Open reports, newest first, with their reporters. For moderators and owners.
@@ -268,7 +263,7 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::discussions::types::ModerationReport>> {
-        crate::discussions::service::moderation_queue(ctx, &self.access, first, after).await
+        crate::discussions::reads::moderation_queue(ctx, &self.access, first, after).await
     }
 
     /// The group's library, newest first: filter by kind, topic slug, or words in the title or
@@ -283,7 +278,7 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::resources::types::Resource>> {
-        crate::resources::service::group_resources(
+        crate::resources::reads::group_resources(
             ctx,
             &self.access,
             kind.map(Into::into),
@@ -305,7 +300,7 @@ impl Group {
     ) -> AppResult<Page<AuditEntry>> {
         self.access
             .ensure(super::policy::GroupAction::ReadAuditLog)?;
-        service::list_audit_log(ctx, &self.access, first, after).await
+        reads::list_audit_log(ctx, &self.access, first, after).await
     }
 
     /// Whether the group is archived (read-only).
@@ -367,7 +362,7 @@ impl Invitation {
 
     /// The group invited to (its name card is visible to the invitee).
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        service::group_by_id(ctx, self.0.group_id).await
+        reads::group_by_id(ctx, self.0.group_id).await
     }
 
     /// Who sent it.

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::{
     auth::{
-        service::authenticate,
+        commands::authenticate,
         viewer::{Identity, Viewer},
     },
     error::AppError,

@@ -1,6 +1,8 @@
 //! The HTTP surface: routes, the request-id middleware, security headers. Everything GraphQL
 //! goes through `/graphql`; the rest is health checks.
 
+pub mod calendar;
+pub mod files;
 pub mod graphql;
 pub mod health;
 pub mod request_id;
@@ -8,7 +10,7 @@ pub mod request_id;
 use actix_web::{HttpResponse, http::StatusCode, middleware::DefaultHeaders, web};
 use serde_json::json;
 
-use crate::{graphql::limits::GuardedSchema, meetups::calendar, resources::files, state::AppState};
+use crate::{graphql::limits::GuardedSchema, state::AppState};
 
 /// What the HTTP handlers share: the schema handle (built once) and the application state.
 #[derive(Clone)]

@@ -11,12 +11,13 @@ use crate::{
     events::meetup_topic,
     graphql::{
         context::ContextExt,
-        ids,
         loaders::Loaders,
         pagination::{self, Page},
     },
+    ids,
     meetups::{
-        service::{self, MeetupFields},
+        commands::{self, MeetupFields},
+        reads,
         types::{AgendaItem, Meetup, MeetupFormat, MeetupKind, Rsvp, RsvpResponse, Venue},
     },
     state::AppState,
@@ -30,7 +31,7 @@ impl MeetupsQuery {
     /// A meetup by id. `NOT_FOUND` when the viewer may not see it (a members-only group's
     /// meetup to outsiders; a draft to anyone but organisers and hosts).
     async fn meetup(&self, ctx: &Context<'_>, id: ID) -> AppResult<Meetup> {
-        service::meetup_by_id(ctx, meetup_id(&id)?).await
+        reads::meetup_by_id(ctx, meetup_id(&id)?).await
     }
 
     /// Meetups not yet over in the viewer's groups, soonest first.
@@ -41,7 +42,7 @@ impl MeetupsQuery {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Meetup>> {
-        service::upcoming_meetups(ctx, first, after).await
+        reads::upcoming_meetups(ctx, first, after).await
     }
 
     /// The viewer's answers (going or waitlisted) to meetups not yet over.
@@ -52,7 +53,7 @@ impl MeetupsQuery {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Rsvp>> {
-        service::my_rsvps(ctx, first, after).await
+        reads::my_rsvps(ctx, first, after).await
     }
 }
 
@@ -200,9 +201,9 @@ impl MeetupsMutation {
             topics: input.topics,
         };
         let meetup =
-            service::create_meetup(ctx.state()?, ctx.viewer(), group_id, fields, input.publish)
+            commands::create_meetup(ctx.state()?, ctx.viewer(), group_id, fields, input.publish)
                 .await?;
-        service::meetup_by_id(ctx, meetup.id).await
+        reads::meetup_by_id(ctx, meetup.id).await
     }
 
     /// Changes a meetup (organisers and owners).
@@ -228,15 +229,15 @@ impl MeetupsMutation {
             hosts: member_ids(input.hosts)?,
             topics: input.topics,
         };
-        service::update_meetup(ctx.state()?, ctx.viewer(), id, fields).await?;
-        service::meetup_by_id(ctx, id).await
+        commands::update_meetup(ctx.state()?, ctx.viewer(), id, fields).await?;
+        reads::meetup_by_id(ctx, id).await
     }
 
     /// Publishes a draft (organisers and owners).
     async fn publish_meetup(&self, ctx: &Context<'_>, meetup_id: ID) -> AppResult<Meetup> {
         let id = self::meetup_id(&meetup_id)?;
-        service::publish_meetup(ctx.state()?, ctx.viewer(), id).await?;
-        service::meetup_by_id(ctx, id).await
+        commands::publish_meetup(ctx.state()?, ctx.viewer(), id).await?;
+        reads::meetup_by_id(ctx, id).await
     }
 
     /// Cancels a meetup (organisers and owners).
@@ -246,8 +247,8 @@ impl MeetupsMutation {
         input: CancelMeetupInput,
     ) -> AppResult<Meetup> {
         let id = meetup_id(&input.meetup_id)?;
-        service::cancel_meetup(ctx.state()?, ctx.viewer(), id, input.reason.as_deref()).await?;
-        service::meetup_by_id(ctx, id).await
+        commands::cancel_meetup(ctx.state()?, ctx.viewer(), id, input.reason.as_deref()).await?;
+        reads::meetup_by_id(ctx, id).await
     }
 
     /// Answers a meetup: `GOING` takes a seat or a place on the waitlist; `NOT_GOING` frees the
@@ -255,7 +256,7 @@ impl MeetupsMutation {
     async fn rsvp(&self, ctx: &Context<'_>, input: RsvpInput) -> AppResult<Rsvp> {
         let id = meetup_id(&input.meetup_id)?;
         let going = input.response == RsvpResponse::Going;
-        let row = service::rsvp(ctx.state()?, ctx.viewer(), id, going).await?;
+        let row = commands::rsvp(ctx.state()?, ctx.viewer(), id, going).await?;
         Ok(Rsvp {
             row,
             position: None,
@@ -266,7 +267,7 @@ impl MeetupsMutation {
     async fn check_in(&self, ctx: &Context<'_>, input: CheckInInput) -> AppResult<Rsvp> {
         let id = meetup_id(&input.meetup_id)?;
         let member = ids::decode_as(&input.member_id, ids::Kind::Member, "Member")?;
-        let row = service::check_in(ctx.state()?, ctx.viewer(), id, member).await?;
+        let row = commands::check_in(ctx.state()?, ctx.viewer(), id, member).await?;
         Ok(Rsvp {
             row,
             position: None,
@@ -287,7 +288,7 @@ impl MeetupsSubscription {
         meetup_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Meetup> + use<>> {
         let id = self::meetup_id(&meetup_id)?;
-        service::meetup_by_id(ctx, id).await?;
+        reads::meetup_by_id(ctx, id).await?;
         let state: AppState = ctx.state()?.clone();
         let viewer: Viewer = ctx.viewer().clone();
         let events = state.events.subscribe(&meetup_topic(id));
@@ -303,6 +304,6 @@ impl MeetupsSubscription {
 async fn visible_meetup(state: &AppState, viewer: &Viewer, meetup_id: Uuid) -> Option<Meetup> {
     let loaders = Loaders::new(&state.db);
     let row = loaders.meetups.load_one(meetup_id).await.ok().flatten()?;
-    let access = service::access_with(&loaders, viewer, row).await.ok()?;
+    let access = reads::access_with(&loaders, viewer, row).await.ok()?;
     access.can_see().then(|| Meetup::new(access))
 }

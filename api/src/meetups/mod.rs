@@ -1,9 +1,9 @@
 //! Meetups: planning, answers with capacity and a waitlist, check-in, calendar feeds and live
 //! updates. Permissions come from `policy`, on top of the group's.
 
-pub mod calendar;
+pub mod commands;
 pub mod graphql;
 pub mod loaders;
 pub mod policy;
-pub mod service;
+pub mod reads;
 pub mod types;

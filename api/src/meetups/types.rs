@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppResult,
-    graphql::{context::ContextExt, ids, pagination::Page},
+    graphql::{context::ContextExt, pagination::Page},
     groups::{
-        service as groups,
+        self,
         types::{Group, Topic, map_enum},
     },
-    meetups::{policy::MeetupAccess, service},
+    ids,
+    meetups::{policy::MeetupAccess, reads},
     members::types::Member,
 };
 
@@ -122,7 +123,7 @@ impl Meetup {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::group_by_id(ctx, self.row().group_id).await
+        groups::reads::group_by_id(ctx, self.row().group_id).await
     }
 
     async fn title(&self) -> &str {
@@ -224,17 +225,17 @@ impl Meetup {
 
     /// Members going.
     async fn going_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
-        Ok(service::counts(ctx, self.row().id).await?.going)
+        Ok(reads::counts(ctx, self.row().id).await?.going)
     }
 
     /// Members waiting for a seat.
     async fn waitlist_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
-        Ok(service::counts(ctx, self.row().id).await?.waitlisted)
+        Ok(reads::counts(ctx, self.row().id).await?.waitlisted)
     }
 
     /// Seats left; null when capacity is unlimited.
     async fn spots_left(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
-        let going = service::counts(ctx, self.row().id).await?.going;
+        let going = reads::counts(ctx, self.row().id).await?.going;
         Ok(self
             .row()
             .capacity
@@ -262,7 +263,7 @@ impl Meetup {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::resources::types::Resource>> {
-        crate::resources::service::meetup_resources(ctx, &self.access, first, after).await
+        crate::resources::reads::meetup_resources(ctx, &self.access, first, after).await
     }
 
     /// Answers of one status (default going), in arrival order.
@@ -274,7 +275,7 @@ impl Meetup {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Rsvp>> {
-        service::attendees(ctx, &self.access, status.into(), first, after).await
+        reads::attendees(ctx, &self.access, status.into(), first, after).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -311,7 +312,7 @@ impl Rsvp {
         }
         match self.position {
             Some(position) => Ok(Some(position)),
-            None => service::waitlist_position(ctx, &self.row).await.map(Some),
+            None => reads::waitlist_position(ctx, &self.row).await.map(Some),
         }
     }
 
@@ -320,7 +321,7 @@ impl Rsvp {
     }
 
     async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Meetup> {
-        service::meetup_by_id(ctx, self.row.meetup_id).await
+        reads::meetup_by_id(ctx, self.row.meetup_id).await
     }
 
     /// When the member was checked in at the door.

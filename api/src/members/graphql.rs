@@ -6,9 +6,10 @@ use futures_util::{Stream, StreamExt};
 use crate::{
     error::{AppError, AppResult},
     events::member_topic,
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
+    ids,
     members::{
-        service::{self, ProfileChanges},
+        commands::{self, ProfileChanges},
         types::Member,
     },
 };
@@ -75,7 +76,7 @@ impl MembersMutation {
             website_url: input.website_url.as_deref(),
             avatar_url: input.avatar_url.as_deref(),
         };
-        let member = service::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
+        let member = commands::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
         Ok(Member::own(member))
     }
 }

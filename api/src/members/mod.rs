@@ -1,8 +1,8 @@
 //! Members: profiles, their visibility rules, and the loader every other area uses to show
 //! authors, hosts and adders.
 
+pub mod commands;
 pub mod graphql;
 pub mod loader;
 pub mod policy;
-pub mod service;
 pub mod types;

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
+    ids,
     members::policy,
 };
 

@@ -6,9 +6,11 @@ use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
+    ids,
     resources::{
-        service::{self, ResourceChanges, ShareFields, UploadedFile},
+        commands::{self, ResourceChanges, ShareFields, UploadedFile},
+        reads,
         types::{Resource, ResourceKind},
     },
 };
@@ -24,7 +26,7 @@ pub struct ResourcesQuery;
 impl ResourcesQuery {
     /// A library item by id; `NOT_FOUND` when the viewer may not see it.
     async fn resource(&self, ctx: &Context<'_>, id: ID) -> AppResult<Resource> {
-        service::resource_by_id(ctx, resource_id(&id)?).await
+        reads::resource_by_id(ctx, resource_id(&id)?).await
     }
 }
 
@@ -106,7 +108,7 @@ impl ResourcesMutation {
                     .map_err(|_| AppError::bad_input("file", "The file part is missing"))
             })
             .transpose()?;
-        let row = service::share(
+        let row = commands::share(
             ctx.state()?,
             ctx.viewer(),
             fields,
@@ -114,7 +116,7 @@ impl ResourcesMutation {
             file,
         )
         .await?;
-        service::resource_by_id(ctx, row.id).await
+        reads::resource_by_id(ctx, row.id).await
     }
 
     /// Edits a resource (the member who added it, organisers and owners).
@@ -136,13 +138,13 @@ impl ResourcesMutation {
             },
             topics: input.topics,
         };
-        service::update(ctx.state()?, ctx.viewer(), id, changes).await?;
-        service::resource_by_id(ctx, id).await
+        commands::update(ctx.state()?, ctx.viewer(), id, changes).await?;
+        reads::resource_by_id(ctx, id).await
     }
 
     /// Removes a resource from the library (the member who added it, organisers and owners).
     async fn remove_resource(&self, ctx: &Context<'_>, resource_id: ID) -> AppResult<bool> {
-        service::remove(ctx.state()?, ctx.viewer(), self::resource_id(&resource_id)?).await?;
+        commands::remove(ctx.state()?, ctx.viewer(), self::resource_id(&resource_id)?).await?;
         Ok(true)
     }
 }

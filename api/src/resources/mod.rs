@@ -1,7 +1,7 @@
 //! The group library: shared links and uploaded files, optionally attached to a meetup.
 
-pub mod files;
+pub mod commands;
 pub mod graphql;
 pub mod policy;
-pub mod service;
+pub mod reads;
 pub mod types;

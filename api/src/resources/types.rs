@@ -6,12 +6,13 @@ use entity::resource;
 
 use crate::{
     error::AppResult,
-    graphql::{context::ContextExt, ids},
+    graphql::context::ContextExt,
     groups::{
-        service as groups,
+        self,
         types::{Group, Topic, map_enum},
     },
-    meetups::{service as meetups, types::Meetup},
+    ids,
+    meetups::{self, types::Meetup},
     members::types::Member,
     resources::policy::ResourceAccess,
 };
@@ -61,13 +62,13 @@ impl Resource {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::group_by_id(ctx, self.row().group_id).await
+        groups::reads::group_by_id(ctx, self.row().group_id).await
     }
 
     /// The meetup it belongs to (slides of a talk), if any and visible.
     async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Option<Meetup>> {
         match self.row().meetup_id {
-            Some(meetup_id) => Ok(meetups::meetup_by_id(ctx, meetup_id).await.ok()),
+            Some(meetup_id) => Ok(meetups::reads::meetup_by_id(ctx, meetup_id).await.ok()),
             None => Ok(None),
         }
     }

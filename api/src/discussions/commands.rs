@@ -2,14 +2,10 @@
 //! deletion as tombstones, moderation and reports. Writes to a thread lock its row first, so
 //! "locked" and "last activity" are decided consistently under concurrent comments.
 
-use std::sync::Arc;
-
-use async_graphql::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{comment, comment_revision, reaction, report, thread, thread_topic};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -17,23 +13,11 @@ use crate::{
     audit::{self, Entry},
     auth::viewer::{Identity, Viewer},
     db::begin_write,
-    discussions::{
-        policy::ThreadAccess,
-        types::{Comment, ModerationReport, Thread},
-    },
+    discussions::policy::ThreadAccess,
     error::{AppError, AppResult},
     events::Event,
-    graphql::{
-        context::ContextExt,
-        ids,
-        loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
-    },
-    groups::{
-        policy::{GroupAccess, GroupAction},
-        service as groups,
-    },
-    markdown,
+    groups::{self, policy::GroupAction},
+    ids, markdown,
     state::AppState,
     text, topics,
 };
@@ -58,212 +42,6 @@ fn clean_body(body: &str, field: &str, max: usize) -> AppResult<String> {
     Ok(body.to_owned())
 }
 
-// ---- reading -------------------------------------------------------------------------------
-
-/// The viewer's standing towards `thread`, through the request's loaders.
-pub async fn access_with(
-    loaders: &Loaders,
-    viewer: &Viewer,
-    thread: thread::Model,
-) -> AppResult<ThreadAccess> {
-    let group = loaders
-        .groups
-        .load_one(thread.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Thread"))?;
-    Ok(ThreadAccess {
-        group: groups::access_with(loaders, viewer, group).await?,
-        thread,
-        viewer_id: viewer.member_id(),
-    })
-}
-
-/// A thread the viewer may read, or `NOT_FOUND`.
-pub async fn thread_by_id(ctx: &Context<'_>, thread_id: Uuid) -> AppResult<Thread> {
-    let loaders = ctx.loaders()?;
-    let row = loaders
-        .threads
-        .load_one(thread_id)
-        .await?
-        .ok_or(AppError::NotFound("Thread"))?;
-    let access = access_with(loaders, ctx.viewer(), row).await?;
-    access.ensure_visible()?;
-    Ok(Thread {
-        access: Arc::new(access),
-    })
-}
-
-/// A comment the viewer may read (its thread is readable), or `NOT_FOUND`.
-pub async fn comment_by_id(ctx: &Context<'_>, comment_id: Uuid) -> AppResult<Comment> {
-    let row = ctx
-        .loaders()?
-        .comments
-        .load_one(comment_id)
-        .await?
-        .ok_or(AppError::NotFound("Comment"))?;
-    let thread = thread_by_id(ctx, row.thread_id)
-        .await
-        .map_err(|_| AppError::NotFound("Comment"))?;
-    Ok(Comment {
-        row,
-        access: thread.access,
-    })
-}
-
-/// A group's threads: pinned first, then by latest activity.
-pub async fn group_threads(
-    ctx: &Context<'_>,
-    group: &GroupAccess,
-    topic_slug: Option<&str>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Thread>> {
-    group.ensure(GroupAction::ReadContent)?;
-    let db = &ctx.state()?.db;
-    let args = PageArgs::<(bool, DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
-    let mut select = thread::Entity::find()
-        .filter(thread::Column::GroupId.eq(group.group.id))
-        .filter(thread::Column::DeletedAt.is_null());
-    if let Some(slug) = topic_slug {
-        select = select
-            .filter(topics::tagged::<thread_topic::Entity>(db, thread::Column::Id, slug).await?);
-    }
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            db,
-            select,
-            (
-                thread::Column::Pinned,
-                thread::Column::LastActivityAt,
-                thread::Column::Id,
-            ),
-            Order::NewestFirst,
-        )
-        .await?;
-    let viewer_id = ctx.viewer().member_id();
-    let threads = rows
-        .into_iter()
-        .map(|thread| Thread {
-            access: Arc::new(ThreadAccess {
-                group: group.clone(),
-                thread,
-                viewer_id,
-            }),
-        })
-        .collect();
-    Ok(args.connection(
-        threads,
-        total,
-        |t: &Thread| {
-            (
-                t.access.thread.pinned,
-                t.access.thread.last_activity_at,
-                t.access.thread.id,
-            )
-        },
-        |t| t,
-    ))
-}
-
-/// A thread's top-level comments, oldest first.
-pub async fn top_level_comments(
-    ctx: &Context<'_>,
-    access: &Arc<ThreadAccess>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Comment>> {
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let select = comment::Entity::find()
-        .filter(comment::Column::ThreadId.eq(access.thread.id))
-        .filter(comment::Column::ParentId.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            comment::Column::Id,
-            Order::OldestFirst,
-        )
-        .await?;
-    Ok(args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |row| Comment {
-            row,
-            access: access.clone(),
-        },
-    ))
-}
-
-/// A comment's direct replies, oldest first. The first page of every comment on a page comes
-/// from one batched query.
-pub async fn replies(
-    ctx: &Context<'_>,
-    access: &Arc<ThreadAccess>,
-    parent: &comment::Model,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Comment>> {
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let loaders = ctx.loaders()?;
-    let total = loaders.reply_counts.load_one(parent.id).await?.unwrap_or(0);
-    let rows = if args.is_first_page() {
-        loaders
-            .reply_previews
-            .load_one((parent.id, args.fetch_limit()))
-            .await?
-            .unwrap_or_default()
-    } else {
-        let select = comment::Entity::find().filter(comment::Column::ParentId.eq(parent.id));
-        args.fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            comment::Column::Id,
-            Order::OldestFirst,
-        )
-        .await?
-        .0
-    };
-    Ok(args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |row| Comment {
-            row,
-            access: access.clone(),
-        },
-    ))
-}
-
-/// Open reports in a group, newest first (moderators and owners).
-pub async fn moderation_queue(
-    ctx: &Context<'_>,
-    group: &GroupAccess,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<ModerationReport>> {
-    group.ensure(GroupAction::Moderate)?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let select = report::Entity::find()
-        .filter(report::Column::GroupId.eq(group.group.id))
-        .filter(report::Column::ResolvedAt.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            report::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(args.connection(rows, total, |row| row.id, |row| ModerationReport { row }))
-}
-
-// ---- writing -------------------------------------------------------------------------------
-
 /// Locks the thread row for the rest of `txn` and reads the viewer's standing after the lock.
 async fn lock_thread(
     txn: &DatabaseTransaction,
@@ -276,7 +54,7 @@ async fn lock_thread(
         .await?
         .ok_or(AppError::NotFound("Thread"))?;
     Ok(ThreadAccess {
-        group: groups::access_in(txn, viewer, thread.group_id, false).await?,
+        group: groups::commands::access_in(txn, viewer, thread.group_id, false).await?,
         thread,
         viewer_id: Some(viewer.member_id),
     })
@@ -341,7 +119,7 @@ pub async fn start_thread(
     let title = clean_title(title)?;
     let body = clean_body(body, "body", 40_000)?;
     let txn = begin_write(&state.db).await?;
-    let group = groups::access_in(&txn, actor, group_id, false).await?;
+    let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     group.ensure_change(GroupAction::ReadContent)?;
     if group.role().is_none() {
         return Err(AppError::Forbidden(
@@ -862,7 +640,7 @@ pub async fn resolve_report(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("Report"))?;
-    let group = groups::access_in(&txn, actor, found.group_id, false).await?;
+    let group = groups::commands::access_in(&txn, actor, found.group_id, false).await?;
     group
         .ensure(GroupAction::Moderate)
         .map_err(|err| match err {

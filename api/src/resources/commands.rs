@@ -3,7 +3,6 @@
 //! allow-list; it is stored content-addressed, and written only once its row is in the
 //! transaction, so a failed upload leaves neither a file nor a row.
 
-use async_graphql::Context;
 use chrono::Utc;
 use entity::{meetup, resource, resource_topic};
 use sea_orm::{
@@ -14,20 +13,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::viewer::{Identity, Viewer},
-    db::{begin_write, contains_words},
+    db::begin_write,
     error::{AppError, AppResult},
-    graphql::{
-        context::ContextExt,
-        ids,
-        loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
-    },
-    groups::{
-        policy::{GroupAccess, GroupAction},
-        service as groups,
-    },
-    meetups::policy::MeetupAccess,
-    resources::{policy::ResourceAccess, types::Resource},
+    groups::{self, policy::GroupAction},
+    ids,
+    resources::policy::ResourceAccess,
     state::AppState,
     storage::content_key,
     text, topics,
@@ -91,126 +81,6 @@ fn normalise_url(raw: &str) -> AppResult<(String, String)> {
     let key = parsed.to_string();
     Ok((url, key))
 }
-
-// ---- reading -------------------------------------------------------------------------------
-
-pub async fn access_with(
-    loaders: &Loaders,
-    viewer: &Viewer,
-    resource: resource::Model,
-) -> AppResult<ResourceAccess> {
-    let group = loaders
-        .groups
-        .load_one(resource.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Resource"))?;
-    Ok(ResourceAccess {
-        group: groups::access_with(loaders, viewer, group).await?,
-        resource,
-        viewer_id: viewer.member_id(),
-    })
-}
-
-pub async fn resource_by_id(ctx: &Context<'_>, resource_id: Uuid) -> AppResult<Resource> {
-    let row = resource::Entity::find_by_id(resource_id)
-        .one(&ctx.state()?.db)
-        .await?
-        .ok_or(AppError::NotFound("Resource"))?;
-    let access = access_with(ctx.loaders()?, ctx.viewer(), row).await?;
-    access.ensure_visible()?;
-    Ok(Resource {
-        access: Box::new(access),
-    })
-}
-
-fn page_of(
-    group: &GroupAccess,
-    viewer_id: Option<Uuid>,
-    args: &PageArgs<Uuid>,
-    rows: Vec<resource::Model>,
-    total: u64,
-) -> Page<Resource> {
-    args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |resource| Resource {
-            access: Box::new(ResourceAccess {
-                group: group.clone(),
-                resource,
-                viewer_id,
-            }),
-        },
-    )
-}
-
-/// A group's library, newest first, filtered by kind, topic and words in title or description.
-pub async fn group_resources(
-    ctx: &Context<'_>,
-    group: &GroupAccess,
-    kind: Option<resource::Kind>,
-    topic_slug: Option<&str>,
-    search: Option<&str>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Resource>> {
-    group.ensure(GroupAction::ReadContent)?;
-    let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let mut select = resource::Entity::find()
-        .filter(resource::Column::GroupId.eq(group.group.id))
-        .filter(resource::Column::RemovedAt.is_null());
-    if let Some(kind) = kind {
-        select = select.filter(resource::Column::Kind.eq(kind));
-    }
-    if let Some(slug) = topic_slug {
-        select = select.filter(
-            topics::tagged::<resource_topic::Entity>(db, resource::Column::Id, slug).await?,
-        );
-    }
-    if let Some(words) = contains_words::<resource::Entity>(
-        &[resource::Column::Title, resource::Column::Description],
-        search,
-    ) {
-        select = select.filter(words);
-    }
-    let (rows, total) = args
-        .fetch(ctx, db, select, resource::Column::Id, Order::NewestFirst)
-        .await?;
-    Ok(page_of(group, ctx.viewer().member_id(), &args, rows, total))
-}
-
-/// The resources attached to a meetup, newest first.
-pub async fn meetup_resources(
-    ctx: &Context<'_>,
-    meetup: &MeetupAccess,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Resource>> {
-    meetup.ensure_visible()?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let select = resource::Entity::find()
-        .filter(resource::Column::MeetupId.eq(meetup.meetup.id))
-        .filter(resource::Column::RemovedAt.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            resource::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(page_of(
-        &meetup.group,
-        ctx.viewer().member_id(),
-        &args,
-        rows,
-        total,
-    ))
-}
-
-// ---- writing -------------------------------------------------------------------------------
 
 /// Refuses a URL already in the group's library, naming the resource that has it.
 async fn ensure_new_url(
@@ -306,7 +176,7 @@ pub async fn share(
         None => None,
     };
     let txn = begin_write(&state.db).await?;
-    let group = groups::access_in(&txn, actor, fields.group_id, false).await?;
+    let group = groups::commands::access_in(&txn, actor, fields.group_id, false).await?;
     group.ensure_change(GroupAction::ReadContent)?;
     if group.role().is_none() {
         return Err(AppError::Forbidden(
@@ -389,7 +259,7 @@ async fn lock_resource(
         .await?
         .ok_or(AppError::NotFound("Resource"))?;
     Ok(ResourceAccess {
-        group: groups::access_in(txn, viewer, resource.group_id, false).await?,
+        group: groups::commands::access_in(txn, viewer, resource.group_id, false).await?,
         resource,
         viewer_id: Some(viewer.member_id),
     })
@@ -486,34 +356,6 @@ pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> App
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// The file bytes of a resource for `viewer`, with its stored name and type; `NOT_FOUND` when
-/// the viewer may not see it.
-pub async fn download(
-    state: &AppState,
-    viewer: &Viewer,
-    resource_id: Uuid,
-) -> AppResult<(String, String, Vec<u8>)> {
-    let loaders = Loaders::new(&state.db);
-    let row = resource::Entity::find_by_id(resource_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("Resource"))?;
-    let access = access_with(&loaders, viewer, row).await?;
-    access.ensure_visible()?;
-    let resource = access.resource;
-    match (
-        resource.file_sha256,
-        resource.file_name,
-        resource.file_content_type,
-    ) {
-        (Some(key), Some(name), Some(content_type)) => {
-            let bytes = state.files.get(&key).await.map_err(AppError::internal)?;
-            Ok((name, content_type, bytes))
-        }
-        _ => Err(AppError::NotFound("File")),
-    }
 }
 
 #[cfg(test)]

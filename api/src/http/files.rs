@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::{
     error::AppError,
-    graphql::ids,
     http::{HttpState, graphql::viewer_from_header},
-    resources::service,
+    ids,
+    resources::reads,
 };
 
 pub async fn download(
@@ -22,7 +22,7 @@ pub async fn download(
             ids::Kind::Resource,
             "Resource",
         )?;
-        service::download(&state.app, &viewer, resource_id).await
+        reads::download(&state.app, &viewer, resource_id).await
     }
     .await;
     match result {

@@ -27,8 +27,7 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     events::Event,
-    graphql::ids,
-    groups, meetups,
+    groups, ids, meetups,
     state::{AppState, ClientInfo},
     text,
 };
@@ -126,7 +125,7 @@ pub async fn register(
         }
         Err(err) => return Err(err.into()),
     };
-    groups::service::claim_invitations(&txn, member.id, &member.email_key).await?;
+    groups::commands::claim_invitations(&txn, member.id, &member.email_key).await?;
     let issued = start_session(state, &txn, member, client).await?;
     txn.commit().await?;
     tracing::info!(member_id = %issued.member.id, "member registered");
@@ -515,7 +514,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
             )));
         }
     }
-    let withdrawn = meetups::service::withdraw_member(&txn, viewer.member_id).await?;
+    let withdrawn = meetups::commands::withdraw_member(&txn, viewer.member_id).await?;
     membership::Entity::delete_many()
         .filter(membership::Column::MemberId.eq(viewer.member_id))
         .exec(&txn)

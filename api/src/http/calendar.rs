@@ -13,12 +13,13 @@ use entity::{interest_group, meetup};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    auth::{service::authenticate_calendar_token, viewer::Viewer},
+    auth::{commands::authenticate_calendar_token, viewer::Viewer},
     error::AppError,
-    graphql::{ids, loaders::Loaders},
-    groups::{policy::GroupAction, service as groups},
+    graphql::loaders::Loaders,
+    groups::{self, policy::GroupAction},
     http::{HttpState, graphql::viewer_from_header},
-    meetups::service,
+    ids,
+    meetups::reads,
 };
 
 /// How far back a group feed reaches, and how many events it holds at most.
@@ -175,7 +176,7 @@ pub async fn group_feed(
             .await?
             .ok_or(AppError::NotFound("Group"))?;
         let loaders = Loaders::new(db);
-        let access = groups::access_with(&loaders, &viewer, group).await?;
+        let access = groups::reads::access_with(&loaders, &viewer, group).await?;
         access.ensure(GroupAction::ReadContent)?;
         let meetups = meetup::Entity::find()
             .filter(meetup::Column::GroupId.eq(access.group.id))
@@ -213,7 +214,7 @@ pub async fn meetup_feed(
             .load_one(meetup_id)
             .await?
             .ok_or(AppError::NotFound("Meetup"))?;
-        let access = service::access_with(&loaders, &viewer, row).await?;
+        let access = reads::access_with(&loaders, &viewer, row).await?;
         access.ensure_visible()?;
         Ok::<_, AppError>(ics_response(
             &access.meetup.id.to_string(),

@@ -4,20 +4,15 @@
 //! and promotes from the waitlist in the same transaction, so seats are never overbooked however
 //! many members answer at once.
 
-use async_graphql::Context;
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::{
     meetup, meetup_host, meetup_topic,
     membership::{self, Role, Status as MembershipStatus},
     rsvp,
 };
-use futures_util::future::try_join_all;
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, Query},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -26,20 +21,11 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     events::Event,
-    graphql::{
-        context::ContextExt,
-        ids,
-        loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
-    },
-    groups::{
-        policy::{GroupAccess, GroupAction},
-        service as groups,
-    },
+    groups::{self, policy::GroupAction},
+    ids,
     meetups::{
-        loaders::RsvpCounts,
         policy::MeetupAccess,
-        types::{AgendaItem, Meetup, MeetupWhen, Rsvp, Venue},
+        types::{AgendaItem, Venue},
     },
     state::AppState,
     text, topics,
@@ -48,277 +34,6 @@ use crate::{
 const MAX_AGENDA_ITEMS: usize = 50;
 const MAX_HOSTS: usize = 10;
 const DEFAULT_TIMEZONE: &str = "Europe/Oslo";
-
-// ---- reading -------------------------------------------------------------------------------
-
-/// The viewer's standing towards `meetup`, all through the request's loaders.
-pub async fn access_with(
-    loaders: &Loaders,
-    viewer: &Viewer,
-    meetup: meetup::Model,
-) -> AppResult<MeetupAccess> {
-    let group = loaders
-        .groups
-        .load_one(meetup.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Meetup"))?;
-    let group = groups::access_with(loaders, viewer, group).await?;
-    let (is_host, rsvp) = match viewer.member_id() {
-        Some(member_id) => {
-            let hosts = loaders
-                .meetup_hosts
-                .load_one(meetup.id)
-                .await?
-                .unwrap_or_default();
-            let rsvp = loaders.rsvps.load_one((meetup.id, member_id)).await?;
-            (hosts.contains(&member_id), rsvp)
-        }
-        None => (false, None),
-    };
-    Ok(MeetupAccess {
-        group,
-        meetup,
-        is_host,
-        rsvp,
-    })
-}
-
-/// A meetup the viewer may see, or `NOT_FOUND`.
-pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetup> {
-    let loaders = ctx.loaders()?;
-    let row = loaders
-        .meetups
-        .load_one(meetup_id)
-        .await?
-        .ok_or(AppError::NotFound("Meetup"))?;
-    let access = access_with(loaders, ctx.viewer(), row).await?;
-    access.ensure_visible()?;
-    Ok(Meetup::new(access))
-}
-
-/// Builds `Meetup`s for a page of rows; the loaders batch their look-ups across the page.
-async fn meetups_for_viewer(ctx: &Context<'_>, rows: Vec<meetup::Model>) -> AppResult<Vec<Meetup>> {
-    let loaders = ctx.loaders()?;
-    let viewer = ctx.viewer();
-    let accesses = try_join_all(
-        rows.into_iter()
-            .map(|row| access_with(loaders, viewer, row)),
-    )
-    .await?;
-    Ok(accesses
-        .into_iter()
-        .filter(MeetupAccess::can_see)
-        .map(Meetup::new)
-        .collect())
-}
-
-pub async fn counts(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<RsvpCounts> {
-    Ok(ctx
-        .loaders()?
-        .rsvp_counts
-        .load_one(meetup_id)
-        .await?
-        .unwrap_or_default())
-}
-
-/// Place of a waitlisted answer (1 is next in line).
-pub async fn waitlist_position(ctx: &Context<'_>, row: &rsvp::Model) -> AppResult<u64> {
-    let ahead = rsvp::Entity::find()
-        .filter(rsvp::Column::MeetupId.eq(row.meetup_id))
-        .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
-        .filter(rsvp::Column::QueuedAt.lt(row.queued_at))
-        .count(&ctx.state()?.db)
-        .await?;
-    Ok(ahead + 1)
-}
-
-/// Answers of one status in arrival order. The first page of every meetup on a list comes from
-/// one batched query; later pages page by `(queued_at, id)`.
-pub async fn attendees(
-    ctx: &Context<'_>,
-    access: &MeetupAccess,
-    status: rsvp::Status,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Rsvp>> {
-    access.ensure_visible()?;
-    let args = PageArgs::<(i64, Uuid)>::new(first, after, None, None)?;
-    let meetup_id = access.meetup.id;
-    let (rows, total) = if args.is_first_page() && status != rsvp::Status::NotGoing {
-        let counts = counts(ctx, meetup_id).await?;
-        let total = if status == rsvp::Status::Going {
-            counts.going
-        } else {
-            counts.waitlisted
-        };
-        let rows = ctx
-            .loaders()?
-            .attendee_previews
-            .load_one((meetup_id, status, args.fetch_limit()))
-            .await?
-            .unwrap_or_default();
-        (rows, total)
-    } else {
-        let select = rsvp::Entity::find()
-            .filter(rsvp::Column::MeetupId.eq(meetup_id))
-            .filter(rsvp::Column::Status.eq(status));
-        let db = &ctx.state()?.db;
-        args.fetch(
-            ctx,
-            db,
-            select,
-            (rsvp::Column::QueuedAt, rsvp::Column::Id),
-            Order::OldestFirst,
-        )
-        .await?
-    };
-    // Waitlist places run on from the page's first row: one count for a later page, none for
-    // the first.
-    let first_place = match rows.first() {
-        Some(first) if status == rsvp::Status::Waitlisted && !args.is_first_page() => {
-            waitlist_position(ctx, first).await?
-        }
-        _ => 1,
-    };
-    let waitlisted = status == rsvp::Status::Waitlisted;
-    let mut place = first_place;
-    Ok(args.connection(
-        rows,
-        total,
-        |row| (row.queued_at, row.id),
-        |row| {
-            let position = waitlisted.then_some(place);
-            place += 1;
-            Rsvp { row, position }
-        },
-    ))
-}
-
-fn time_filter(
-    select: sea_orm::Select<meetup::Entity>,
-    when: MeetupWhen,
-) -> (sea_orm::Select<meetup::Entity>, Order) {
-    let now = Utc::now();
-    match when {
-        MeetupWhen::Upcoming => (
-            select.filter(meetup::Column::EndsAt.gte(now)),
-            Order::OldestFirst,
-        ),
-        MeetupWhen::Past => (
-            select.filter(meetup::Column::EndsAt.lt(now)),
-            Order::NewestFirst,
-        ),
-    }
-}
-
-/// A group's meetups, upcoming (soonest first) or past (latest first). Drafts show to those who
-/// manage the group's meetups.
-pub async fn group_meetups(
-    ctx: &Context<'_>,
-    group: &GroupAccess,
-    when: MeetupWhen,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Meetup>> {
-    group.ensure(GroupAction::ReadContent)?;
-    let mut select = meetup::Entity::find().filter(meetup::Column::GroupId.eq(group.group.id));
-    if group.ensure(GroupAction::ManageMeetups).is_err() {
-        select = select.filter(meetup::Column::Status.ne(meetup::Status::Draft));
-    }
-    page_of_meetups(ctx, select, when, first, after).await
-}
-
-async fn page_of_meetups(
-    ctx: &Context<'_>,
-    select: sea_orm::Select<meetup::Entity>,
-    when: MeetupWhen,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Meetup>> {
-    let args = PageArgs::<(DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
-    let (select, order) = time_filter(select, when);
-    let db = &ctx.state()?.db;
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            db,
-            select,
-            (meetup::Column::StartsAt, meetup::Column::Id),
-            order,
-        )
-        .await?;
-    let meetups = meetups_for_viewer(ctx, rows).await?;
-    Ok(args.connection(
-        meetups,
-        total,
-        |m| (m.access.meetup.starts_at, m.access.meetup.id),
-        |m| m,
-    ))
-}
-
-/// Published meetups not yet over in every group the viewer is an active member of.
-pub async fn upcoming_meetups(
-    ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Meetup>> {
-    let viewer = ctx.viewer().require()?;
-    let select = meetup::Entity::find()
-        .filter(meetup::Column::Status.ne(meetup::Status::Draft))
-        .filter(
-            meetup::Column::GroupId.in_subquery(
-                Query::select()
-                    .column(membership::Column::GroupId)
-                    .from(membership::Entity)
-                    .and_where(membership::Column::MemberId.eq(viewer.member_id))
-                    .and_where(membership::Column::Status.eq(MembershipStatus::Active))
-                    .to_owned(),
-            ),
-        );
-    page_of_meetups(ctx, select, MeetupWhen::Upcoming, first, after).await
-}
-
-/// The viewer's answers (going or waitlisted) to meetups not yet over, latest answer first.
-pub async fn my_rsvps(
-    ctx: &Context<'_>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Rsvp>> {
-    let viewer = ctx.viewer().require()?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let select = rsvp::Entity::find()
-        .filter(rsvp::Column::MemberId.eq(viewer.member_id))
-        .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
-        .filter(
-            rsvp::Column::MeetupId.in_subquery(
-                Query::select()
-                    .column(meetup::Column::Id)
-                    .from(meetup::Entity)
-                    .and_where(meetup::Column::EndsAt.gte(Utc::now()))
-                    .to_owned(),
-            ),
-        );
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            rsvp::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |row| Rsvp {
-            row,
-            position: None,
-        },
-    ))
-}
-
-// ---- writing -------------------------------------------------------------------------------
 
 /// Locks the meetup row for the rest of `txn` and reads the viewer's standing after the lock.
 async fn lock_access(
@@ -331,7 +46,7 @@ async fn lock_access(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound("Meetup"))?;
-    let group = groups::access_in(txn, viewer, meetup.group_id, false).await?;
+    let group = groups::commands::access_in(txn, viewer, meetup.group_id, false).await?;
     let is_host = meetup_host::Entity::find()
         .filter(meetup_host::Column::MeetupId.eq(meetup_id))
         .filter(meetup_host::Column::MemberId.eq(viewer.member_id))
@@ -544,7 +259,7 @@ pub async fn create_meetup(
 ) -> AppResult<meetup::Model> {
     let actor = viewer.require()?;
     let txn = begin_write(&state.db).await?;
-    let access = groups::access_in(&txn, actor, group_id, false).await?;
+    let access = groups::commands::access_in(&txn, actor, group_id, false).await?;
     access.ensure_change(GroupAction::ManageMeetups)?;
     let now = Utc::now();
     let draft = meetup::Model {
