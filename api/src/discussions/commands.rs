@@ -13,11 +13,10 @@ use crate::{
     audit::{self, Entry},
     auth::viewer::{Identity, Viewer},
     db::begin_write,
-    discussions::policy::ThreadAccess,
+    discussions::policy::{self, ThreadAccess},
     error::{AppError, AppResult},
     events::Event,
-    groups::{self, policy::GroupAction},
-    ids, markdown,
+    groups, ids, markdown,
     state::AppState,
     text, topics,
 };
@@ -120,12 +119,7 @@ pub async fn start_thread(
     let body = clean_body(body, "body", 40_000)?;
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
-    group.ensure_change(GroupAction::ReadContent)?;
-    if group.role().is_none() {
-        return Err(AppError::Forbidden(
-            "Only members of the group start threads",
-        ));
-    }
+    policy::ensure_can_start_thread(&group)?;
     let now = Utc::now();
     let thread = thread::ActiveModel {
         id: Set(ids::new_key()),
@@ -398,10 +392,7 @@ pub async fn react(
     let actor = viewer.require()?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
-    access.ensure_can_react()?;
-    if current.deleted_at.is_some() {
-        return Err(AppError::Conflict("The comment was deleted".into()));
-    }
+    access.ensure_can_react(&current)?;
     let existing = reaction::Entity::find_by_id((comment_id, actor.member_id, kind))
         .one(&txn)
         .await?;
@@ -599,12 +590,7 @@ pub async fn report(
     };
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
-    access.ensure_visible()?;
-    if access.group.role().is_none() {
-        return Err(AppError::Forbidden(
-            "Only members of the group report content",
-        ));
-    }
+    access.ensure_can_report()?;
     let saved = report::ActiveModel {
         id: Set(ids::new_key()),
         group_id: Set(access.thread.group_id),
@@ -641,12 +627,7 @@ pub async fn resolve_report(
         .await?
         .ok_or(AppError::NotFound("Report"))?;
     let group = groups::commands::access_in(&txn, actor, found.group_id, false).await?;
-    group
-        .ensure(GroupAction::Moderate)
-        .map_err(|err| match err {
-            AppError::Forbidden(_) => AppError::NotFound("Report"),
-            other => other,
-        })?;
+    policy::ensure_can_resolve_reports(&group)?;
     if found.resolved_at.is_some() {
         return Ok(found);
     }

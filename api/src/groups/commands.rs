@@ -21,7 +21,7 @@ use crate::{
     db::begin_write,
     error::{AppError, AppResult},
     groups::{
-        policy::{GroupAccess, GroupAction},
+        policy::{GroupAccess, GroupAction, Joining},
         slug,
     },
     ids,
@@ -234,6 +234,18 @@ pub async fn create_group(
     Ok(group)
 }
 
+/// Adds a member with the member role: the one place that writes a new membership for joining,
+/// whether by `joinGroup`, an invitation or answering a meetup (decided by
+/// [`GroupAccess::joining`]). Runs in the caller's transaction, after its group lock.
+pub async fn add_member(
+    txn: &impl ConnectionTrait,
+    group_id: Uuid,
+    member_id: Uuid,
+    status: Status,
+) -> AppResult<membership::Model> {
+    new_membership(txn, group_id, member_id, Role::Member, status).await
+}
+
 async fn new_membership(
     txn: &impl ConnectionTrait,
     group_id: Uuid,
@@ -362,37 +374,27 @@ pub async fn join_group(
     let actor = viewer.require()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, group_id).await?;
-    if access.group.archived_at.is_some() {
-        return Err(AppError::Conflict(
-            "The group is archived and takes no new members".into(),
-        ));
-    }
-    if let Some(existing) = access.membership {
-        return match existing.status {
-            Status::Active | Status::Pending => Ok(existing),
-            Status::Rejected => Err(AppError::Forbidden(
-                "Your request to join was declined; an organiser can still approve it",
-            )),
-        };
-    }
-    let invitation = invitation::Entity::find()
-        .filter(invitation::Column::GroupId.eq(group_id))
-        .filter(invitation::Column::InviteeId.eq(actor.member_id))
-        .filter(invitation::Column::Status.eq(invitation::Status::Pending))
-        .one(&txn)
-        .await?;
-    let status = match (access.group.join_policy, &invitation) {
-        (_, Some(_)) | (interest_group::JoinPolicy::Open, None) => Status::Active,
-        (interest_group::JoinPolicy::Approval, None) => Status::Pending,
-        (interest_group::JoinPolicy::InviteOnly, None) => {
-            return Err(if access.can_read_content() {
-                AppError::Forbidden("This group is invite-only")
-            } else {
-                AppError::NotFound("Group")
-            });
+    // An invitation counts only for someone who is not in the group in any status.
+    let invitation = match access.membership {
+        Some(_) => None,
+        None => {
+            invitation::Entity::find()
+                .filter(invitation::Column::GroupId.eq(group_id))
+                .filter(invitation::Column::InviteeId.eq(actor.member_id))
+                .filter(invitation::Column::Status.eq(invitation::Status::Pending))
+                .one(&txn)
+                .await?
         }
     };
-    let membership = new_membership(&txn, group_id, actor.member_id, Role::Member, status).await?;
+    let status = match access.joining(invitation.is_some())? {
+        Joining::As(status) => status,
+        Joining::Already => {
+            return access
+                .membership
+                .ok_or_else(|| AppError::internal("joining: Already without a membership"));
+        }
+    };
+    let membership = add_member(&txn, group_id, actor.member_id, status).await?;
     if let Some(invitation) = invitation {
         answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
     }
@@ -757,23 +759,15 @@ pub async fn accept_invitation(
             "The invitation was already answered".into(),
         ));
     }
-    if access.group.archived_at.is_some() {
-        return Err(AppError::Conflict(
-            "The group is archived and takes no new members".into(),
-        ));
-    }
-    let membership = match access.membership {
-        Some(existing) if existing.status == Status::Active => existing,
-        Some(existing) => change_membership(&txn, &existing, None, Some(Status::Active)).await?,
-        None => {
-            new_membership(
-                &txn,
-                invitation.group_id,
-                actor.member_id,
-                Role::Member,
-                Status::Active,
-            )
-            .await?
+    let membership = match (access.joining(true)?, access.membership) {
+        (Joining::As(status), Some(existing)) => {
+            change_membership(&txn, &existing, None, Some(status)).await?
+        }
+        (Joining::As(status), None) => {
+            add_member(&txn, invitation.group_id, actor.member_id, status).await?
+        }
+        (Joining::Already, existing) => {
+            existing.ok_or_else(|| AppError::internal("joining: Already without a membership"))?
         }
     };
     answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;

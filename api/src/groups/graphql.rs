@@ -1,4 +1,4 @@
-//! Group queries and mutations. Resolvers decode ids and inputs, then call `groups::service`.
+//! Group queries and mutations. Resolvers decode ids and inputs, then call `groups::commands` or `groups::reads`.
 
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::topic;

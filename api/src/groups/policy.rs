@@ -14,7 +14,7 @@
 //! | leave | yes, unless the last owner | yes | yes | yes | — |
 
 use entity::{
-    interest_group::{self, Visibility},
+    interest_group::{self, JoinPolicy, Visibility},
     membership::{self, Role, Status},
 };
 
@@ -69,6 +69,15 @@ pub fn rank(role: Role) -> u8 {
     }
 }
 
+/// What joining a group does for the viewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joining {
+    /// An active or pending membership exists already.
+    Already,
+    /// A new membership (or a rejected one made good by an invitation) with this status.
+    As(Status),
+}
+
 /// A viewer's standing in one group, from which every decision follows.
 #[derive(Clone, Debug)]
 pub struct GroupAccess {
@@ -120,6 +129,46 @@ impl GroupAccess {
         Ok(())
     }
 
+    /// How the viewer joins, the one join decision for `joinGroup`, accepting an invitation and
+    /// answering a meetup of a group one is not in: `Already` for an active or pending
+    /// membership (joining again changes nothing), else the status the new membership gets.
+    /// Open groups and invitations admit at once, approval groups ask, invite-only groups refuse
+    /// (`NOT_FOUND` to those who may not read them), archived groups take nobody.
+    pub fn joining(&self, invited: bool) -> AppResult<Joining> {
+        if self.group.archived_at.is_some() {
+            return Err(AppError::Conflict(
+                "The group is archived and takes no new members".into(),
+            ));
+        }
+        if let Some(existing) = &self.membership {
+            return match existing.status {
+                Status::Active => Ok(Joining::Already),
+                Status::Pending | Status::Rejected if invited => Ok(Joining::As(Status::Active)),
+                Status::Pending => Ok(Joining::Already),
+                Status::Rejected => Err(AppError::Forbidden(
+                    "Your request to join was declined; an organiser can still approve it",
+                )),
+            };
+        }
+        match (self.group.join_policy, invited) {
+            (_, true) | (JoinPolicy::Open, false) => Ok(Joining::As(Status::Active)),
+            (JoinPolicy::Approval, false) => Ok(Joining::As(Status::Pending)),
+            (JoinPolicy::InviteOnly, false) => Err(if self.can_read_content() {
+                AppError::Forbidden("This group is invite-only")
+            } else {
+                AppError::NotFound("Group")
+            }),
+        }
+    }
+
+    /// Whether an outsider becomes an active member at once, without asking anyone: what lets
+    /// them answer a public group's meetup and join by doing so.
+    pub fn joins_at_once(&self) -> bool {
+        self.group.visibility == Visibility::Public
+            && self.membership.is_none()
+            && matches!(self.joining(false), Ok(Joining::As(Status::Active)))
+    }
+
     /// Whether the viewer may remove (or turn away) a member holding `target`.
     pub fn may_act_on(&self, target: Role) -> bool {
         self.role()
@@ -127,9 +176,108 @@ impl GroupAccess {
     }
 }
 
+/// Standings for the policy tables of every area: a viewer with a role (or none) in a public
+/// or members-only group.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::*;
+
+    pub const VIEWER: Uuid = Uuid::from_u128(7);
+
+    pub fn group(visibility: Visibility) -> interest_group::Model {
+        interest_group::Model {
+            id: Uuid::from_u128(1),
+            slug: "g".into(),
+            name: "G".into(),
+            description: String::new(),
+            visibility,
+            join_policy: JoinPolicy::Open,
+            created_by: Uuid::from_u128(2),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            archived_at: None,
+        }
+    }
+
+    /// `role: None` is an outsider.
+    pub fn access(role: Option<Role>, visibility: Visibility) -> GroupAccess {
+        GroupAccess {
+            group: group(visibility),
+            membership: role.map(|role| membership::Model {
+                id: Uuid::from_u128(3),
+                group_id: Uuid::from_u128(1),
+                member_id: VIEWER,
+                role,
+                status: Status::Active,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }),
+            is_site_admin: false,
+        }
+    }
+
+    /// Every standing, named for the table's failure messages.
+    pub fn standings() -> [(&'static str, Option<Role>); 5] {
+        [
+            ("owner", Some(Role::Owner)),
+            ("organiser", Some(Role::Organiser)),
+            ("moderator", Some(Role::Moderator)),
+            ("member", Some(Role::Member)),
+            ("outsider", None),
+        ]
+    }
+
+    /// Asserts one table row: `expected[i]` for the i-th standing of [`standings`].
+    pub fn assert_row(action: &str, expected: [bool; 5], decide: impl Fn(GroupAccess) -> bool) {
+        for ((name, role), want) in standings().into_iter().zip(expected) {
+            let got = decide(access(role, Visibility::Public));
+            assert_eq!(got, want, "{action} for {name}: expected {want}, got {got}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{fixtures::*, *};
+
+    #[test]
+    fn joining_follows_the_join_policy_and_existing_memberships() {
+        let mut outsider = access(None, Visibility::Public);
+        assert_eq!(
+            outsider.joining(false).ok(),
+            Some(Joining::As(Status::Active))
+        );
+        outsider.group.join_policy = JoinPolicy::Approval;
+        assert_eq!(
+            outsider.joining(false).ok(),
+            Some(Joining::As(Status::Pending))
+        );
+        assert_eq!(
+            outsider.joining(true).ok(),
+            Some(Joining::As(Status::Active))
+        );
+        assert!(!outsider.joins_at_once());
+        outsider.group.join_policy = JoinPolicy::InviteOnly;
+        assert!(matches!(
+            outsider.joining(false),
+            Err(AppError::Forbidden(_))
+        ));
+        outsider.group.visibility = Visibility::MembersOnly;
+        assert!(matches!(
+            outsider.joining(false),
+            Err(AppError::NotFound(_))
+        ));
+        let member = access(Some(Role::Member), Visibility::Public);
+        assert_eq!(member.joining(false).ok(), Some(Joining::Already));
+        let mut archived = access(None, Visibility::Public);
+        archived.group.archived_at = Some(chrono::Utc::now());
+        assert!(matches!(archived.joining(true), Err(AppError::Conflict(_))));
+        assert!(access(None, Visibility::Public).joins_at_once());
+        assert!(!access(None, Visibility::MembersOnly).joins_at_once());
+    }
 
     #[test]
     fn only_owners_manage_settings_and_roles() {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::{
     meetup, meetup_host, meetup_topic,
-    membership::{self, Role, Status as MembershipStatus},
+    membership::{self, Status as MembershipStatus},
     rsvp,
 };
 use sea_orm::{
@@ -502,7 +502,13 @@ pub async fn rsvp(
         ));
     }
     if joins_group {
-        groups_join(&txn, meetup.group_id, actor.member_id).await?;
+        groups::commands::add_member(
+            &txn,
+            meetup.group_id,
+            actor.member_id,
+            MembershipStatus::Active,
+        )
+        .await?;
     }
     let previous = access.rsvp.clone();
     let was_going = previous
@@ -597,23 +603,6 @@ pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppR
         changed.push(meetup.id);
     }
     Ok(changed)
-}
-
-/// An outsider of a public, open group joins it by answering one of its meetups.
-async fn groups_join(txn: &DatabaseTransaction, group_id: Uuid, member_id: Uuid) -> AppResult<()> {
-    let now = Utc::now();
-    membership::ActiveModel {
-        id: Set(ids::new_key()),
-        group_id: Set(group_id),
-        member_id: Set(member_id),
-        role: Set(Role::Member),
-        status: Set(MembershipStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
 }
 
 /// Checks a member in at the door (hosts, organisers and owners). The member must be going.

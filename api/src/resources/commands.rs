@@ -15,9 +15,8 @@ use crate::{
     auth::viewer::{Identity, Viewer},
     db::begin_write,
     error::{AppError, AppResult},
-    groups::{self, policy::GroupAction},
-    ids,
-    resources::policy::ResourceAccess,
+    groups, ids,
+    resources::policy::{self, ResourceAccess},
     state::AppState,
     storage::content_key,
     text, topics,
@@ -177,12 +176,7 @@ pub async fn share(
     };
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, fields.group_id, false).await?;
-    group.ensure_change(GroupAction::ReadContent)?;
-    if group.role().is_none() {
-        return Err(AppError::Forbidden(
-            "Only members of the group share resources",
-        ));
-    }
+    policy::ensure_can_share(&group)?;
     check_meetup(&txn, fields.group_id, fields.meetup_id).await?;
     if let Some((_, key)) = &link {
         ensure_new_url(&txn, fields.group_id, key, None).await?;
