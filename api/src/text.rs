@@ -1,36 +1,131 @@
 //! Input text rules shared by every area: trimming, Unicode NFC normalisation (so "å" typed as
 //! `a` + combining ring and as one code point are the same name), length limits counted in
 //! characters, and URL checks. Text is stored as written otherwise; HTML is never produced here.
+//!
+//! Every limit on a text input is a [`TextLimit`] in [`limits`], written once: the command cleans
+//! with it, and the GraphQL input field refuses an over-long value with it before the resolver
+//! runs (`graphql::validators`). Both count characters (Unicode scalar values after NFC), so
+//! "æ", "ø" and "å" count as one each, and both name the field in `extensions.field`.
 
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{AppError, AppResult};
 
+/// The bounds of one text input, in characters, and the input field they apply to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextLimit {
+    /// The input field as the client sends it (`venue.name` for a nested one).
+    pub field: &'static str,
+    pub min: usize,
+    pub max: usize,
+}
+
+impl TextLimit {
+    const fn new(field: &'static str, min: usize, max: usize) -> Self {
+        Self { field, min, max }
+    }
+
+    /// The same bounds for another input field (`newPassword`, `websiteUrl`).
+    pub const fn named(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
+
+    /// Trims and NFC-normalises `value`, then checks its length.
+    pub fn clean(&self, value: &str) -> AppResult<String> {
+        clean(value, self.field, self.min, self.max)
+    }
+
+    /// Like [`clean`](Self::clean), for an optional field: blank becomes `None`.
+    pub fn clean_optional(&self, value: Option<&str>) -> AppResult<Option<String>> {
+        clean_optional(value, self.field, self.max)
+    }
+
+    /// Trims `value` and checks its length, without normalising: Markdown is stored as written,
+    /// since normalising could change a code block.
+    pub fn clean_verbatim(&self, value: &str) -> AppResult<String> {
+        let value = value.trim();
+        self.check_length(value.chars().count())?;
+        Ok(value.to_owned())
+    }
+
+    /// The length of `value` as the limit counts it: trimmed, NFC, in characters.
+    pub fn length_of(value: &str) -> usize {
+        value.trim().nfc().count()
+    }
+
+    /// `BAD_USER_INPUT` naming the field when `length` is outside the bounds.
+    pub fn check_length(&self, length: usize) -> AppResult<()> {
+        if length < self.min {
+            return Err(AppError::bad_input(
+                self.field,
+                if self.min == 1 {
+                    "Must not be empty".to_owned()
+                } else {
+                    format!("Must be at least {} characters", self.min)
+                },
+            ));
+        }
+        if length > self.max {
+            return Err(AppError::bad_input(
+                self.field,
+                format!("Must be at most {} characters", self.max),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every text limit of the API. The schema description of each field states its limit.
+pub mod limits {
+    use super::TextLimit;
+
+    pub const EMAIL: TextLimit = TextLimit::new("email", 3, 254);
+    pub const PASSWORD: TextLimit = TextLimit::new("password", 10, 1024);
+    pub const DISPLAY_NAME: TextLimit = TextLimit::new("displayName", 1, 80);
+    pub const HEADLINE: TextLimit = TextLimit::new("headline", 0, 120);
+    pub const ORGANISATION: TextLimit = TextLimit::new("organisation", 0, 120);
+    pub const BIO: TextLimit = TextLimit::new("bio", 0, 4000);
+    /// Any http or https URL (`websiteUrl`, `onlineUrl`, a shared link).
+    pub const URL: TextLimit = TextLimit::new("url", 0, 2048);
+    pub const SEARCH: TextLimit = TextLimit::new("search", 0, 100);
+
+    pub const GROUP_NAME: TextLimit = TextLimit::new("name", 3, 80);
+    pub const GROUP_DESCRIPTION: TextLimit = TextLimit::new("description", 0, 4000);
+    pub const TOPIC_NAME: TextLimit = TextLimit::new("name", 2, 60);
+
+    pub const MEETUP_TITLE: TextLimit = TextLimit::new("title", 3, 120);
+    pub const MEETUP_DESCRIPTION: TextLimit = TextLimit::new("description", 0, 10_000);
+    pub const TIMEZONE: TextLimit = TextLimit::new("timezone", 1, 64);
+    pub const VENUE_NAME: TextLimit = TextLimit::new("venue.name", 1, 200);
+    pub const VENUE_ADDRESS: TextLimit = TextLimit::new("venue.address", 0, 300);
+    pub const AGENDA_TIME: TextLimit = TextLimit::new("agenda.time", 1, 5);
+    pub const AGENDA_TITLE: TextLimit = TextLimit::new("agenda.title", 1, 200);
+    pub const AGENDA_SPEAKER: TextLimit = TextLimit::new("agenda.speaker", 0, 120);
+    /// Why a meetup was cancelled or a comment hidden.
+    pub const REASON: TextLimit = TextLimit::new("reason", 0, 1000);
+
+    pub const THREAD_TITLE: TextLimit = TextLimit::new("title", 3, 200);
+    pub const THREAD_BODY: TextLimit = TextLimit::new("body", 1, 40_000);
+    pub const COMMENT_BODY: TextLimit = TextLimit::new("body", 1, 20_000);
+    pub const QUOTE_EXCERPT: TextLimit = TextLimit::new("quote.excerpt", 1, 1000);
+    pub const REPORT_REASON: TextLimit = TextLimit::new("reason", 3, 1000);
+
+    pub const RESOURCE_TITLE: TextLimit = TextLimit::new("title", 1, 200);
+    pub const RESOURCE_DESCRIPTION: TextLimit = TextLimit::new("description", 0, 4000);
+}
+
 /// Trims and NFC-normalises `value`, then checks its length in characters.
-pub fn clean(value: &str, field: &str, min: usize, max: usize) -> AppResult<String> {
+fn clean(value: &str, field: &'static str, min: usize, max: usize) -> AppResult<String> {
     let cleaned: String = value.trim().nfc().collect();
-    let length = cleaned.chars().count();
-    if length < min {
-        return Err(AppError::bad_input(
-            field,
-            if min == 1 {
-                "Must not be empty".to_owned()
-            } else {
-                format!("Must be at least {min} characters")
-            },
-        ));
-    }
-    if length > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("Must be at most {max} characters"),
-        ));
-    }
+    TextLimit { field, min, max }.check_length(cleaned.chars().count())?;
     Ok(cleaned)
 }
 
-/// Like [`clean`], for an optional field: blank becomes `None`.
-pub fn clean_optional(value: Option<&str>, field: &str, max: usize) -> AppResult<Option<String>> {
+fn clean_optional(
+    value: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> AppResult<Option<String>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(value) => clean(value, field, 1, max).map(Some),
@@ -39,8 +134,8 @@ pub fn clean_optional(value: Option<&str>, field: &str, max: usize) -> AppResult
 
 /// An e-mail address as written (trimmed, NFC) and the key that makes it unique regardless of
 /// case.
-pub fn email(value: &str, field: &str) -> AppResult<(String, String)> {
-    let email = clean(value, field, 3, 254)?;
+pub fn email(value: &str, field: &'static str) -> AppResult<(String, String)> {
+    let email = limits::EMAIL.named(field).clean(value)?;
     let valid = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && domain.contains('.')
@@ -60,9 +155,9 @@ pub fn email_key(value: &str) -> String {
     value.trim().nfc().collect::<String>().to_lowercase()
 }
 
-/// An optional `http`/`https` URL with a host, at most 2048 characters.
-pub fn web_url(value: Option<&str>, field: &str) -> AppResult<Option<String>> {
-    let Some(raw) = clean_optional(value, field, 2048)? else {
+/// An optional `http`/`https` URL with a host, within [`limits::URL`].
+pub fn web_url(value: Option<&str>, field: &'static str) -> AppResult<Option<String>> {
+    let Some(raw) = limits::URL.named(field).clean_optional(value)? else {
         return Ok(None);
     };
     let parsed = url::Url::parse(&raw).map_err(|_| AppError::bad_input(field, "Not a URL"))?;
@@ -83,6 +178,25 @@ mod tests {
             clean(decomposed, "name", 1, 80).ok().as_deref(),
             Some("\u{c5}se Bj\u{f8}rnstad")
         );
+    }
+
+    #[test]
+    fn limits_count_norwegian_letters_as_one_character_each() {
+        let at_limit: String = "æøå".chars().cycle().take(80).collect();
+        assert_eq!(
+            limits::DISPLAY_NAME.clean(&at_limit).ok(),
+            Some(at_limit.clone())
+        );
+        let over = format!("{at_limit}æ");
+        match limits::DISPLAY_NAME.clean(&over) {
+            Err(AppError::BadUserInput { field, message }) => {
+                assert_eq!(field, "displayName");
+                assert_eq!(message, "Must be at most 80 characters");
+            }
+            other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+        }
+        // "å" written as `a` + combining ring counts once, as it is stored.
+        assert_eq!(TextLimit::length_of(&"a\u{30a}".repeat(80)), 80);
     }
 
     #[test]

@@ -210,6 +210,64 @@ async fn a_meetup_with_impossible_details_is_refused() {
 }
 
 #[tokio::test]
+async fn text_limits_count_norwegian_letters_as_one_character_and_name_the_field() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Grenser", "PUBLIC", "OPEN").await;
+    // 200 Norwegian letters are 400 bytes: within the documented 200 characters.
+    let at_limit: String = "æøå".chars().cycle().take(200).collect();
+    let id = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "venue": { "name": at_limit, "address": "Youngstorget 3" } }),
+    )
+    .await;
+    let venue = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($id: ID!) { meetup(id: $id) { venue { name } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(venue["data"]["meetup"]["venue"]["name"], at_limit.as_str());
+
+    let starts = Utc::now() + Duration::days(1);
+    let over = format!("{at_limit}å");
+    let cases = [
+        (json!({ "venue": { "name": over } }), "venue.name"),
+        (json!({ "title": "ø".repeat(121) }), "title"),
+        (
+            json!({ "agenda": [{ "time": "18:00", "title": "å".repeat(201) }] }),
+            "agenda.title",
+        ),
+    ];
+    for (change, field) in cases {
+        let mut input = json!({ "groupId": group.id, "title": "Frokostmøte", "format": "IN_PERSON",
+            "venue": { "name": "Kulturhuset" }, "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + Duration::hours(1)).to_rfc3339() });
+        if let (Some(input), Some(change)) = (input.as_object_mut(), change.as_object()) {
+            input.extend(change.clone());
+        }
+        let body = app
+            .graphql(Some(&owner.access_token), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        let message = text(&body["errors"][0]["message"]);
+        assert!(message.contains("characters"), "{message}");
+    }
+    let list = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($slug: String!) { group(slug: $slug) { meetups(when: UPCOMING) { totalCount } } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    assert_eq!(list["data"]["group"]["meetups"]["totalCount"], 1);
+}
+
+#[tokio::test]
 async fn fifty_members_answering_at_once_fill_ten_seats_and_queue_the_rest_in_order() {
     let app = spawn_app().await;
     let (_, group, meetup) = meetup_with_capacity(&app, Some(10)).await;

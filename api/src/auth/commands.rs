@@ -95,7 +95,7 @@ pub async fn register(
     .await?;
     let (email, email_key) = text::email(input.email, "email")?;
     check_password(input.password, "password")?;
-    let display_name = text::clean(input.display_name, "displayName", 1, 80)?;
+    let display_name = text::limits::DISPLAY_NAME.clean(input.display_name)?;
     // Hash before looking at the e-mail, so a taken address answers no faster than a free one.
     let password_hash = state.passwords.hash(input.password).await?;
     let now = Utc::now();

@@ -21,40 +21,40 @@ use crate::{
 /// A new account.
 #[derive(InputObject)]
 pub struct RegisterInput {
-    /// The address to sign in with. Unique regardless of case.
-    #[graphql(validator(max_length = 254))]
+    /// The address to sign in with, up to 254 characters. Unique regardless of case.
+    #[graphql(validator(custom = "crate::text::limits::EMAIL"))]
     pub email: String,
     /// 10 to 1024 characters.
-    #[graphql(validator(max_length = 1024))]
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD"))]
     pub password: String,
     /// The name shown to others, 1 to 80 characters.
-    #[graphql(validator(max_length = 400))]
+    #[graphql(validator(custom = "crate::text::limits::DISPLAY_NAME"))]
     pub display_name: String,
 }
 
 /// E-mail and password.
 #[derive(InputObject)]
 pub struct LoginInput {
-    #[graphql(validator(max_length = 254))]
+    #[graphql(validator(custom = "crate::text::limits::EMAIL"))]
     pub email: String,
-    #[graphql(validator(max_length = 1024))]
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD"))]
     pub password: String,
 }
 
 /// A password change; other sessions are signed out.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
-    #[graphql(validator(max_length = 1024))]
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD.named(\"currentPassword\")"))]
     pub current_password: String,
     /// 10 to 1024 characters.
-    #[graphql(validator(max_length = 1024))]
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD.named(\"newPassword\")"))]
     pub new_password: String,
 }
 
 /// The password, to confirm deleting the account.
 #[derive(InputObject)]
 pub struct DeleteAccountInput {
-    #[graphql(validator(max_length = 1024))]
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD"))]
     pub password: String,
 }
 

@@ -22,23 +22,7 @@ use crate::{
 };
 
 fn clean_title(title: &str) -> AppResult<String> {
-    text::clean(title, "title", 3, 200)
-}
-
-fn clean_body(body: &str, field: &str, max: usize) -> AppResult<String> {
-    // Markdown is stored as written (only trimmed): normalising could change code blocks.
-    let body = body.trim();
-    let length = body.chars().count();
-    if length == 0 {
-        return Err(AppError::bad_input(field, "Must not be empty"));
-    }
-    if length > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("Must be at most {max} characters"),
-        ));
-    }
-    Ok(body.to_owned())
+    text::limits::THREAD_TITLE.clean(title)
 }
 
 /// Locks the thread row for the rest of `txn` and reads the viewer's standing after the lock.
@@ -116,7 +100,7 @@ pub async fn start_thread(
 ) -> AppResult<thread::Model> {
     let actor = viewer.require()?;
     let title = clean_title(title)?;
-    let body = clean_body(body, "body", 40_000)?;
+    let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     policy::ensure_can_start_thread(&group)?;
@@ -165,7 +149,7 @@ pub async fn update_thread(
         update.title = Set(clean_title(title)?);
     }
     if let Some(body) = body {
-        let body = clean_body(body, "body", 40_000)?;
+        let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
         update.body_html = Set(markdown::render(&body));
         update.body = Set(body);
     }
@@ -229,7 +213,7 @@ pub async fn post_comment(
     quote: Option<QuoteRequest>,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require()?;
-    let body = clean_body(body, "body", 20_000)?;
+    let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_can_comment()?;
@@ -250,7 +234,7 @@ pub async fn post_comment(
     let (quote_source_id, quote_excerpt) = match quote {
         None => (None, None),
         Some(quote) => {
-            let excerpt = clean_body(&quote.excerpt, "quote.excerpt", 1000)?;
+            let excerpt = text::limits::QUOTE_EXCERPT.clean_verbatim(&quote.excerpt)?;
             let source_text = if quote.source_id == thread_id {
                 access.thread.body.clone()
             } else {
@@ -315,7 +299,7 @@ pub async fn edit_comment(
     body: &str,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require()?;
-    let body = clean_body(body, "body", 20_000)?;
+    let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
     access.ensure_can_edit_comment(&current)?;
@@ -500,7 +484,7 @@ pub async fn set_hidden(
     reason: Option<&str>,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require()?;
-    let reason = text::clean_optional(reason, "reason", 1000)?;
+    let reason = text::limits::REASON.clean_optional(reason)?;
     let txn = begin_write(&state.db).await?;
     let (access, _) = lock_comment(state, &txn, actor, comment_id).await?;
     access.ensure_moderator()?;
@@ -576,7 +560,7 @@ pub async fn report(
     reason: &str,
 ) -> AppResult<()> {
     let actor = viewer.require()?;
-    let reason = text::clean(reason, "reason", 3, 1000)?;
+    let reason = text::limits::REPORT_REASON.clean(reason)?;
     let (subject_type, subject_id) = subject;
     let thread_id = match subject_type {
         report::SubjectType::Thread => subject_id,

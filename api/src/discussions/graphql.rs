@@ -45,10 +45,10 @@ impl DiscussionsQuery {
 pub struct StartThreadInput {
     pub group_id: ID,
     /// 3 to 200 characters.
-    #[graphql(validator(max_length = 800))]
+    #[graphql(validator(custom = "crate::text::limits::THREAD_TITLE"))]
     pub title: String,
-    /// Markdown, up to 40000 characters.
-    #[graphql(validator(max_length = 160000))]
+    /// Markdown, 1 to 40000 characters.
+    #[graphql(validator(custom = "crate::text::limits::THREAD_BODY"))]
     pub body: String,
     /// Topic slugs.
     #[graphql(validator(max_items = 10, list, max_length = 100))]
@@ -59,9 +59,11 @@ pub struct StartThreadInput {
 #[derive(InputObject)]
 pub struct UpdateThreadInput {
     pub thread_id: ID,
-    #[graphql(validator(max_length = 800))]
+    /// 3 to 200 characters.
+    #[graphql(validator(custom = "crate::text::limits::THREAD_TITLE"))]
     pub title: Option<String>,
-    #[graphql(validator(max_length = 160000))]
+    /// Markdown, 1 to 40000 characters.
+    #[graphql(validator(custom = "crate::text::limits::THREAD_BODY"))]
     pub body: Option<String>,
     #[graphql(validator(max_items = 10, list, max_length = 100))]
     pub topics: Option<Vec<String>>,
@@ -73,7 +75,7 @@ pub struct QuoteInput {
     /// The comment quoted, or the thread's id to quote its body.
     pub comment_id: ID,
     /// Words that occur in it, up to 1000 characters.
-    #[graphql(validator(max_length = 4000))]
+    #[graphql(validator(custom = "crate::text::limits::QUOTE_EXCERPT"))]
     pub excerpt: String,
 }
 
@@ -81,8 +83,8 @@ pub struct QuoteInput {
 #[derive(InputObject)]
 pub struct PostCommentInput {
     pub thread_id: ID,
-    /// Markdown, up to 20000 characters.
-    #[graphql(validator(max_length = 80000))]
+    /// Markdown, 1 to 20000 characters.
+    #[graphql(validator(custom = "crate::text::limits::COMMENT_BODY"))]
     pub body: String,
     pub parent_id: Option<ID>,
     pub quote: Option<QuoteInput>,
@@ -92,7 +94,8 @@ pub struct PostCommentInput {
 #[derive(InputObject)]
 pub struct EditCommentInput {
     pub comment_id: ID,
-    #[graphql(validator(max_length = 80000))]
+    /// Markdown, 1 to 20000 characters.
+    #[graphql(validator(custom = "crate::text::limits::COMMENT_BODY"))]
     pub body: String,
 }
 
@@ -107,8 +110,8 @@ pub struct ReactInput {
 #[derive(InputObject)]
 pub struct HideCommentInput {
     pub comment_id: ID,
-    /// Kept in the audit log.
-    #[graphql(validator(max_length = 4000))]
+    /// Kept in the audit log; up to 1000 characters.
+    #[graphql(validator(custom = "crate::text::limits::REASON"))]
     pub reason: Option<String>,
 }
 
@@ -118,7 +121,7 @@ pub struct ReportContentInput {
     /// A thread or comment id.
     pub subject_id: ID,
     /// 3 to 1000 characters.
-    #[graphql(validator(max_length = 4000))]
+    #[graphql(validator(custom = "crate::text::limits::REPORT_REASON"))]
     pub reason: String,
 }
 

@@ -167,11 +167,11 @@ async fn choose_slug(
 }
 
 fn clean_name(name: &str) -> AppResult<String> {
-    text::clean(name, "name", 3, 80)
+    text::limits::GROUP_NAME.clean(name)
 }
 
 fn clean_description(description: &str) -> AppResult<String> {
-    text::clean(description, "description", 0, 4000)
+    text::limits::GROUP_DESCRIPTION.clean(description)
 }
 
 fn unique_violation_is_conflict(err: sea_orm::DbErr) -> AppError {

@@ -38,8 +38,8 @@ impl GroupsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Words in the name or description.",
-            validator(max_length = 100)
+            desc = "Words in the name or description, up to 100 characters.",
+            validator(custom = "crate::text::limits::SEARCH")
         )]
         search: Option<String>,
         #[graphql(desc = "A topic slug.", validator(max_length = 100))] topic: Option<String>,
@@ -85,13 +85,13 @@ impl GroupsQuery {
 #[derive(InputObject)]
 pub struct CreateGroupInput {
     /// 3 to 80 characters.
-    #[graphql(validator(max_length = 400))]
+    #[graphql(validator(custom = "crate::text::limits::GROUP_NAME"))]
     pub name: String,
     /// Lowercase letters, digits and hyphens; derived from the name when left out.
     #[graphql(validator(max_length = 100))]
     pub slug: Option<String>,
     /// Up to 4000 characters.
-    #[graphql(validator(max_length = 16000))]
+    #[graphql(validator(custom = "crate::text::limits::GROUP_DESCRIPTION"))]
     pub description: Option<String>,
     /// Default `PUBLIC`.
     pub visibility: Option<GroupVisibility>,
@@ -106,11 +106,13 @@ pub struct CreateGroupInput {
 #[derive(InputObject)]
 pub struct UpdateGroupInput {
     pub group_id: ID,
-    #[graphql(validator(max_length = 400))]
+    /// 3 to 80 characters.
+    #[graphql(validator(custom = "crate::text::limits::GROUP_NAME"))]
     pub name: Option<String>,
     #[graphql(validator(max_length = 100))]
     pub slug: Option<String>,
-    #[graphql(validator(max_length = 16000))]
+    /// Up to 4000 characters.
+    #[graphql(validator(custom = "crate::text::limits::GROUP_DESCRIPTION"))]
     pub description: Option<String>,
     pub visibility: Option<GroupVisibility>,
     pub join_policy: Option<JoinPolicy>,
@@ -123,7 +125,8 @@ pub struct UpdateGroupInput {
 #[derive(InputObject)]
 pub struct InviteToGroupInput {
     pub group_id: ID,
-    #[graphql(validator(max_length = 254))]
+    /// An e-mail address, up to 254 characters.
+    #[graphql(validator(custom = "crate::text::limits::EMAIL"))]
     pub email: String,
 }
 

@@ -17,7 +17,7 @@ use crate::{
 #[derive(InputObject)]
 pub struct CreateTopicInput {
     /// 2 to 60 characters.
-    #[graphql(validator(max_length = 240))]
+    #[graphql(validator(custom = "crate::text::limits::TOPIC_NAME"))]
     pub name: String,
     /// Derived from the name when left out.
     #[graphql(validator(max_length = 100))]
@@ -35,7 +35,7 @@ impl TopicsMutation {
         if !viewer.is_site_admin {
             return Err(AppError::Forbidden("Only site admins add topics"));
         }
-        let name = text::clean(&input.name, "name", 2, 60)?;
+        let name = text::limits::TOPIC_NAME.clean(&input.name)?;
         let slug = match input.slug {
             Some(given) if slug::is_valid(given.trim()) => given.trim().to_owned(),
             Some(_) => {

@@ -274,7 +274,11 @@ impl Group {
         ctx: &Context<'_>,
         kind: Option<crate::resources::types::ResourceKind>,
         #[graphql(validator(max_length = 100))] topic: Option<String>,
-        #[graphql(validator(max_length = 100))] search: Option<String>,
+        #[graphql(
+            desc = "Words in the title or description, up to 100 characters.",
+            validator(custom = "crate::text::limits::SEARCH")
+        )]
+        search: Option<String>,
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::resources::types::Resource>> {

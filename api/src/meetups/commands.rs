@@ -94,10 +94,10 @@ pub struct MeetupFields {
 /// one), checked as a whole: times in order, the venue or link the format needs, and so on.
 fn apply_fields(mut row: meetup::Model, fields: &MeetupFields) -> AppResult<meetup::Model> {
     if let Some(title) = &fields.title {
-        row.title = text::clean(title, "title", 3, 120)?;
+        row.title = text::limits::MEETUP_TITLE.clean(title)?;
     }
     if let Some(description) = &fields.description {
-        row.description = text::clean(description, "description", 0, 10_000)?;
+        row.description = text::limits::MEETUP_DESCRIPTION.clean(description)?;
     }
     if let Some(kind) = fields.kind {
         row.kind = kind;
@@ -108,9 +108,9 @@ fn apply_fields(mut row: meetup::Model, fields: &MeetupFields) -> AppResult<meet
     if let Some(venue) = &fields.venue {
         match venue {
             Some(venue) => {
-                row.venue_name = Some(text::clean(&venue.name, "venue.name", 1, 200)?);
+                row.venue_name = Some(text::limits::VENUE_NAME.clean(&venue.name)?);
                 row.venue_address =
-                    text::clean_optional(venue.address.as_deref(), "venue.address", 300)?;
+                    text::limits::VENUE_ADDRESS.clean_optional(venue.address.as_deref())?;
             }
             None => {
                 row.venue_name = None;
@@ -203,8 +203,8 @@ fn agenda_json(agenda: &[AgendaItem]) -> AppResult<String> {
         }
         cleaned.push(AgendaItem {
             time: item.time.clone(),
-            title: text::clean(&item.title, "agenda.title", 1, 200)?,
-            speaker: text::clean_optional(item.speaker.as_deref(), "agenda.speaker", 120)?,
+            title: text::limits::AGENDA_TITLE.clean(&item.title)?,
+            speaker: text::limits::AGENDA_SPEAKER.clean_optional(item.speaker.as_deref())?,
         });
     }
     serde_json::to_string(&cleaned).map_err(AppError::internal)
@@ -370,7 +370,7 @@ pub async fn cancel_meetup(
     meetup_id: Uuid,
     reason: Option<&str>,
 ) -> AppResult<meetup::Model> {
-    let reason = text::clean_optional(reason, "reason", 1000)?;
+    let reason = text::limits::REASON.clean_optional(reason)?;
     change_status(state, viewer, meetup_id, meetup::Status::Cancelled, reason).await
 }
 

@@ -66,10 +66,10 @@ fn meetup_id(id: &ID) -> AppResult<Uuid> {
 pub struct CreateMeetupInput {
     pub group_id: ID,
     /// 3 to 120 characters.
-    #[graphql(validator(max_length = 480))]
+    #[graphql(validator(custom = "crate::text::limits::MEETUP_TITLE"))]
     pub title: String,
     /// Up to 10000 characters.
-    #[graphql(validator(max_length = 40000))]
+    #[graphql(validator(custom = "crate::text::limits::MEETUP_DESCRIPTION"))]
     pub description: Option<String>,
     /// Default `INFORMAL`.
     pub kind: Option<MeetupKind>,
@@ -77,13 +77,13 @@ pub struct CreateMeetupInput {
     pub format: Option<MeetupFormat>,
     /// Required in person and hybrid.
     pub venue: Option<Venue>,
-    /// Required online and hybrid; http or https.
-    #[graphql(validator(max_length = 2048))]
+    /// Required online and hybrid; an http or https URL of up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL.named(\"onlineUrl\")"))]
     pub online_url: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// IANA timezone; default `Europe/Oslo`.
-    #[graphql(validator(max_length = 64))]
+    /// IANA timezone, up to 64 characters; default `Europe/Oslo`.
+    #[graphql(validator(custom = "crate::text::limits::TIMEZONE"))]
     pub timezone: Option<String>,
     /// Seats; leave out for unlimited.
     pub capacity: Option<i32>,
@@ -105,18 +105,22 @@ pub struct CreateMeetupInput {
 #[derive(InputObject)]
 pub struct UpdateMeetupInput {
     pub meetup_id: ID,
-    #[graphql(validator(max_length = 480))]
+    /// 3 to 120 characters.
+    #[graphql(validator(custom = "crate::text::limits::MEETUP_TITLE"))]
     pub title: Option<String>,
-    #[graphql(validator(max_length = 40000))]
+    /// Up to 10000 characters.
+    #[graphql(validator(custom = "crate::text::limits::MEETUP_DESCRIPTION"))]
     pub description: Option<String>,
     pub kind: Option<MeetupKind>,
     pub format: Option<MeetupFormat>,
     pub venue: MaybeUndefined<Venue>,
-    #[graphql(validator(max_length = 2048))]
+    /// Required online and hybrid; an http or https URL of up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL.named(\"onlineUrl\")"))]
     pub online_url: MaybeUndefined<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
-    #[graphql(validator(max_length = 64))]
+    /// IANA timezone, up to 64 characters.
+    #[graphql(validator(custom = "crate::text::limits::TIMEZONE"))]
     pub timezone: Option<String>,
     /// `null` makes seats unlimited; more seats promote from the waitlist at once.
     pub capacity: MaybeUndefined<i32>,
@@ -133,8 +137,8 @@ pub struct UpdateMeetupInput {
 #[derive(InputObject)]
 pub struct CancelMeetupInput {
     pub meetup_id: ID,
-    /// Shown to those who planned to come.
-    #[graphql(validator(max_length = 4000))]
+    /// Shown to those who planned to come; up to 1000 characters.
+    #[graphql(validator(custom = "crate::text::limits::REASON"))]
     pub reason: Option<String>,
 }
 

@@ -76,11 +76,11 @@ map_enum!(rsvp::Status => RsvpStatus { Going, Waitlisted, NotGoing });
 #[derive(SimpleObject, InputObject, Clone, Debug)]
 #[graphql(input_name = "VenueInput")]
 pub struct Venue {
-    /// "Kulturhuset, 3rd floor".
-    #[graphql(validator(max_length = 200))]
+    /// "Kulturhuset, 3rd floor"; 1 to 200 characters.
+    #[graphql(validator(custom = "crate::text::limits::VENUE_NAME"))]
     pub name: String,
-    /// Street address, for maps.
-    #[graphql(validator(max_length = 300))]
+    /// Street address, for maps; up to 300 characters.
+    #[graphql(validator(custom = "crate::text::limits::VENUE_ADDRESS"))]
     pub address: Option<String>,
 }
 
@@ -89,11 +89,13 @@ pub struct Venue {
 #[graphql(input_name = "AgendaItemInput")]
 pub struct AgendaItem {
     /// Local time of day, `HH:MM`, in the meetup's timezone.
-    #[graphql(validator(max_length = 5))]
+    #[graphql(validator(custom = "crate::text::limits::AGENDA_TIME"))]
     pub time: String,
-    #[graphql(validator(max_length = 200))]
+    /// 1 to 200 characters.
+    #[graphql(validator(custom = "crate::text::limits::AGENDA_TITLE"))]
     pub title: String,
-    #[graphql(validator(max_length = 120))]
+    /// Up to 120 characters.
+    #[graphql(validator(custom = "crate::text::limits::AGENDA_SPEAKER"))]
     pub speaker: Option<String>,
 }
 

@@ -41,20 +41,16 @@ pub async fn update_profile(
         ..Default::default()
     };
     if let Some(name) = changes.display_name {
-        update.display_name = Set(text::clean(name, "displayName", 1, 80)?);
+        update.display_name = Set(text::limits::DISPLAY_NAME.clean(name)?);
     }
     if let Some(headline) = changes.headline {
-        update.headline = Set(text::clean_optional(Some(headline), "headline", 120)?);
+        update.headline = Set(text::limits::HEADLINE.clean_optional(Some(headline))?);
     }
     if let Some(organisation) = changes.organisation {
-        update.organisation = Set(text::clean_optional(
-            Some(organisation),
-            "organisation",
-            120,
-        )?);
+        update.organisation = Set(text::limits::ORGANISATION.clean_optional(Some(organisation))?);
     }
     if let Some(bio) = changes.bio {
-        update.bio = Set(text::clean_optional(Some(bio), "bio", 4000)?);
+        update.bio = Set(text::limits::BIO.clean_optional(Some(bio))?);
     }
     if let Some(url) = changes.website_url {
         update.website_url = Set(text::web_url(Some(url), "websiteUrl")?);

@@ -38,22 +38,22 @@ impl MembersQuery {
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
     /// 1 to 80 characters.
-    #[graphql(validator(max_length = 400))]
+    #[graphql(validator(custom = "crate::text::limits::DISPLAY_NAME"))]
     pub display_name: Option<String>,
     /// Up to 120 characters.
-    #[graphql(validator(max_length = 400))]
+    #[graphql(validator(custom = "crate::text::limits::HEADLINE"))]
     pub headline: Option<String>,
     /// Up to 120 characters.
-    #[graphql(validator(max_length = 400))]
+    #[graphql(validator(custom = "crate::text::limits::ORGANISATION"))]
     pub organisation: Option<String>,
     /// Up to 4000 characters.
-    #[graphql(validator(max_length = 16000))]
+    #[graphql(validator(custom = "crate::text::limits::BIO"))]
     pub bio: Option<String>,
-    /// An http or https URL.
-    #[graphql(validator(max_length = 2048))]
+    /// An http or https URL, up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL.named(\"websiteUrl\")"))]
     pub website_url: Option<String>,
-    /// An http or https URL.
-    #[graphql(validator(max_length = 2048))]
+    /// An http or https URL, up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL.named(\"avatarUrl\")"))]
     pub avatar_url: Option<String>,
 }
 

@@ -145,8 +145,9 @@ pub async fn share(
     file: Option<UploadedFile>,
 ) -> AppResult<resource::Model> {
     let actor = viewer.require()?;
-    let title = text::clean(&fields.title, "title", 1, 200)?;
-    let description = text::clean_optional(fields.description.as_deref(), "description", 4000)?;
+    let title = text::limits::RESOURCE_TITLE.clean(&fields.title)?;
+    let description =
+        text::limits::RESOURCE_DESCRIPTION.clean_optional(fields.description.as_deref())?;
     let link = match (url, &file) {
         (Some(url), None) => Some(normalise_url(url)?),
         (None, Some(_)) => None,
@@ -288,14 +289,11 @@ pub async fn update(
         ..Default::default()
     };
     if let Some(title) = &changes.title {
-        update.title = Set(text::clean(title, "title", 1, 200)?);
+        update.title = Set(text::limits::RESOURCE_TITLE.clean(title)?);
     }
     if let Some(description) = &changes.description {
-        update.description = Set(text::clean_optional(
-            Some(description),
-            "description",
-            4000,
-        )?);
+        update.description =
+            Set(text::limits::RESOURCE_DESCRIPTION.clean_optional(Some(description))?);
     }
     if let Some(kind) = changes.kind {
         update.kind = Set(kind);

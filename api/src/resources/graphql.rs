@@ -37,16 +37,16 @@ pub struct ShareResourceInput {
     /// Attach it to one of the group's meetups (slides of a talk).
     pub meetup_id: Option<ID>,
     /// 1 to 200 characters.
-    #[graphql(validator(max_length = 800))]
+    #[graphql(validator(custom = "crate::text::limits::RESOURCE_TITLE"))]
     pub title: String,
     /// Up to 4000 characters.
-    #[graphql(validator(max_length = 16000))]
+    #[graphql(validator(custom = "crate::text::limits::RESOURCE_DESCRIPTION"))]
     pub description: Option<String>,
     pub kind: ResourceKind,
     #[graphql(validator(max_items = 10, list, max_length = 100))]
     pub topics: Option<Vec<String>>,
-    /// An http or https link.
-    #[graphql(validator(max_length = 2048))]
+    /// An http or https link, up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL"))]
     pub url: Option<String>,
     /// A file sent by the GraphQL multipart request spec (with `Apollo-Require-Preflight` or
     /// `X-GraphQL-Preflight`): PDF, PNG, JPEG, Office, OpenDocument or plain text.
@@ -57,13 +57,15 @@ pub struct ShareResourceInput {
 #[derive(InputObject)]
 pub struct UpdateResourceInput {
     pub resource_id: ID,
-    #[graphql(validator(max_length = 800))]
+    /// 1 to 200 characters.
+    #[graphql(validator(custom = "crate::text::limits::RESOURCE_TITLE"))]
     pub title: Option<String>,
-    #[graphql(validator(max_length = 16000))]
+    /// Up to 4000 characters.
+    #[graphql(validator(custom = "crate::text::limits::RESOURCE_DESCRIPTION"))]
     pub description: Option<String>,
     pub kind: Option<ResourceKind>,
-    /// A new link (links only).
-    #[graphql(validator(max_length = 2048))]
+    /// A new link (links only), up to 2048 characters.
+    #[graphql(validator(custom = "crate::text::limits::URL"))]
     pub url: Option<String>,
     /// `null` detaches it from its meetup.
     pub meetup_id: MaybeUndefined<ID>,

@@ -1,0 +1,25 @@
+//! Input validation before a resolver runs, from the same [`TextLimit`]s the commands clean
+//! with: a value over its limit is refused here as `BAD_USER_INPUT` naming its field, counted in
+//! characters as the command counts it. (async-graphql's own `max_length` counts bytes, which
+//! made 150 Norwegian letters "300 long", and names no field.) The lower bound and trimming stay
+//! with the command, which sees the whole input.
+
+use async_graphql::{CustomValidator, InputValueError};
+
+use crate::{error::AppError, text::TextLimit};
+
+impl CustomValidator<String> for TextLimit {
+    fn check(&self, value: &String) -> Result<(), InputValueError<String>> {
+        let length = TextLimit::length_of(value);
+        if length <= self.max {
+            return Ok(());
+        }
+        let error = AppError::bad_input(
+            self.field,
+            format!("Must be at most {} characters", self.max),
+        );
+        Err(InputValueError::custom(format!("{}: {error}", self.field))
+            .with_extension("code", error.code())
+            .with_extension("field", self.field))
+    }
+}
