@@ -46,10 +46,15 @@ impl AppError {
         }
     }
 
-    /// Logs the cause of an unexpected failure and returns the masked error.
+    /// Logs the cause of an unexpected failure, with the place in our code that raised it,
+    /// and returns the masked error. `#[track_caller]` (here and on `From<DbErr>`) makes that
+    /// place the caller's line, the `?` after the failed query included, so an `INTERNAL` log
+    /// line says which query failed.
+    #[track_caller]
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let cause = cause.to_string();
-        tracing::error!(%cause, "internal error");
+        let location = std::panic::Location::caller();
+        tracing::error!(%cause, %location, "internal error");
         Self::Internal(cause)
     }
 
@@ -67,6 +72,7 @@ impl AppError {
 }
 
 impl From<DbErr> for AppError {
+    #[track_caller]
     fn from(err: DbErr) -> Self {
         Self::internal(err)
     }
@@ -96,3 +102,22 @@ impl From<AppError> for async_graphql::Error {
 
 /// What resolvers return.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing_query() -> AppResult<()> {
+        Err(DbErr::Custom("boom".into()))?;
+        Ok(())
+    }
+
+    #[test]
+    fn an_internal_error_keeps_its_cause() {
+        match failing_query() {
+            Err(AppError::Internal(cause)) => assert!(cause.contains("boom"), "{cause}"),
+            other => panic!("expected INTERNAL, got {other:?}"),
+        }
+        assert_eq!(AppError::internal("x").to_string(), "Internal error");
+    }
+}

@@ -7,7 +7,11 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::header::{self, ContentDisposition, DispositionParam, DispositionType},
+    web,
+};
 use chrono::{DateTime, Duration, Utc};
 use entity::{interest_group, meetup};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -117,30 +121,12 @@ pub fn calendar(group: &interest_group::Model, meetups: &[meetup::Model]) -> Str
 fn ics_response(filename: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{filename}.ics\""),
-        ))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Inline,
+            parameters: vec![DispositionParam::Filename(format!("{filename}.ics"))],
+        })
         .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
         .body(body)
-}
-
-fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().json(serde_json::json!({ "error": "not found" }))
-}
-
-fn failure(error: AppError) -> HttpResponse {
-    match error {
-        AppError::NotFound(_) => not_found(),
-        AppError::Unauthenticated(message) => HttpResponse::Unauthorized()
-            .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
-            .json(serde_json::json!({ "error": message })),
-        other => {
-            tracing::error!(error = %other, "calendar feed failed");
-            HttpResponse::InternalServerError()
-                .json(serde_json::json!({ "error": "internal error" }))
-        }
-    }
 }
 
 /// The viewer of a feed request: from the `Authorization` header, or from a calendar feed
@@ -166,33 +152,29 @@ pub async fn group_feed(
     request: HttpRequest,
     slug: web::Path<String>,
     state: web::Data<HttpState>,
-) -> HttpResponse {
-    let result = async {
-        let viewer = viewer(&request, &state).await?;
-        let db = &state.app.db;
-        let group = interest_group::Entity::find()
-            .filter(interest_group::Column::Slug.eq(slug.as_str()))
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("Group"))?;
-        let loaders = Loaders::new(db);
-        let access = groups::reads::access_with(&loaders, &viewer, group).await?;
-        access.ensure(GroupAction::ReadContent)?;
-        let meetups = meetup::Entity::find()
-            .filter(meetup::Column::GroupId.eq(access.group.id))
-            .filter(meetup::Column::Status.ne(meetup::Status::Draft))
-            .filter(meetup::Column::EndsAt.gte(Utc::now() - Duration::days(FEED_HISTORY_DAYS)))
-            .order_by_asc(meetup::Column::StartsAt)
-            .limit(FEED_MAX_EVENTS)
-            .all(db)
-            .await?;
-        Ok::<_, AppError>(ics_response(
-            &access.group.slug,
-            calendar(&access.group, &meetups),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(failure)
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&request, &state).await?;
+    let db = &state.app.db;
+    let group = interest_group::Entity::find()
+        .filter(interest_group::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("Group"))?;
+    let loaders = Loaders::new(db);
+    let access = groups::reads::access_with(&loaders, &viewer, group).await?;
+    access.ensure(GroupAction::ReadContent)?;
+    let meetups = meetup::Entity::find()
+        .filter(meetup::Column::GroupId.eq(access.group.id))
+        .filter(meetup::Column::Status.ne(meetup::Status::Draft))
+        .filter(meetup::Column::EndsAt.gte(Utc::now() - Duration::days(FEED_HISTORY_DAYS)))
+        .order_by_asc(meetup::Column::StartsAt)
+        .limit(FEED_MAX_EVENTS)
+        .all(db)
+        .await?;
+    Ok(ics_response(
+        &access.group.slug,
+        calendar(&access.group, &meetups),
+    ))
 }
 
 /// `GET /meetups/{id}.ics`: one meetup, by its global id.
@@ -200,29 +182,25 @@ pub async fn meetup_feed(
     request: HttpRequest,
     id: web::Path<String>,
     state: web::Data<HttpState>,
-) -> HttpResponse {
-    let result = async {
-        let viewer = viewer(&request, &state).await?;
-        let meetup_id = ids::decode_as(
-            &async_graphql::ID(id.into_inner()),
-            ids::Kind::Meetup,
-            "Meetup",
-        )?;
-        let loaders = Loaders::new(&state.app.db);
-        let row = loaders
-            .meetups
-            .load_one(meetup_id)
-            .await?
-            .ok_or(AppError::NotFound("Meetup"))?;
-        let access = reads::access_with(&loaders, &viewer, row).await?;
-        access.ensure_visible()?;
-        Ok::<_, AppError>(ics_response(
-            &access.meetup.id.to_string(),
-            calendar(&access.group.group, std::slice::from_ref(&access.meetup)),
-        ))
-    }
-    .await;
-    result.unwrap_or_else(failure)
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&request, &state).await?;
+    let meetup_id = ids::decode_as(
+        &async_graphql::ID(id.into_inner()),
+        ids::Kind::Meetup,
+        "Meetup",
+    )?;
+    let loaders = Loaders::new(&state.app.db);
+    let row = loaders
+        .meetups
+        .load_one(meetup_id)
+        .await?
+        .ok_or(AppError::NotFound("Meetup"))?;
+    let access = reads::access_with(&loaders, &viewer, row).await?;
+    access.ensure_visible()?;
+    Ok(ics_response(
+        &access.meetup.id.to_string(),
+        calendar(&access.group.group, std::slice::from_ref(&access.meetup)),
+    ))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! goes through `/graphql`; the rest is health checks.
 
 pub mod calendar;
+pub mod error;
 pub mod files;
 pub mod graphql;
 pub mod health;
