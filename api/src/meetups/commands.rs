@@ -14,6 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
@@ -23,10 +24,7 @@ use crate::{
     events::Event,
     groups::{self, policy::GroupAction},
     ids,
-    meetups::{
-        policy::MeetupAccess,
-        types::{AgendaItem, Venue},
-    },
+    meetups::policy::MeetupAccess,
     state::AppState,
     text, topics,
 };
@@ -66,6 +64,21 @@ async fn lock_access(
     })
 }
 
+/// Where an in-person meetup is held, as given.
+pub struct Place {
+    pub name: String,
+    pub address: Option<String>,
+}
+
+/// One item of a formal meetup's programme, as stored (a JSON list in `meetup.agenda`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AgendaEntry {
+    /// Local time of day, `HH:MM`, in the meetup's timezone.
+    pub time: String,
+    pub title: String,
+    pub speaker: Option<String>,
+}
+
 /// What `createMeetup` and `updateMeetup` may set. `None` leaves a field as it is.
 #[derive(Default)]
 pub struct MeetupFields {
@@ -74,7 +87,7 @@ pub struct MeetupFields {
     pub kind: Option<meetup::Kind>,
     pub format: Option<meetup::Format>,
     /// `Some(None)` removes the venue.
-    pub venue: Option<Option<Venue>>,
+    pub venue: Option<Option<Place>>,
     /// `Some(None)` removes the link.
     pub online_url: Option<Option<String>>,
     pub starts_at: Option<DateTime<Utc>>,
@@ -84,7 +97,7 @@ pub struct MeetupFields {
     pub capacity: Option<Option<i32>>,
     /// `Some(None)` removes the deadline.
     pub rsvp_deadline: Option<Option<DateTime<Utc>>>,
-    pub agenda: Option<Vec<AgendaItem>>,
+    pub agenda: Option<Vec<AgendaEntry>>,
     /// Global ids of the hosts; they must be active members of the group.
     pub hosts: Option<Vec<Uuid>>,
     pub topics: Option<Vec<String>>,
@@ -189,7 +202,7 @@ fn apply_fields(mut row: meetup::Model, fields: &MeetupFields) -> AppResult<meet
     Ok(row)
 }
 
-fn agenda_json(agenda: &[AgendaItem]) -> AppResult<String> {
+fn agenda_json(agenda: &[AgendaEntry]) -> AppResult<String> {
     if agenda.len() > MAX_AGENDA_ITEMS {
         return Err(AppError::bad_input(
             "agenda",
@@ -201,7 +214,7 @@ fn agenda_json(agenda: &[AgendaItem]) -> AppResult<String> {
         if NaiveTime::parse_from_str(&item.time, "%H:%M").is_err() {
             return Err(AppError::bad_input("agenda.time", "Use HH:MM"));
         }
-        cleaned.push(AgendaItem {
+        cleaned.push(AgendaEntry {
             time: item.time.clone(),
             title: text::limits::AGENDA_TITLE.clean(&item.title)?,
             speaker: text::limits::AGENDA_SPEAKER.clean_optional(item.speaker.as_deref())?,

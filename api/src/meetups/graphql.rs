@@ -193,14 +193,16 @@ impl MeetupsMutation {
             description: input.description,
             kind: input.kind.map(Into::into),
             format: input.format.map(Into::into),
-            venue: input.venue.map(Some),
+            venue: input.venue.map(|venue| Some(venue.into())),
             online_url: input.online_url.map(Some),
             starts_at: Some(input.starts_at),
             ends_at: Some(input.ends_at),
             timezone: input.timezone,
             capacity: input.capacity.map(Some),
             rsvp_deadline: input.rsvp_deadline.map(Some),
-            agenda: input.agenda,
+            agenda: input
+                .agenda
+                .map(|items| items.into_iter().map(Into::into).collect()),
             hosts: member_ids(input.hosts)?,
             topics: input.topics,
         };
@@ -222,14 +224,16 @@ impl MeetupsMutation {
             description: input.description,
             kind: input.kind.map(Into::into),
             format: input.format.map(Into::into),
-            venue: maybe(input.venue),
+            venue: maybe(input.venue).map(|venue| venue.map(Into::into)),
             online_url: maybe(input.online_url),
             starts_at: input.starts_at,
             ends_at: input.ends_at,
             timezone: input.timezone,
             capacity: maybe(input.capacity),
             rsvp_deadline: maybe(input.rsvp_deadline),
-            agenda: input.agenda,
+            agenda: input
+                .agenda
+                .map(|items| items.into_iter().map(Into::into).collect()),
             hosts: member_ids(input.hosts)?,
             topics: input.topics,
         };

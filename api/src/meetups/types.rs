@@ -14,7 +14,7 @@ use crate::{
         types::{Group, Topic, map_enum},
     },
     ids,
-    meetups::{policy::MeetupAccess, reads},
+    meetups::{commands, policy::MeetupAccess, reads},
     members::types::Member,
 };
 
@@ -97,6 +97,25 @@ pub struct AgendaItem {
     /// Up to 120 characters.
     #[graphql(validator(custom = "crate::text::limits::AGENDA_SPEAKER"))]
     pub speaker: Option<String>,
+}
+
+impl From<Venue> for commands::Place {
+    fn from(venue: Venue) -> Self {
+        Self {
+            name: venue.name,
+            address: venue.address,
+        }
+    }
+}
+
+impl From<AgendaItem> for commands::AgendaEntry {
+    fn from(item: AgendaItem) -> Self {
+        Self {
+            time: item.time,
+            title: item.title,
+            speaker: item.speaker,
+        }
+    }
 }
 
 /// A meetup of a group.
