@@ -4,49 +4,25 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{comment, comment_revision, reaction, thread};
+use entity::{comment, comment_revision, reaction};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::{db::first_per_partition, error::AppError};
+use crate::{db::first_per_partition, error::AppError, graphql::loaders::by_id_loader};
 
-/// Threads by id.
-pub struct ThreadLoader {
-    pub db: DatabaseConnection,
-}
+by_id_loader!(
+    /// Threads by id.
+    ThreadLoader,
+    thread
+);
 
-impl Loader<Uuid> for ThreadLoader {
-    type Value = thread::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, thread::Model>, AppError> {
-        let rows = thread::Entity::find()
-            .filter(thread::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
-    }
-}
-
-/// Comments by id (parents and quoted comments).
-pub struct CommentLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for CommentLoader {
-    type Value = comment::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, comment::Model>, AppError> {
-        let rows = comment::Entity::find()
-            .filter(comment::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
+by_id_loader!(
+    /// Comments by id (parents and quoted comments).
+    CommentLoader,
+    comment
+);
 
 /// Comments that are not deleted, by thread.
 pub struct CommentCountLoader {

@@ -5,29 +5,17 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{interest_group, membership};
+use entity::membership;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, graphql::loaders::by_id_loader};
 
-/// Groups by id.
-pub struct GroupLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for GroupLoader {
-    type Value = interest_group::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        let groups = interest_group::Entity::find()
-            .filter(interest_group::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(groups.into_iter().map(|g| (g.id, g)).collect())
-    }
-}
+by_id_loader!(
+    /// Groups by id.
+    GroupLoader,
+    interest_group
+);
 
 /// Active member counts by group id.
 pub struct MemberCountLoader {

@@ -4,31 +4,19 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{meetup, meetup_host, rsvp};
+use entity::{meetup_host, rsvp};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::{db::first_per_partition, error::AppError};
+use crate::{db::first_per_partition, error::AppError, graphql::loaders::by_id_loader};
 
-/// Meetups by id.
-pub struct MeetupLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for MeetupLoader {
-    type Value = meetup::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
-        let rows = meetup::Entity::find()
-            .filter(meetup::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-    }
-}
+by_id_loader!(
+    /// Meetups by id.
+    MeetupLoader,
+    meetup
+);
 
 /// Going and waitlisted counts of a meetup.
 #[derive(Clone, Copy, Debug, Default)]
