@@ -65,6 +65,11 @@ impl TextLimit {
                 },
             ));
         }
+        self.check_max(length)
+    }
+
+    /// The upper bound alone: what the GraphQL validator checks before the command runs.
+    pub fn check_max(&self, length: usize) -> AppResult<()> {
         if length > self.max {
             return Err(AppError::bad_input(
                 self.field,

@@ -6,20 +6,15 @@
 
 use async_graphql::{CustomValidator, InputValueError};
 
-use crate::{error::AppError, text::TextLimit};
+use crate::text::TextLimit;
 
 impl CustomValidator<String> for TextLimit {
     fn check(&self, value: &String) -> Result<(), InputValueError<String>> {
-        let length = TextLimit::length_of(value);
-        if length <= self.max {
-            return Ok(());
-        }
-        let error = AppError::bad_input(
-            self.field,
-            format!("Must be at most {} characters", self.max),
-        );
-        Err(InputValueError::custom(format!("{}: {error}", self.field))
-            .with_extension("code", error.code())
-            .with_extension("field", self.field))
+        self.check_max(TextLimit::length_of(value))
+            .map_err(|error| {
+                InputValueError::custom(format!("{}: {error}", self.field))
+                    .with_extension("code", error.code())
+                    .with_extension("field", self.field)
+            })
     }
 }

@@ -246,6 +246,22 @@ pub async fn add_member(
     new_membership(txn, group_id, member_id, Role::Member, status).await
 }
 
+/// Carries out a join decision of [`GroupAccess::joining`] inside the caller's group lock.
+async fn admit(
+    txn: &DatabaseTransaction,
+    group_id: Uuid,
+    member_id: Uuid,
+    joining: Joining<'_>,
+) -> AppResult<membership::Model> {
+    match joining {
+        Joining::Already(existing) => Ok(existing.clone()),
+        Joining::Change(existing, status) => {
+            change_membership(txn, existing, None, Some(status)).await
+        }
+        Joining::New(status) => add_member(txn, group_id, member_id, status).await,
+    }
+}
+
 async fn new_membership(
     txn: &impl ConnectionTrait,
     group_id: Uuid,
@@ -386,15 +402,13 @@ pub async fn join_group(
                 .await?
         }
     };
-    let status = match access.joining(invitation.is_some())? {
-        Joining::As(status) => status,
-        Joining::Already => {
-            return access
-                .membership
-                .ok_or_else(|| AppError::internal("joining: Already without a membership"));
-        }
-    };
-    let membership = add_member(&txn, group_id, actor.member_id, status).await?;
+    let membership = admit(
+        &txn,
+        group_id,
+        actor.member_id,
+        access.joining(invitation.is_some())?,
+    )
+    .await?;
     if let Some(invitation) = invitation {
         answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
     }
@@ -759,17 +773,13 @@ pub async fn accept_invitation(
             "The invitation was already answered".into(),
         ));
     }
-    let membership = match (access.joining(true)?, access.membership) {
-        (Joining::As(status), Some(existing)) => {
-            change_membership(&txn, &existing, None, Some(status)).await?
-        }
-        (Joining::As(status), None) => {
-            add_member(&txn, invitation.group_id, actor.member_id, status).await?
-        }
-        (Joining::Already, existing) => {
-            existing.ok_or_else(|| AppError::internal("joining: Already without a membership"))?
-        }
-    };
+    let membership = admit(
+        &txn,
+        invitation.group_id,
+        actor.member_id,
+        access.joining(true)?,
+    )
+    .await?;
     answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
     txn.commit().await?;
     Ok(membership)

@@ -71,11 +71,13 @@ pub fn rank(role: Role) -> u8 {
 
 /// What joining a group does for the viewer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Joining {
-    /// An active or pending membership exists already.
-    Already,
-    /// A new membership (or a rejected one made good by an invitation) with this status.
-    As(Status),
+pub enum Joining<'a> {
+    /// This active or pending membership stays as it is.
+    Already(&'a membership::Model),
+    /// This pending or rejected membership takes the status (an invitation makes it good).
+    Change(&'a membership::Model, Status),
+    /// A new membership with the status.
+    New(Status),
 }
 
 /// A viewer's standing in one group, from which every decision follows.
@@ -134,7 +136,7 @@ impl GroupAccess {
     /// membership (joining again changes nothing), else the status the new membership gets.
     /// Open groups and invitations admit at once, approval groups ask, invite-only groups refuse
     /// (`NOT_FOUND` to those who may not read them), archived groups take nobody.
-    pub fn joining(&self, invited: bool) -> AppResult<Joining> {
+    pub fn joining(&self, invited: bool) -> AppResult<Joining<'_>> {
         if self.group.archived_at.is_some() {
             return Err(AppError::Conflict(
                 "The group is archived and takes no new members".into(),
@@ -142,17 +144,19 @@ impl GroupAccess {
         }
         if let Some(existing) = &self.membership {
             return match existing.status {
-                Status::Active => Ok(Joining::Already),
-                Status::Pending | Status::Rejected if invited => Ok(Joining::As(Status::Active)),
-                Status::Pending => Ok(Joining::Already),
+                Status::Active => Ok(Joining::Already(existing)),
+                Status::Pending | Status::Rejected if invited => {
+                    Ok(Joining::Change(existing, Status::Active))
+                }
+                Status::Pending => Ok(Joining::Already(existing)),
                 Status::Rejected => Err(AppError::Forbidden(
                     "Your request to join was declined; an organiser can still approve it",
                 )),
             };
         }
         match (self.group.join_policy, invited) {
-            (_, true) | (JoinPolicy::Open, false) => Ok(Joining::As(Status::Active)),
-            (JoinPolicy::Approval, false) => Ok(Joining::As(Status::Pending)),
+            (_, true) | (JoinPolicy::Open, false) => Ok(Joining::New(Status::Active)),
+            (JoinPolicy::Approval, false) => Ok(Joining::New(Status::Pending)),
             (JoinPolicy::InviteOnly, false) => Err(if self.can_read_content() {
                 AppError::Forbidden("This group is invite-only")
             } else {
@@ -165,8 +169,7 @@ impl GroupAccess {
     /// them answer a public group's meetup and join by doing so.
     pub fn joins_at_once(&self) -> bool {
         self.group.visibility == Visibility::Public
-            && self.membership.is_none()
-            && matches!(self.joining(false), Ok(Joining::As(Status::Active)))
+            && matches!(self.joining(false), Ok(Joining::New(Status::Active)))
     }
 
     /// Whether the viewer may remove (or turn away) a member holding `target`.
@@ -248,16 +251,16 @@ mod tests {
         let mut outsider = access(None, Visibility::Public);
         assert_eq!(
             outsider.joining(false).ok(),
-            Some(Joining::As(Status::Active))
+            Some(Joining::New(Status::Active))
         );
         outsider.group.join_policy = JoinPolicy::Approval;
         assert_eq!(
             outsider.joining(false).ok(),
-            Some(Joining::As(Status::Pending))
+            Some(Joining::New(Status::Pending))
         );
         assert_eq!(
             outsider.joining(true).ok(),
-            Some(Joining::As(Status::Active))
+            Some(Joining::New(Status::Active))
         );
         assert!(!outsider.joins_at_once());
         outsider.group.join_policy = JoinPolicy::InviteOnly;
@@ -271,7 +274,8 @@ mod tests {
             Err(AppError::NotFound(_))
         ));
         let member = access(Some(Role::Member), Visibility::Public);
-        assert_eq!(member.joining(false).ok(), Some(Joining::Already));
+        assert!(matches!(member.joining(false), Ok(Joining::Already(_))));
+        assert!(matches!(member.joining(true), Ok(Joining::Already(_))));
         let mut archived = access(None, Visibility::Public);
         archived.group.archived_at = Some(chrono::Utc::now());
         assert!(matches!(archived.joining(true), Err(AppError::Conflict(_))));
