@@ -20,7 +20,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
+        pagination::{Order, Page, PageArgs, page_by_id},
     },
     groups::{
         self,
@@ -142,28 +142,16 @@ pub async fn top_level_comments(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Comment>> {
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let select = comment::Entity::find()
         .filter(comment::Column::ThreadId.eq(access.thread.id))
         .filter(comment::Column::ParentId.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            comment::Column::Id,
-            Order::OldestFirst,
-        )
-        .await?;
-    Ok(args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |row| Comment {
+    page_by_id(ctx, select, Order::OldestFirst, first, after, |row| {
+        Comment {
             row,
             access: access.clone(),
-        },
-    ))
+        }
+    })
+    .await
 }
 
 /// A comment's direct replies, oldest first. The first page of every comment on a page comes
@@ -215,18 +203,11 @@ pub async fn moderation_queue(
     after: Option<String>,
 ) -> AppResult<Page<ModerationReport>> {
     group.ensure(GroupAction::Moderate)?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let select = report::Entity::find()
         .filter(report::Column::GroupId.eq(group.group.id))
         .filter(report::Column::ResolvedAt.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            report::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(args.connection(rows, total, |row| row.id, |row| ModerationReport { row }))
+    page_by_id(ctx, select, Order::NewestFirst, first, after, |row| {
+        ModerationReport { row }
+    })
+    .await
 }

@@ -15,7 +15,12 @@ use sea_orm::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::{AppError, AppResult};
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    graphql::context::ContextExt,
+};
 
 /// Page size when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -181,6 +186,50 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
         self.apply(&mut cursor);
         Ok((cursor.all(db).await?, total))
     }
+}
+
+/// A table whose rows are listed by their UUIDv7 `id`, so by creation time.
+pub trait ListedById: EntityTrait {
+    fn id_column() -> Self::Column;
+    fn id_of(row: &Self::Model) -> Uuid;
+}
+
+macro_rules! listed_by_id {
+    ($($entity:ident),+) => {$(
+        impl ListedById for entity::$entity::Entity {
+            fn id_column() -> Self::Column {
+                entity::$entity::Column::Id
+            }
+            fn id_of(row: &Self::Model) -> Uuid {
+                row.id
+            }
+        }
+    )+};
+}
+listed_by_id!(
+    audit_log, comment, invitation, membership, report, resource, rsvp
+);
+
+/// One page of `select` in creation order, each row made a node: the whole fetch-and-build
+/// sequence of a list read forwards by `first`/`after`. Lists with another sort key, or whose
+/// nodes need more rows loaded per page, use [`PageArgs::fetch`] and [`PageArgs::connection`].
+pub async fn page_by_id<E, Node>(
+    ctx: &Context<'_>,
+    select: Select<E>,
+    order: Order,
+    first: Option<i32>,
+    after: Option<String>,
+    node: impl FnMut(E::Model) -> Node,
+) -> AppResult<Page<Node>>
+where
+    E: ListedById,
+    E::Model: Send + Sync,
+    Node: OutputType,
+{
+    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let db = &ctx.state()?.db;
+    let (rows, total) = args.fetch(ctx, db, select, E::id_column(), order).await?;
+    Ok(args.connection(rows, total, E::id_of, node))
 }
 
 /// Whether the client selected `totalCount` on the connection being resolved.

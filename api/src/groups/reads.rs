@@ -17,7 +17,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
+        pagination::{Order, Page, PageArgs, page_by_id},
     },
     groups::{
         policy::{GroupAccess, GroupAction},
@@ -194,18 +194,13 @@ pub async fn list_memberships(
     after: Option<String>,
 ) -> AppResult<Page<Membership>> {
     access.ensure(GroupAction::ReadContent)?;
-    let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let mut select = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(access.group.id))
         .filter(membership::Column::Status.eq(status));
     if let Some(role) = role {
         select = select.filter(membership::Column::Role.eq(Role::from(role)));
     }
-    let (rows, total) = args
-        .fetch(ctx, db, select, membership::Column::Id, Order::OldestFirst)
-        .await?;
-    Ok(args.connection(rows, total, |row| row.id, Membership))
+    page_by_id(ctx, select, Order::OldestFirst, first, after, Membership).await
 }
 
 /// Pending invitations of a group, newest first.
@@ -218,7 +213,7 @@ pub async fn list_group_invitations(
     let select = invitation::Entity::find()
         .filter(invitation::Column::GroupId.eq(access.group.id))
         .filter(invitation::Column::Status.eq(invitation::Status::Pending));
-    page_of_invitations(ctx, select, first, after).await
+    page_by_id(ctx, select, Order::NewestFirst, first, after, Invitation).await
 }
 
 /// The viewer's pending invitations, newest first.
@@ -231,21 +226,7 @@ pub async fn my_invitations(
     let select = invitation::Entity::find()
         .filter(invitation::Column::InviteeId.eq(viewer.member_id))
         .filter(invitation::Column::Status.eq(invitation::Status::Pending));
-    page_of_invitations(ctx, select, first, after).await
-}
-
-async fn page_of_invitations(
-    ctx: &Context<'_>,
-    select: sea_orm::Select<invitation::Entity>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> AppResult<Page<Invitation>> {
-    let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
-    let (rows, total) = args
-        .fetch(ctx, db, select, invitation::Column::Id, Order::NewestFirst)
-        .await?;
-    Ok(args.connection(rows, total, |row| row.id, Invitation))
+    page_by_id(ctx, select, Order::NewestFirst, first, after, Invitation).await
 }
 
 /// The group's audit log, newest first.
@@ -255,11 +236,6 @@ pub async fn list_audit_log(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<AuditEntry>> {
-    let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let select = audit_log::Entity::find().filter(audit_log::Column::GroupId.eq(access.group.id));
-    let (rows, total) = args
-        .fetch(ctx, db, select, audit_log::Column::Id, Order::NewestFirst)
-        .await?;
-    Ok(args.connection(rows, total, |row| row.id, AuditEntry))
+    page_by_id(ctx, select, Order::NewestFirst, first, after, AuditEntry).await
 }

@@ -18,7 +18,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
+        pagination::{Order, Page, PageArgs, page_by_id},
     },
     groups::{
         self,
@@ -265,7 +265,6 @@ pub async fn my_rsvps(
     after: Option<String>,
 ) -> AppResult<Page<Rsvp>> {
     let viewer = ctx.viewer().require()?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let select = rsvp::Entity::find()
         .filter(rsvp::Column::MemberId.eq(viewer.member_id))
         .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
@@ -278,22 +277,9 @@ pub async fn my_rsvps(
                     .to_owned(),
             ),
         );
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            rsvp::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |row| Rsvp {
-            row,
-            position: None,
-        },
-    ))
+    page_by_id(ctx, select, Order::NewestFirst, first, after, |row| Rsvp {
+        row,
+        position: None,
+    })
+    .await
 }

@@ -13,7 +13,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs},
+        pagination::{Order, Page, page_by_id},
     },
     groups::{
         self,
@@ -54,25 +54,25 @@ pub async fn resource_by_id(ctx: &Context<'_>, resource_id: Uuid) -> AppResult<R
     })
 }
 
-fn page_of(
+/// A page of a group's resources, newest first, each with the viewer's standing.
+async fn page_of(
+    ctx: &Context<'_>,
     group: &GroupAccess,
-    viewer_id: Option<Uuid>,
-    args: &PageArgs<Uuid>,
-    rows: Vec<resource::Model>,
-    total: u64,
-) -> Page<Resource> {
-    args.connection(
-        rows,
-        total,
-        |row| row.id,
-        |resource| Resource {
+    select: sea_orm::Select<resource::Entity>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<Page<Resource>> {
+    let viewer_id = ctx.viewer().member_id();
+    page_by_id(ctx, select, Order::NewestFirst, first, after, |resource| {
+        Resource {
             access: Box::new(ResourceAccess {
                 group: group.clone(),
                 resource,
                 viewer_id,
             }),
-        },
-    )
+        }
+    })
+    .await
 }
 
 /// A group's library, newest first, filtered by kind, topic and words in title or description.
@@ -87,7 +87,6 @@ pub async fn group_resources(
 ) -> AppResult<Page<Resource>> {
     group.ensure(GroupAction::ReadContent)?;
     let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let mut select = resource::Entity::find()
         .filter(resource::Column::GroupId.eq(group.group.id))
         .filter(resource::Column::RemovedAt.is_null());
@@ -105,10 +104,7 @@ pub async fn group_resources(
     ) {
         select = select.filter(words);
     }
-    let (rows, total) = args
-        .fetch(ctx, db, select, resource::Column::Id, Order::NewestFirst)
-        .await?;
-    Ok(page_of(group, ctx.viewer().member_id(), &args, rows, total))
+    page_of(ctx, group, select, first, after).await
 }
 
 /// The resources attached to a meetup, newest first.
@@ -119,26 +115,10 @@ pub async fn meetup_resources(
     after: Option<String>,
 ) -> AppResult<Page<Resource>> {
     meetup.ensure_visible()?;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
     let select = resource::Entity::find()
         .filter(resource::Column::MeetupId.eq(meetup.meetup.id))
         .filter(resource::Column::RemovedAt.is_null());
-    let (rows, total) = args
-        .fetch(
-            ctx,
-            &ctx.state()?.db,
-            select,
-            resource::Column::Id,
-            Order::NewestFirst,
-        )
-        .await?;
-    Ok(page_of(
-        &meetup.group,
-        ctx.viewer().member_id(),
-        &args,
-        rows,
-        total,
-    ))
+    page_of(ctx, &meetup.group, select, first, after).await
 }
 
 /// The file bytes of a resource for `viewer`, with its stored name and type; `NOT_FOUND` when
