@@ -35,13 +35,9 @@ pub async fn access_with(
     viewer: &Viewer,
     thread: thread::Model,
 ) -> AppResult<ThreadAccess> {
-    let group = loaders
-        .groups
-        .load_one(thread.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Thread"))?;
+    let group = groups::reads::access_to_parent(loaders, viewer, thread.group_id, "Thread").await?;
     Ok(ThreadAccess {
-        group: groups::reads::access_with(loaders, viewer, group).await?,
+        group,
         thread,
         viewer_id: viewer.member_id(),
     })

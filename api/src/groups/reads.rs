@@ -48,6 +48,22 @@ pub async fn access_with(
     })
 }
 
+/// The viewer's standing in the group that holds a meetup, thread or resource, through the
+/// request's loaders. A missing group reads as the child missing (`NOT_FOUND` of `child`).
+pub async fn access_to_parent(
+    loaders: &Loaders,
+    viewer: &Viewer,
+    group_id: Uuid,
+    child: &'static str,
+) -> AppResult<GroupAccess> {
+    let group = loaders
+        .groups
+        .load_one(group_id)
+        .await?
+        .ok_or(AppError::NotFound(child))?;
+    access_with(loaders, viewer, group).await
+}
+
 /// Builds `Group`s for a page of rows with one membership query for all of them.
 async fn groups_for_viewer(
     ctx: &Context<'_>,

@@ -37,12 +37,7 @@ pub async fn access_with(
     viewer: &Viewer,
     meetup: meetup::Model,
 ) -> AppResult<MeetupAccess> {
-    let group = loaders
-        .groups
-        .load_one(meetup.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Meetup"))?;
-    let group = groups::reads::access_with(loaders, viewer, group).await?;
+    let group = groups::reads::access_to_parent(loaders, viewer, meetup.group_id, "Meetup").await?;
     let (is_host, rsvp) = match viewer.member_id() {
         Some(member_id) => {
             let hosts = loaders

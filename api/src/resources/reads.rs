@@ -30,13 +30,10 @@ pub async fn access_with(
     viewer: &Viewer,
     resource: resource::Model,
 ) -> AppResult<ResourceAccess> {
-    let group = loaders
-        .groups
-        .load_one(resource.group_id)
-        .await?
-        .ok_or(AppError::NotFound("Resource"))?;
+    let group =
+        groups::reads::access_to_parent(loaders, viewer, resource.group_id, "Resource").await?;
     Ok(ResourceAccess {
-        group: groups::reads::access_with(loaders, viewer, group).await?,
+        group,
         resource,
         viewer_id: viewer.member_id(),
     })
