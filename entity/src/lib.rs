@@ -24,3 +24,44 @@ pub mod session;
 pub mod thread;
 pub mod thread_topic;
 pub mod topic;
+
+use sea_orm::{ActiveValue, prelude::DateTimeUtc};
+
+/// The one timestamp rule, applied by `before_save` of every entity with an `updated_at`: an
+/// update always stamps the time of the change; an insert keeps what it set, else takes its
+/// `created_at`, so a new row reads as never changed. Bulk `update_many` statements bypass the
+/// hook and set `updated_at` in the same statement.
+pub(crate) fn stamp_updated_at(
+    updated_at: &mut ActiveValue<DateTimeUtc>,
+    created_at: &ActiveValue<DateTimeUtc>,
+    insert: bool,
+) {
+    if !insert {
+        *updated_at = ActiveValue::Set(chrono::Utc::now());
+    } else if updated_at.is_not_set() {
+        *updated_at = ActiveValue::Set(match created_at {
+            ActiveValue::Set(at) | ActiveValue::Unchanged(at) => *at,
+            ActiveValue::NotSet => chrono::Utc::now(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use sea_orm::ActiveValue::{NotSet, Set};
+
+    use super::stamp_updated_at;
+
+    #[test]
+    fn a_new_row_reads_as_never_changed_and_an_update_stamps_now() {
+        let Some(at) = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single() else {
+            panic!("a valid time");
+        };
+        let mut updated = NotSet;
+        stamp_updated_at(&mut updated, &Set(at), true);
+        assert_eq!(updated, Set(at));
+        stamp_updated_at(&mut updated, &Set(at), false);
+        assert!(matches!(updated, Set(now) if now > at));
+    }
+}

@@ -112,7 +112,7 @@ pub async fn register(
         avatar_url: Set(None),
         is_site_admin: Set(false),
         created_at: Set(now),
-        updated_at: Set(now),
+        ..Default::default()
     };
     let txn = begin_write(&state.db).await?;
     let member = match member.insert(&txn).await {
@@ -389,7 +389,6 @@ pub async fn change_password(
     member::ActiveModel {
         id: Set(member.id),
         password_hash: Set(password_hash),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&txn)
@@ -539,7 +538,6 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
         website_url: Set(None),
         avatar_url: Set(None),
         is_site_admin: Set(false),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&txn)

@@ -209,8 +209,8 @@ pub async fn create_group(
             .unwrap_or(interest_group::JoinPolicy::Open)),
         created_by: Set(actor.member_id),
         created_at: Set(now),
-        updated_at: Set(now),
         archived_at: Set(None),
+        ..Default::default()
     }
     .insert(&txn)
     .await
@@ -277,7 +277,7 @@ async fn new_membership(
         role: Set(role),
         status: Set(status),
         created_at: Set(now),
-        updated_at: Set(now),
+        ..Default::default()
     }
     .insert(txn)
     .await?)
@@ -296,7 +296,6 @@ pub async fn update_group(
     access.ensure_change(GroupAction::UpdateSettings)?;
     let mut update = interest_group::ActiveModel {
         id: Set(group_id),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     };
     let mut changed = Vec::new();
@@ -359,7 +358,6 @@ pub async fn archive_group(
     let group = interest_group::ActiveModel {
         id: Set(group_id),
         archived_at: Set(Some(now)),
-        updated_at: Set(now),
         ..Default::default()
     }
     .update(&txn)
@@ -472,7 +470,6 @@ async fn change_membership(
 ) -> AppResult<membership::Model> {
     let mut update = membership::ActiveModel {
         id: Set(target.id),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     };
     if let Some(role) = role {

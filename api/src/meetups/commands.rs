@@ -350,7 +350,6 @@ pub async fn update_meetup(
     }
     let mut row = apply_fields(access.meetup.clone(), &fields)?;
     row.sequence += 1;
-    row.updated_at = Utc::now();
     let meetup = meetup::ActiveModel::from(row)
         .reset_all()
         .update(&txn)
@@ -415,7 +414,6 @@ async fn change_status(
         status: Set(status),
         cancel_reason: Set(reason),
         sequence: Set(access.meetup.sequence + 1),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&txn)
@@ -556,7 +554,6 @@ pub async fn rsvp(
                 id: Set(previous.id),
                 status: Set(status),
                 queued_at: Set(if going { queued_at } else { previous.queued_at }),
-                updated_at: Set(now),
                 ..Default::default()
             }
             .update(&txn)
@@ -571,7 +568,7 @@ pub async fn rsvp(
                 queued_at: Set(queued_at),
                 checked_in_at: Set(None),
                 created_at: Set(now),
-                updated_at: Set(now),
+                ..Default::default()
             }
             .insert(&txn)
             .await?
@@ -607,7 +604,6 @@ pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppR
         rsvp::ActiveModel {
             id: Set(answer.id),
             status: Set(rsvp::Status::NotGoing),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         }
         .update(txn)

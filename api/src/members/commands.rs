@@ -37,7 +37,6 @@ pub async fn update_profile(
     policy::ensure_can_edit_profile(viewer, member_id)?;
     let mut update = member::ActiveModel {
         id: Set(member_id),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     };
     if let Some(name) = changes.display_name {

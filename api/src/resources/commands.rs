@@ -202,8 +202,8 @@ pub async fn share(
             .map(|(_, _, _, bytes)| i64::try_from(bytes.len()).unwrap_or(i64::MAX))),
         added_by: Set(Some(actor.member_id)),
         created_at: Set(now),
-        updated_at: Set(now),
         removed_at: Set(None),
+        ..Default::default()
     }
     .insert(&txn)
     .await
@@ -285,7 +285,6 @@ pub async fn update(
     access.ensure_can_edit()?;
     let mut update = resource::ActiveModel {
         id: Set(resource_id),
-        updated_at: Set(Utc::now()),
         ..Default::default()
     };
     if let Some(title) = &changes.title {
