@@ -12,8 +12,9 @@ use actix_web::{
     http::header::{self, ContentDisposition, DispositionParam, DispositionType},
     web,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use entity::{interest_group, meetup};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
@@ -30,92 +31,48 @@ use crate::{
 const FEED_HISTORY_DAYS: i64 = 90;
 const FEED_MAX_EVENTS: u64 = 200;
 
-fn stamp(time: DateTime<Utc>) -> String {
-    time.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
-/// Escapes a TEXT value (RFC 5545 §3.3.11).
-fn escape(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            ';' => escaped.push_str("\\;"),
-            ',' => escaped.push_str("\\,"),
-            '\n' => escaped.push_str("\\n"),
-            '\r' => {}
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-/// Appends a content line, folded at 75 octets without splitting a character (§3.1).
-fn line(out: &mut String, content: &str) {
-    let mut width = 0;
-    for c in content.chars() {
-        let size = c.len_utf8();
-        if width + size > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += size;
-    }
-    out.push_str("\r\n");
-}
-
-fn event(out: &mut String, meetup: &meetup::Model, group: &interest_group::Model) {
-    line(out, "BEGIN:VEVENT");
-    line(out, &format!("UID:{}@fagruppe", meetup.id));
-    line(out, &format!("DTSTAMP:{}", stamp(meetup.updated_at)));
-    line(out, &format!("CREATED:{}", stamp(meetup.created_at)));
-    line(out, &format!("LAST-MODIFIED:{}", stamp(meetup.updated_at)));
-    line(out, &format!("SEQUENCE:{}", meetup.sequence));
-    line(out, &format!("DTSTART:{}", stamp(meetup.starts_at)));
-    line(out, &format!("DTEND:{}", stamp(meetup.ends_at)));
-    line(out, &format!("SUMMARY:{}", escape(&meetup.title)));
-    let mut description = meetup.description.clone();
+fn event(meetup: &meetup::Model, group: &interest_group::Model) -> Event {
+    let mut description = format!("{}\n\n{}", meetup.description, group.name);
     if let Some(reason) = &meetup.cancel_reason {
         description = format!("Cancelled: {reason}\n\n{description}");
     }
-    line(
-        out,
-        &format!(
-            "DESCRIPTION:{}",
-            escape(&format!("{description}\n\n{}", group.name))
-        ),
-    );
+    let mut event = Event::new();
+    event
+        .uid(&format!("{}@fagruppe", meetup.id))
+        .timestamp(meetup.updated_at)
+        .created(meetup.created_at)
+        .last_modified(meetup.updated_at)
+        .sequence(u32::try_from(meetup.sequence).unwrap_or_default())
+        .starts(meetup.starts_at)
+        .ends(meetup.ends_at)
+        .summary(&meetup.title)
+        .description(&description)
+        .status(match meetup.status {
+            meetup::Status::Published => EventStatus::Confirmed,
+            meetup::Status::Cancelled => EventStatus::Cancelled,
+            meetup::Status::Draft => EventStatus::Tentative,
+        });
     if let Some(venue) = &meetup.venue_name {
-        let location = match &meetup.venue_address {
+        event.location(&match &meetup.venue_address {
             Some(address) => format!("{venue}, {address}"),
             None => venue.clone(),
-        };
-        line(out, &format!("LOCATION:{}", escape(&location)));
+        });
     }
-    let status = match meetup.status {
-        meetup::Status::Published => "CONFIRMED",
-        meetup::Status::Cancelled => "CANCELLED",
-        meetup::Status::Draft => "TENTATIVE",
-    };
-    line(out, &format!("STATUS:{status}"));
-    line(out, "END:VEVENT");
+    event.done()
 }
 
-/// A whole calendar of `meetups` of `group`.
+/// A whole calendar of `meetups` of `group`. The `icalendar` crate escapes TEXT values and folds
+/// lines at 75 octets without splitting a character.
 pub fn calendar(group: &interest_group::Model, meetups: &[meetup::Model]) -> String {
-    let mut out = String::new();
-    line(&mut out, "BEGIN:VCALENDAR");
-    line(&mut out, "VERSION:2.0");
-    line(&mut out, "PRODID:-//Fagruppe//Meetups//EN");
-    line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
-    line(&mut out, &format!("X-WR-CALNAME:{}", escape(&group.name)));
-    for meetup in meetups {
-        event(&mut out, meetup, group);
-    }
-    line(&mut out, "END:VCALENDAR");
-    out
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//Fagruppe//Meetups//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", "PUBLISH"))
+        .name(&group.name);
+    calendar.extend(meetups.iter().map(|meetup| event(meetup, group)));
+    calendar.to_string()
 }
 
 fn ics_response(filename: &str, body: String) -> HttpResponse {
@@ -205,21 +162,63 @@ pub async fn meetup_feed(
 
 #[cfg(test)]
 mod tests {
+    use entity::interest_group::{JoinPolicy, Visibility};
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
-    fn long_lines_fold_at_75_octets_without_splitting_characters() {
-        let mut out = String::new();
-        line(&mut out, &format!("SUMMARY:{}", "æøå".repeat(40)));
-        for physical in out.split("\r\n") {
-            assert!(physical.len() <= 75, "{} octets", physical.len());
+    fn long_norwegian_lines_fold_at_75_octets_and_separators_are_escaped() {
+        let now = Utc::now();
+        let group = interest_group::Model {
+            id: Uuid::from_u128(1),
+            slug: "g".into(),
+            name: "Sosiale medier; etikk, og ROI".into(),
+            description: String::new(),
+            visibility: Visibility::Public,
+            join_policy: JoinPolicy::Open,
+            created_by: Uuid::from_u128(2),
+            created_at: now,
+            updated_at: now,
+            archived_at: None,
+        };
+        let meetup = meetup::Model {
+            id: Uuid::from_u128(3),
+            group_id: group.id,
+            title: "æøå".repeat(40),
+            description: "Linje én\nlinje to".into(),
+            kind: meetup::Kind::Formal,
+            format: meetup::Format::InPerson,
+            venue_name: Some("Kulturhuset".into()),
+            venue_address: None,
+            online_url: None,
+            starts_at: now,
+            ends_at: now,
+            timezone: "Europe/Oslo".into(),
+            capacity: None,
+            rsvp_deadline: None,
+            status: meetup::Status::Cancelled,
+            cancel_reason: None,
+            agenda: "[]".into(),
+            sequence: 2,
+            created_by: group.created_by,
+            created_at: now,
+            updated_at: now,
+        };
+        let ics = calendar(&group, std::slice::from_ref(&meetup));
+        for physical in ics.split("\r\n") {
+            assert!(
+                physical.len() <= 75,
+                "{} octets: {physical}",
+                physical.len()
+            );
         }
-        let unfolded = out.replace("\r\n ", "");
-        assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "æøå".repeat(40)));
-    }
-
-    #[test]
-    fn text_values_escape_separators() {
-        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains(&format!("SUMMARY:{}\r\n", "æøå".repeat(40))));
+        assert!(unfolded.contains("X-WR-CALNAME:Sosiale medier\\; etikk\\, og ROI"));
+        assert!(unfolded.contains("UID:00000000-0000-0000-0000-000000000003@fagruppe"));
+        assert!(unfolded.contains("SEQUENCE:2"));
+        assert!(unfolded.contains("STATUS:CANCELLED"));
+        assert_eq!(unfolded.matches("PRODID").count(), 1);
     }
 }
