@@ -117,6 +117,37 @@ pub mod limits {
 
     pub const RESOURCE_TITLE: TextLimit = TextLimit::new("title", 1, 200);
     pub const RESOURCE_DESCRIPTION: TextLimit = TextLimit::new("description", 0, 4000);
+
+    /// Every limit above, for the test that the schema states each one.
+    pub const ALL: [TextLimit; 27] = [
+        EMAIL,
+        PASSWORD,
+        DISPLAY_NAME,
+        HEADLINE,
+        ORGANISATION,
+        BIO,
+        URL,
+        SEARCH,
+        GROUP_NAME,
+        GROUP_DESCRIPTION,
+        TOPIC_NAME,
+        MEETUP_TITLE,
+        MEETUP_DESCRIPTION,
+        TIMEZONE,
+        VENUE_NAME,
+        VENUE_ADDRESS,
+        AGENDA_TIME,
+        AGENDA_TITLE,
+        AGENDA_SPEAKER,
+        REASON,
+        THREAD_TITLE,
+        THREAD_BODY,
+        COMMENT_BODY,
+        QUOTE_EXCERPT,
+        REPORT_REASON,
+        RESOURCE_TITLE,
+        RESOURCE_DESCRIPTION,
+    ];
 }
 
 /// Trims and NFC-normalises `value`, then checks its length in characters.
@@ -202,6 +233,64 @@ mod tests {
         }
         // "å" written as `a` + combining ring counts once, as it is stored.
         assert_eq!(TextLimit::length_of(&"a\u{30a}".repeat(80)), 80);
+    }
+
+    /// The bounds a description states ("3 to 80 characters", "up to 120 characters"), with
+    /// the input field it describes, read from the checked-in schema (which a test keeps equal
+    /// to the served one).
+    fn stated_limits() -> Vec<(String, Option<usize>, usize)> {
+        let sdl = include_str!("../../schema.graphql");
+        let pieces: Vec<&str> = sdl.split("\"\"\"").collect();
+        let mut stated = Vec::new();
+        for pair in pieces.windows(2).skip(1).step_by(2) {
+            let (description, after) = (pair[0], pair[1]);
+            let words: Vec<&str> = description.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| w.starts_with("characters")) else {
+                continue;
+            };
+            let number = |w: &str| w.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok();
+            let Some(max) = at.checked_sub(1).and_then(|i| number(words[i])) else {
+                continue;
+            };
+            let min = (at >= 3 && words[at - 2] == "to")
+                .then(|| number(words[at - 3]))
+                .flatten();
+            let field = after
+                .split(':')
+                .next()
+                .map(|head| head.trim().split(['(', ' ', '\n']).next().unwrap_or(""))
+                .unwrap_or("")
+                .to_owned();
+            stated.push((field, min, max));
+        }
+        stated
+    }
+
+    fn describes(limit: &TextLimit, field: &str) -> bool {
+        let own = limit.field.rsplit('.').next().unwrap_or(limit.field);
+        field.to_lowercase().ends_with(&own.to_lowercase())
+    }
+
+    #[test]
+    fn the_schema_states_every_text_limit_as_it_is_enforced() {
+        let stated = stated_limits();
+        assert!(stated.len() > 30, "found only {stated:?}");
+        for (field, min, max) in &stated {
+            assert!(
+                limits::ALL.iter().any(|limit| describes(limit, field)
+                    && limit.max == *max
+                    && min.is_none_or(|min| min == limit.min)),
+                "{field}: the description says {min:?} to {max} characters; no limit says so"
+            );
+        }
+        for limit in limits::ALL {
+            assert!(
+                stated
+                    .iter()
+                    .any(|(field, _, max)| describes(&limit, field) && *max == limit.max),
+                "{limit:?} is stated in no schema description"
+            );
+        }
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub struct Venue {
 #[derive(SimpleObject, InputObject, Clone, Debug, Serialize, Deserialize)]
 #[graphql(input_name = "AgendaItemInput")]
 pub struct AgendaItem {
-    /// Local time of day, `HH:MM`, in the meetup's timezone.
+    /// Local time of day, `HH:MM` (5 characters), in the meetup's timezone.
     #[graphql(validator(custom = "crate::text::limits::AGENDA_TIME"))]
     pub time: String,
     /// 1 to 200 characters.
