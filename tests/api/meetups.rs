@@ -57,6 +57,26 @@ async fn create_meetup(app: &TestApp, actor: &Account, group: &TestGroup, extra:
     text(&body["data"]["createMeetup"]["id"])
 }
 
+/// `createMeetup` with `base` changed by `change` is refused as `BAD_USER_INPUT` naming `field`.
+async fn create_is_refused_naming(
+    app: &TestApp,
+    actor: &Account,
+    base: &Value,
+    change: Value,
+    field: &str,
+) -> Value {
+    let mut input = base.clone();
+    if let (Some(input), Some(change)) = (input.as_object_mut(), change.as_object()) {
+        input.extend(change.clone());
+    }
+    let body = app
+        .graphql(Some(&actor.access_token), CREATE, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    body
+}
+
 async fn answer(app: &TestApp, member: &Account, meetup: &str, response: &str) -> Value {
     app.graphql(
         Some(&member.access_token),
@@ -189,15 +209,7 @@ async fn a_meetup_with_impossible_details_is_refused() {
         (json!({ "hosts": ["TWVtYmVyOjAx"] }), "hosts"),
     ];
     for (change, field) in cases {
-        let mut input = base.clone();
-        if let (Some(input), Some(change)) = (input.as_object_mut(), change.as_object()) {
-            input.extend(change.clone());
-        }
-        let body = app
-            .graphql(Some(&owner.access_token), CREATE, json!({ "input": input }))
-            .await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
-        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        create_is_refused_naming(&app, &owner, &base, change, field).await;
     }
     let list = app
         .graphql(
@@ -242,18 +254,11 @@ async fn text_limits_count_norwegian_letters_as_one_character_and_name_the_field
             "agenda.title",
         ),
     ];
+    let base = json!({ "groupId": group.id, "title": "Frokostmøte", "format": "IN_PERSON",
+        "venue": { "name": "Kulturhuset" }, "startsAt": starts.to_rfc3339(),
+        "endsAt": (starts + Duration::hours(1)).to_rfc3339() });
     for (change, field) in cases {
-        let mut input = json!({ "groupId": group.id, "title": "Frokostmøte", "format": "IN_PERSON",
-            "venue": { "name": "Kulturhuset" }, "startsAt": starts.to_rfc3339(),
-            "endsAt": (starts + Duration::hours(1)).to_rfc3339() });
-        if let (Some(input), Some(change)) = (input.as_object_mut(), change.as_object()) {
-            input.extend(change.clone());
-        }
-        let body = app
-            .graphql(Some(&owner.access_token), CREATE, json!({ "input": input }))
-            .await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
-        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        let body = create_is_refused_naming(&app, &owner, &base, change, field).await;
         let message = text(&body["errors"][0]["message"]);
         assert!(message.contains("characters"), "{message}");
     }

@@ -107,6 +107,32 @@ async fn group_of_membership(state: &AppState, membership_id: Uuid) -> AppResult
         .ok_or(AppError::NotFound("Membership"))
 }
 
+/// A change to someone's membership, ready to make: the group row locked, the actor allowed
+/// `action` under that lock, and the target membership read after it.
+struct MembershipChange {
+    txn: DatabaseTransaction,
+    access: GroupAccess,
+    target: membership::Model,
+}
+
+async fn begin_membership_change(
+    state: &AppState,
+    actor: &Identity,
+    membership_id: Uuid,
+    action: GroupAction,
+) -> AppResult<MembershipChange> {
+    let group_id = group_of_membership(state, membership_id).await?;
+    let txn = begin_write(&state.db).await?;
+    let access = lock_access(&txn, actor, group_id).await?;
+    access.ensure_change(action)?;
+    let target = membership_in_txn(&txn, membership_id).await?;
+    Ok(MembershipChange {
+        txn,
+        access,
+        target,
+    })
+}
+
 /// What `createGroup` and `updateGroup` may set. `None` leaves a field as it is.
 #[derive(Default)]
 pub struct GroupFields<'a> {
@@ -421,11 +447,8 @@ pub async fn approve_membership(
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
     let actor = viewer.require()?;
-    let group_id = group_of_membership(state, membership_id).await?;
-    let txn = begin_write(&state.db).await?;
-    let access = lock_access(&txn, actor, group_id).await?;
-    access.ensure_change(GroupAction::ReviewRequests)?;
-    let target = membership_in_txn(&txn, membership_id).await?;
+    let MembershipChange { txn, target, .. } =
+        begin_membership_change(state, actor, membership_id, GroupAction::ReviewRequests).await?;
     if target.status == Status::Active {
         return Ok(target);
     }
@@ -442,11 +465,11 @@ pub async fn reject_membership(
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
     let actor = viewer.require()?;
-    let group_id = group_of_membership(state, membership_id).await?;
-    let txn = begin_write(&state.db).await?;
-    let access = lock_access(&txn, actor, group_id).await?;
-    access.ensure_change(GroupAction::ReviewRequests)?;
-    let target = membership_in_txn(&txn, membership_id).await?;
+    let MembershipChange {
+        txn,
+        access,
+        target,
+    } = begin_membership_change(state, actor, membership_id, GroupAction::ReviewRequests).await?;
     if target.status == Status::Rejected {
         return Ok(target);
     }
@@ -513,11 +536,8 @@ pub async fn set_member_role(
     role: Role,
 ) -> AppResult<membership::Model> {
     let actor = viewer.require()?;
-    let group_id = group_of_membership(state, membership_id).await?;
-    let txn = begin_write(&state.db).await?;
-    let access = lock_access(&txn, actor, group_id).await?;
-    access.ensure_change(GroupAction::ManageRoles)?;
-    let target = membership_in_txn(&txn, membership_id).await?;
+    let MembershipChange { txn, target, .. } =
+        begin_membership_change(state, actor, membership_id, GroupAction::ManageRoles).await?;
     if target.status != Status::Active {
         return Err(AppError::bad_input(
             "membershipId",
@@ -550,11 +570,11 @@ pub async fn remove_member(
     membership_id: Uuid,
 ) -> AppResult<()> {
     let actor = viewer.require()?;
-    let group_id = group_of_membership(state, membership_id).await?;
-    let txn = begin_write(&state.db).await?;
-    let access = lock_access(&txn, actor, group_id).await?;
-    access.ensure_change(GroupAction::RemoveMembers)?;
-    let target = membership_in_txn(&txn, membership_id).await?;
+    let MembershipChange {
+        txn,
+        access,
+        target,
+    } = begin_membership_change(state, actor, membership_id, GroupAction::RemoveMembers).await?;
     if target.member_id == actor.member_id {
         return Err(AppError::bad_input(
             "membershipId",
@@ -606,11 +626,11 @@ pub async fn transfer_ownership(
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
     let actor = viewer.require()?;
-    let group_id = group_of_membership(state, membership_id).await?;
-    let txn = begin_write(&state.db).await?;
-    let access = lock_access(&txn, actor, group_id).await?;
-    access.ensure_change(GroupAction::ManageRoles)?;
-    let target = membership_in_txn(&txn, membership_id).await?;
+    let MembershipChange {
+        txn,
+        access,
+        target,
+    } = begin_membership_change(state, actor, membership_id, GroupAction::ManageRoles).await?;
     let own = access
         .membership
         .clone()
