@@ -9,7 +9,7 @@ use entity::membership;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::{error::AppError, graphql::loaders::by_id_loader};
+use crate::{error::AppError, graphql::row_loader::by_id_loader};
 
 by_id_loader!(
     /// Groups by id.

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{db::first_per_partition, error::AppError, graphql::loaders::by_id_loader};
+use crate::{db::first_per_partition, error::AppError, graphql::row_loader::by_id_loader};
 
 by_id_loader!(
     /// Meetups by id.
