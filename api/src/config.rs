@@ -374,17 +374,18 @@ mod tests {
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let dir = std::env::temp_dir().join(format!("fagruppe-config-{}", uuid::Uuid::new_v4()));
-        let dir = dir.display().to_string();
         let mut vars: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        vars.push(("DATA_DIR".into(), dir));
-        Settings::from_lookup(|name| {
+        vars.push(("DATA_DIR".into(), dir.display().to_string()));
+        let settings = Settings::from_lookup(|name| {
             vars.iter()
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value.clone())
-        })
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        settings
     }
 
     #[test]
@@ -418,5 +419,6 @@ mod tests {
         assert!(first.as_ref().is_ok_and(|s| s.len() >= MIN_SECRET_BYTES));
         assert_eq!(first.ok(), second.ok());
         assert!(dir.join("fagruppe.db").parent().is_some_and(|p| p.exists()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
