@@ -109,6 +109,27 @@ pub fn contains_words<E: EntityTrait>(
     }))
 }
 
+/// The rows matching `filter`, each with its rank within its partition (rows sharing the
+/// `partition` columns) in `order`, as a subquery named `ranked`.
+fn ranked<E: EntityTrait>(
+    filter: Condition,
+    partition: &'static str,
+    order: &'static str,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Asterisk, Query};
+    Query::select()
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order})"
+            )),
+            Alias::new("rank_in_partition"),
+        )
+        .from(E::default())
+        .cond_where(filter)
+        .to_owned()
+}
+
 /// The first `limit` rows of every partition (rows sharing the `partition` column), in `order`,
 /// among the rows matching `filter`: one query with `ROW_NUMBER() OVER (PARTITION BY …)`, which
 /// SQLite and PostgreSQL both run. Used to show the first few children of every item on a page
@@ -121,33 +142,71 @@ pub async fn first_per_partition<E: EntityTrait>(
     order: &'static str,
     limit: u64,
 ) -> Result<Vec<E::Model>, DbErr> {
+    Ok(
+        first_per_partition_with::<E, E>(db, filter, (partition, order, limit), None)
+            .await?
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect(),
+    )
+}
+
+/// The prefix of the joined row's columns in [`first_per_partition_with`].
+const JOINED: &str = "J_";
+
+/// [`first_per_partition`], each row with the `J` row its `foreign_key` names (`LEFT JOIN`ed on
+/// `J`'s `id` column), in the same statement: the attendees of a page of meetups with the members
+/// they are.
+pub async fn first_per_partition_with<E: EntityTrait, J: EntityTrait>(
+    db: &DatabaseConnection,
+    filter: Condition,
+    (partition, order, limit): (&'static str, &'static str, u64),
+    foreign_key: Option<(&'static str, J::Column)>,
+) -> Result<Vec<(E::Model, Option<J::Model>)>, DbErr> {
     use sea_orm::{
-        ExprTrait,
+        ExprTrait, FromQueryResult, IdenStatic, Iterable,
         sea_query::{Alias, Asterisk, Query},
     };
-    let ranked = Query::select()
-        .column(Asterisk)
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order})"
-            )),
-            Alias::new("rank_in_partition"),
-        )
-        .from(E::default())
-        .cond_where(filter)
-        .to_owned();
-    let query = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
+    let ranked_alias = Alias::new("ranked");
+    let mut query = Query::select()
+        .column((ranked_alias.clone(), Asterisk))
+        .from_subquery(ranked::<E>(filter, partition, order), ranked_alias.clone())
         .and_where(
-            Expr::col(Alias::new("rank_in_partition"))
+            Expr::col((ranked_alias.clone(), Alias::new("rank_in_partition")))
                 .lte(i64::try_from(limit).unwrap_or(i64::MAX)),
         )
-        .order_by_expr(
-            Expr::cust(format!("{partition}, {order}")),
-            sea_orm::Order::Asc,
-        )
         .to_owned();
-    let statement = db.get_database_backend().build(&query);
-    E::find().from_raw_sql(statement).all(db).await
+    for column in partition.split(',') {
+        query.order_by(
+            (ranked_alias.clone(), Alias::new(column.trim())),
+            sea_orm::Order::Asc,
+        );
+    }
+    query.order_by(
+        (ranked_alias.clone(), Alias::new("rank_in_partition")),
+        sea_orm::Order::Asc,
+    );
+    if let Some((foreign_key, id)) = foreign_key {
+        for column in J::Column::iter() {
+            query.expr_as(
+                Expr::col((J::default(), column)),
+                Alias::new(format!("{JOINED}{}", column.as_str())),
+            );
+        }
+        query.left_join(
+            J::default(),
+            Expr::col((J::default(), id)).equals((ranked_alias, Alias::new(foreign_key))),
+        );
+    }
+    let rows = db.query_all(&query).await?;
+    rows.iter()
+        .map(|row| {
+            let joined = if foreign_key.is_some() {
+                Option::<J::Model>::from_query_result(row, JOINED)?
+            } else {
+                None
+            };
+            Ok((E::Model::from_query_result(row, "")?, joined))
+        })
+        .collect()
 }

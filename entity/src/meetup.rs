@@ -63,6 +63,10 @@ pub struct Model {
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Answers going, kept by the answer commands under the meetup's row lock.
+    pub going_count: i32,
+    /// Answers waiting for a seat, kept like `going_count`.
+    pub waitlist_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261127_000004_create_meetup_tables;
 mod m20261127_000005_create_discussion_tables;
 mod m20261127_000006_create_resource_tables;
 mod m20261127_000007_create_calendar_token_table;
+mod m20261201_000008_stored_counts;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_discussion_tables::Migration),
             Box::new(m20261127_000006_create_resource_tables::Migration),
             Box::new(m20261127_000007_create_calendar_token_table::Migration),
+            Box::new(m20261201_000008_stored_counts::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ const COMMENTS: &str =
     id depth body replyCount author { displayName } quote { excerpt }
     replies(first: 3) { nodes { id depth body quote { excerpt comment { id } } } } } } } }";
 
-async fn start_thread(
+pub async fn start_thread(
     app: &TestApp,
     author: &Account,
     group: &TestGroup,
@@ -35,7 +35,7 @@ async fn post(app: &TestApp, author: &Account, input: Value) -> Value {
         .await
 }
 
-async fn comment(app: &TestApp, author: &Account, thread: &str, body: &str) -> String {
+pub async fn comment(app: &TestApp, author: &Account, thread: &str, body: &str) -> String {
     let posted = post(app, author, json!({ "threadId": thread, "body": body })).await;
     assert!(
         posted["data"]["postComment"]["id"].is_string(),

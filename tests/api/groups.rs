@@ -986,3 +986,49 @@ async fn node_hides_a_members_only_groups_memberships_and_invitations_from_outsi
     assert_eq!(card["data"]["node"]["name"], "Private node test");
     assert_eq!(card["data"]["node"]["memberCount"], Value::Null);
 }
+
+#[tokio::test]
+async fn members_joining_and_leaving_at_the_same_moment_are_all_counted() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Crowded group", "PUBLIC", "OPEN").await;
+    let mut people = Vec::new();
+    for i in 0..30 {
+        people.push(
+            app.register(&email(&format!("crowd-{i}")), &format!("Crowd {i}"))
+                .await,
+        );
+    }
+    let joined =
+        futures_util::future::join_all(people.iter().map(|person| {
+            app.graphql(Some(&person.access_token), JOIN, json!({ "id": group.id }))
+        }))
+        .await;
+    assert!(
+        joined
+            .iter()
+            .all(|body| body["data"]["joinGroup"]["status"] == "ACTIVE"),
+        "{joined:?}"
+    );
+    let leave = "mutation($id: ID!) { leaveGroup(groupId: $id) }";
+    let left =
+        futures_util::future::join_all(people[..12].iter().map(|person| {
+            app.graphql(Some(&person.access_token), leave, json!({ "id": group.id }))
+        }))
+        .await;
+    assert!(
+        left.iter().all(|body| body["data"]["leaveGroup"] == true),
+        "{left:?}"
+    );
+
+    // The stored count is the number of active members the list shows.
+    let body = app
+        .graphql(
+            None,
+            "query($slug: String!) { group(slug: $slug) { memberCount members { totalCount } } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    assert_eq!(body["data"]["group"]["memberCount"], 19, "{body}");
+    assert_eq!(body["data"]["group"]["members"]["totalCount"], 19, "{body}");
+}

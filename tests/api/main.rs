@@ -8,6 +8,7 @@ mod helpers;
 mod limits;
 mod meetups;
 mod members;
+mod pages;
 mod resources;
 mod schema;
 mod subscriptions;

@@ -32,7 +32,12 @@ async fn meetup_with_capacity(
     (owner, group, id)
 }
 
-async fn create_meetup(app: &TestApp, actor: &Account, group: &TestGroup, extra: Value) -> String {
+pub async fn create_meetup(
+    app: &TestApp,
+    actor: &Account,
+    group: &TestGroup,
+    extra: Value,
+) -> String {
     let starts = Utc::now() + Duration::days(1);
     let mut input = json!({
         "groupId": group.id,
@@ -77,7 +82,7 @@ async fn create_is_refused_naming(
     body
 }
 
-async fn answer(app: &TestApp, member: &Account, meetup: &str, response: &str) -> Value {
+pub async fn answer(app: &TestApp, member: &Account, meetup: &str, response: &str) -> Value {
     app.graphql(
         Some(&member.access_token),
         RSVP,

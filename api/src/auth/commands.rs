@@ -514,10 +514,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
         }
     }
     let withdrawn = meetups::commands::withdraw_member(&txn, viewer.member_id).await?;
-    membership::Entity::delete_many()
-        .filter(membership::Column::MemberId.eq(viewer.member_id))
-        .exec(&txn)
-        .await?;
+    groups::commands::remove_memberships_of(&txn, viewer.member_id).await?;
     session::Entity::delete_many()
         .filter(session::Column::MemberId.eq(viewer.member_id))
         .exec(&txn)

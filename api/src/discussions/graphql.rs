@@ -16,7 +16,10 @@ use crate::{
     },
     error::{AppError, AppResult},
     events::{Event, thread_topic},
-    graphql::{context::ContextExt, loaders::Loaders},
+    graphql::{
+        context::ContextExt,
+        loaders::{Caching, Loaders},
+    },
     ids,
     state::AppState,
 };
@@ -353,7 +356,7 @@ impl DiscussionsSubscription {
 
 /// The comment as the viewer may read it now; `None` when they no longer may.
 async fn visible_comment(state: &AppState, viewer: &Viewer, comment_id: Uuid) -> Option<Comment> {
-    let loaders = Loaders::new(&state.db);
+    let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
     let row = loaders.comments.load_one(comment_id).await.ok().flatten()?;
     let thread = loaders
         .threads

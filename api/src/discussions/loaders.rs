@@ -4,19 +4,38 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{comment, comment_revision, reaction};
+use entity::{comment, comment_revision, reaction, thread};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::{db::first_per_partition, error::AppError, graphql::row_loader::by_id_loader};
+use crate::{
+    db::first_per_partition, error::AppError, graphql::loaders::LoadContext,
+    graphql::row_loader::by_id_loader, groups::loaders::read_with_group,
+};
 
-by_id_loader!(
-    /// Threads by id.
-    ThreadLoader,
-    thread
-);
+/// Threads by id, each read with its group, the viewer's membership in it and its author.
+pub struct ThreadLoader {
+    pub context: LoadContext,
+}
+
+impl Loader<Uuid> for ThreadLoader {
+    type Value = thread::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, thread::Model>, AppError> {
+        let rows = read_with_group::<thread::Entity>(
+            &self.context,
+            keys,
+            (thread::Column::Id, thread::Column::GroupId),
+            Some(thread::Column::AuthorId),
+            |select| select,
+        )
+        .await?;
+        Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())
+    }
+}
 
 by_id_loader!(
     /// Comments by id (parents and quoted comments).

@@ -1,81 +1,164 @@
 //! The DataLoaders of one request. They are built per request, so nothing they hold outlives the
-//! request or crosses from one viewer to another; they batch, they do not cache across requests.
+//! request or crosses from one viewer to another. Within a query they batch and cache: a row read
+//! once (a group named by both a meetup and its thread) is not read again, and a loader that
+//! reads a one-to-one level with a join (a meetup with its group, a group with the viewer's
+//! membership) feeds the rows it found to the other loaders. Mutations and subscriptions batch
+//! without caching, so a field resolved after a write never sees the row from before it.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    sync::{Arc, OnceLock, Weak},
+    time::Duration,
+};
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::{
     discussions::loaders::{
         CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader,
         ReplyPreviewLoader, RevisionLoader, ThreadLoader, ViewerReactionLoader,
     },
-    groups::loaders::{GroupLoader, MemberCountLoader, MembershipLoader},
-    meetups::loaders::{
-        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, RsvpCountLoader, RsvpLoader,
-    },
+    groups::loaders::{GroupLoader, MembershipLoader},
+    meetups::loaders::{AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, StandingLoader},
     members::loader::MemberLoader,
     topics::TopicsLoader,
 };
 
-pub struct Loaders {
-    pub members: DataLoader<MemberLoader>,
-    pub groups: DataLoader<GroupLoader>,
-    pub member_counts: DataLoader<MemberCountLoader>,
-    pub memberships: DataLoader<MembershipLoader>,
-    pub group_topics: DataLoader<TopicsLoader<group_topic::Entity>>,
-    pub meetups: DataLoader<MeetupLoader>,
-    pub rsvp_counts: DataLoader<RsvpCountLoader>,
-    pub rsvps: DataLoader<RsvpLoader>,
-    pub meetup_hosts: DataLoader<MeetupHostsLoader>,
-    pub meetup_topics: DataLoader<TopicsLoader<meetup_topic::Entity>>,
-    pub attendee_previews: DataLoader<AttendeePreviewLoader>,
-    pub threads: DataLoader<ThreadLoader>,
-    pub comments: DataLoader<CommentLoader>,
-    pub comment_counts: DataLoader<CommentCountLoader>,
-    pub reply_counts: DataLoader<ReplyCountLoader>,
-    pub reaction_counts: DataLoader<ReactionCountLoader>,
-    pub viewer_reactions: DataLoader<ViewerReactionLoader>,
-    pub thread_topics: DataLoader<TopicsLoader<thread_topic::Entity>>,
-    pub revisions: DataLoader<RevisionLoader>,
-    pub reply_previews: DataLoader<ReplyPreviewLoader>,
-    pub resource_topics: DataLoader<TopicsLoader<resource_topic::Entity>>,
+/// A request's DataLoader, with its per-request cache.
+pub type Batched<L> = DataLoader<L, HashMapCache>;
+
+/// Whether a request's loaders keep what they read for the rest of the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caching {
+    /// A query: every row is read at most once per request.
+    PerRequest,
+    /// A mutation or a subscription: rows change while the request runs.
+    Off,
 }
 
-/// A request's DataLoader: it batches every key asked for while the current resolvers run and
-/// loads them as soon as they yield, with no timer window in between (async-graphql's default
-/// waits 1 ms per batch stage, on a timer, at every level of a query).
-fn batched<L>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, tokio::spawn).delay(Duration::ZERO)
+/// What a loader that reads joined rows needs: the pool, the viewer (whose membership a group
+/// read joins) and the other loaders, to feed them what the join found.
+#[derive(Clone)]
+pub struct LoadContext {
+    pub db: DatabaseConnection,
+    pub viewer: Option<Uuid>,
+    caching: Caching,
+    loaders: Weak<Loaders>,
+}
+
+impl LoadContext {
+    /// Hands rows read by a join to the loader that reads them alone, so that asking it for them
+    /// later in the request costs no statement. Does nothing when the request does not cache.
+    pub async fn feed<L, K>(
+        &self,
+        loader: impl FnOnce(&Loaders) -> &Batched<L>,
+        rows: impl IntoIterator<Item = (K, L::Value)>,
+    ) where
+        L: Loader<K>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    {
+        if self.caching == Caching::Off {
+            return;
+        }
+        if let Some(loaders) = self.loaders.upgrade() {
+            loader(&loaders).feed_many(rows).await;
+        }
+    }
+}
+
+/// A request's DataLoader: it loads as soon as the resolvers yield, with no timer window in
+/// between (async-graphql's default waits 1 ms per batch stage, at every level of a query).
+fn batched<L>(loader: L, caching: Caching) -> Batched<L> {
+    let loader =
+        DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(Duration::ZERO);
+    loader.enable_all_cache(caching == Caching::PerRequest);
+    loader
+}
+
+pub struct Loaders {
+    /// What the loaders share, for reads that join and feed outside a loader (a group by slug).
+    pub context: LoadContext,
+    pub members: Batched<MemberLoader>,
+    pub groups: Batched<GroupLoader>,
+    pub memberships: Batched<MembershipLoader>,
+    pub group_topics: Batched<TopicsLoader<group_topic::Entity>>,
+    pub meetups: Batched<MeetupLoader>,
+    pub standings: Batched<StandingLoader>,
+    pub meetup_hosts: Batched<MeetupHostsLoader>,
+    pub meetup_topics: Batched<TopicsLoader<meetup_topic::Entity>>,
+    pub attendee_previews: Batched<AttendeePreviewLoader>,
+    pub threads: Batched<ThreadLoader>,
+    pub comments: Batched<CommentLoader>,
+    pub comment_counts: Batched<CommentCountLoader>,
+    pub reply_counts: Batched<ReplyCountLoader>,
+    pub reaction_counts: Batched<ReactionCountLoader>,
+    pub viewer_reactions: Batched<ViewerReactionLoader>,
+    pub thread_topics: Batched<TopicsLoader<thread_topic::Entity>>,
+    pub revisions: Batched<RevisionLoader>,
+    pub reply_previews: Batched<ReplyPreviewLoader>,
+    pub resource_topics: Batched<TopicsLoader<resource_topic::Entity>>,
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self {
-            members: batched(MemberLoader { db: db.clone() }),
-            groups: batched(GroupLoader { db: db.clone() }),
-            member_counts: batched(MemberCountLoader { db: db.clone() }),
-            memberships: batched(MembershipLoader { db: db.clone() }),
-            group_topics: batched(TopicsLoader::new(db)),
-            meetups: batched(MeetupLoader { db: db.clone() }),
-            rsvp_counts: batched(RsvpCountLoader { db: db.clone() }),
-            rsvps: batched(RsvpLoader { db: db.clone() }),
-            meetup_hosts: batched(MeetupHostsLoader { db: db.clone() }),
-            meetup_topics: batched(TopicsLoader::new(db)),
-            attendee_previews: batched(AttendeePreviewLoader { db: db.clone() }),
-            threads: batched(ThreadLoader { db: db.clone() }),
-            comments: batched(CommentLoader { db: db.clone() }),
-            comment_counts: batched(CommentCountLoader { db: db.clone() }),
-            reply_counts: batched(ReplyCountLoader { db: db.clone() }),
-            reaction_counts: batched(ReactionCountLoader { db: db.clone() }),
-            viewer_reactions: batched(ViewerReactionLoader { db: db.clone() }),
-            thread_topics: batched(TopicsLoader::new(db)),
-            revisions: batched(RevisionLoader { db: db.clone() }),
-            reply_previews: batched(ReplyPreviewLoader { db: db.clone() }),
-            resource_topics: batched(TopicsLoader::new(db)),
-        }
+    /// The loaders of one request by `viewer` (a member id, or `None` when anonymous).
+    pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>, caching: Caching) -> Arc<Self> {
+        Arc::new_cyclic(|loaders| {
+            let context = LoadContext {
+                db: db.clone(),
+                viewer,
+                caching,
+                loaders: loaders.clone(),
+            };
+            Self {
+                context: context.clone(),
+                members: batched(MemberLoader { db: db.clone() }, caching),
+                groups: batched(
+                    GroupLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                memberships: batched(MembershipLoader { db: db.clone() }, caching),
+                group_topics: batched(TopicsLoader::new(db), caching),
+                meetups: batched(
+                    MeetupLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                standings: batched(
+                    StandingLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                meetup_hosts: batched(MeetupHostsLoader { db: db.clone() }, caching),
+                meetup_topics: batched(TopicsLoader::new(db), caching),
+                attendee_previews: batched(
+                    AttendeePreviewLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                threads: batched(
+                    ThreadLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                comments: batched(CommentLoader { db: db.clone() }, caching),
+                comment_counts: batched(CommentCountLoader { db: db.clone() }, caching),
+                reply_counts: batched(ReplyCountLoader { db: db.clone() }, caching),
+                reaction_counts: batched(ReactionCountLoader { db: db.clone() }, caching),
+                viewer_reactions: batched(ViewerReactionLoader { db: db.clone() }, caching),
+                thread_topics: batched(TopicsLoader::new(db), caching),
+                revisions: batched(RevisionLoader { db: db.clone() }, caching),
+                reply_previews: batched(ReplyPreviewLoader { db: db.clone() }, caching),
+                resource_topics: batched(TopicsLoader::new(db), caching),
+            }
+        })
     }
 }
 
@@ -83,18 +166,23 @@ impl Loaders {
 /// `me`) does not pay for building them.
 pub struct RequestLoaders {
     db: DatabaseConnection,
-    loaders: OnceLock<Loaders>,
+    viewer: Option<Uuid>,
+    caching: Caching,
+    loaders: OnceLock<Arc<Loaders>>,
 }
 
 impl RequestLoaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>, caching: Caching) -> Self {
         Self {
             db: db.clone(),
+            viewer,
+            caching,
             loaders: OnceLock::new(),
         }
     }
 
     pub fn get(&self) -> &Loaders {
-        self.loaders.get_or_init(|| Loaders::new(&self.db))
+        self.loaders
+            .get_or_init(|| Loaders::new(&self.db, self.viewer, self.caching))
     }
 }

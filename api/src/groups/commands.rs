@@ -10,8 +10,11 @@ use entity::{
     membership::{self, Role, Status},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, SqlErr,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -296,7 +299,7 @@ async fn new_membership(
     status: Status,
 ) -> AppResult<membership::Model> {
     let now = Utc::now();
-    Ok(membership::ActiveModel {
+    let membership = membership::ActiveModel {
         id: Set(ids::new_key()),
         group_id: Set(group_id),
         member_id: Set(member_id),
@@ -306,7 +309,64 @@ async fn new_membership(
         ..Default::default()
     }
     .insert(txn)
-    .await?)
+    .await?;
+    if status == Status::Active {
+        count_members(txn, group_id, 1).await?;
+    }
+    Ok(membership)
+}
+
+/// Moves a group's stored count of active members by `delta`, in the caller's transaction. An
+/// `UPDATE … SET member_count = member_count + delta` reads the row's latest version under its
+/// row lock, so concurrent joins each count, whatever else they lock.
+async fn count_members(txn: &impl ConnectionTrait, group_id: Uuid, delta: i32) -> AppResult<()> {
+    interest_group::Entity::update_many()
+        .col_expr(
+            interest_group::Column::MemberCount,
+            Expr::col(interest_group::Column::MemberCount).add(delta),
+        )
+        .filter(interest_group::Column::Id.eq(group_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a membership, keeping the group's member count.
+async fn delete_membership(txn: &DatabaseTransaction, target: &membership::Model) -> AppResult<()> {
+    membership::Entity::delete_by_id(target.id)
+        .exec(txn)
+        .await?;
+    if target.status == Status::Active {
+        count_members(txn, target.group_id, -1).await?;
+    }
+    Ok(())
+}
+
+/// Removes every membership of `member_id`, keeping each group's member count: part of deleting
+/// an account, in its transaction.
+pub async fn remove_memberships_of(txn: &DatabaseTransaction, member_id: Uuid) -> AppResult<()> {
+    interest_group::Entity::update_many()
+        .col_expr(
+            interest_group::Column::MemberCount,
+            Expr::col(interest_group::Column::MemberCount).sub(1),
+        )
+        .filter(
+            interest_group::Column::Id.in_subquery(
+                Query::select()
+                    .column(membership::Column::GroupId)
+                    .from(membership::Entity)
+                    .and_where(membership::Column::MemberId.eq(member_id))
+                    .and_where(membership::Column::Status.eq(Status::Active))
+                    .to_owned(),
+            ),
+        )
+        .exec(txn)
+        .await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::MemberId.eq(member_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Changes a group's settings (owners).
@@ -501,7 +561,13 @@ async fn change_membership(
     if let Some(status) = status {
         update.status = Set(status);
     }
-    Ok(update.update(txn).await?)
+    let updated = update.update(txn).await?;
+    let was_active = target.status == Status::Active;
+    let is_active = updated.status == Status::Active;
+    if was_active != is_active {
+        count_members(txn, target.group_id, if is_active { 1 } else { -1 }).await?;
+    }
+    Ok(updated)
 }
 
 async fn audit_membership(
@@ -585,9 +651,7 @@ pub async fn remove_member(
         return Err(AppError::Forbidden("You may not remove this member"));
     }
     keep_an_owner(&txn, &target).await?;
-    membership::Entity::delete_by_id(target.id)
-        .exec(&txn)
-        .await?;
+    delete_membership(&txn, &target).await?;
     audit_membership(
         &txn,
         actor,
@@ -613,7 +677,7 @@ pub async fn leave_group(state: &AppState, viewer: &Viewer, group_id: Uuid) -> A
         });
     };
     keep_an_owner(&txn, &own).await?;
-    membership::Entity::delete_by_id(own.id).exec(&txn).await?;
+    delete_membership(&txn, &own).await?;
     audit_membership(&txn, actor, &own, "membership.leave", None).await?;
     txn.commit().await?;
     Ok(())

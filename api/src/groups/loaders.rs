@@ -1,71 +1,214 @@
-//! Batched look-ups for group lists: a page of groups costs one query per kind of related data
-//! (member counts, the viewer's memberships), not one per group. Topics load through
+//! Batched look-ups for groups: a page of groups costs one query per kind of related data, not
+//! one per group. A group is read with the viewer's membership in it, and a meetup or thread with
+//! its group and that membership, in one statement; what the join found is fed to the group and
+//! membership loaders. Member counts are kept on the group row; topics load through
 //! `topics::TopicsLoader`.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::membership;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use entity::{interest_group, member, membership};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, SelectTwo,
+    sea_query::{Expr, ExprTrait, IntoCondition},
+};
 use uuid::Uuid;
 
-use crate::{error::AppError, graphql::row_loader::by_id_loader};
+use crate::{error::AppError, graphql::loaders::LoadContext};
 
-by_id_loader!(
-    /// Groups by id.
-    GroupLoader,
-    interest_group
-);
-
-/// Active member counts by group id.
-pub struct MemberCountLoader {
-    pub db: DatabaseConnection,
+/// Groups by id, each with the viewer's membership (fed to the membership loader).
+pub struct GroupLoader {
+    pub context: LoadContext,
 }
 
-impl Loader<Uuid> for MemberCountLoader {
-    type Value = u64;
+impl Loader<Uuid> for GroupLoader {
+    type Value = interest_group::Model;
     type Error = AppError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, AppError> {
-        let counts: Vec<(Uuid, i64)> = membership::Entity::find()
-            .select_only()
-            .column(membership::Column::GroupId)
-            .column_as(membership::Column::Id.count(), "count")
-            .filter(membership::Column::GroupId.is_in(keys.iter().copied()))
-            .filter(membership::Column::Status.eq(membership::Status::Active))
-            .group_by(membership::Column::GroupId)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(counts
-            .into_iter()
-            .map(|(group, count)| (group, u64::try_from(count).unwrap_or(0)))
-            .collect())
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, interest_group::Model>, AppError> {
+        let select = interest_group::Entity::find()
+            .filter(interest_group::Column::Id.is_in(keys.iter().copied()));
+        let rows = with_viewer_membership(&self.context, select).await?;
+        let mut groups = HashMap::new();
+        for row in rows {
+            let group = interest_group::Model::from_query_result(&row, "")?;
+            feed_membership(&self.context, &row, group.id).await?;
+            groups.insert(group.id, group);
+        }
+        Ok(groups)
     }
 }
 
-/// A membership by `(group_id, member_id)`, in any status.
+/// Rows of a table that belongs to a group (meetups, threads), by id, each read with its group,
+/// the viewer's membership in it and, given an `author` column, the member it names, in one
+/// statement; `extend` may add more of the row's one-to-one neighbours. The group, membership
+/// and author are fed to their loaders, so the access check and the `author` field that follow
+/// cost nothing. Returns each row with its raw result, for what `extend` added.
+pub async fn read_with_group<E>(
+    context: &LoadContext,
+    ids: &[Uuid],
+    (id, group_id): (E::Column, E::Column),
+    author: Option<E::Column>,
+    extend: impl FnOnce(SelectTwo<E, interest_group::Entity>) -> SelectTwo<E, interest_group::Entity>,
+) -> Result<Vec<(E::Model, QueryResult)>, AppError>
+where
+    E: EntityTrait,
+{
+    let mut select = E::find()
+        .filter(id.is_in(ids.iter().copied()))
+        .select_also(interest_group::Entity)
+        .join(
+            JoinType::InnerJoin,
+            E::belongs_to(interest_group::Entity)
+                .from(group_id)
+                .to(interest_group::Column::Id)
+                .into(),
+        );
+    if let Some(author) = author {
+        select = select.join(
+            JoinType::LeftJoin,
+            E::belongs_to(member::Entity)
+                .from(author)
+                .to(member::Column::Id)
+                .into(),
+        );
+        for column in member::Column::iter() {
+            select = select.column_as(
+                Expr::col((member::Entity, column)),
+                format!("{AUTHOR}{}", column.as_str()),
+            );
+        }
+    }
+    let rows = with_viewer_membership(context, extend(select)).await?;
+    let mut children = Vec::with_capacity(rows.len());
+    let mut groups = Vec::with_capacity(rows.len());
+    let mut authors = Vec::new();
+    for row in rows {
+        let group = interest_group::Model::from_query_result(&row, "B_")?;
+        feed_membership(context, &row, group.id).await?;
+        if author.is_some() {
+            authors.extend(
+                Option::<member::Model>::from_query_result(&row, AUTHOR)?
+                    .map(|author| (author.id, author)),
+            );
+        }
+        children.push((
+            <E::Model as FromQueryResult>::from_query_result(&row, "A_")?,
+            row,
+        ));
+        groups.push((group.id, group));
+    }
+    context.feed(|loaders| &loaders.groups, groups).await;
+    context.feed(|loaders| &loaders.members, authors).await;
+    Ok(children)
+}
+
+/// The prefix of the author's columns in a joined read.
+const AUTHOR: &str = "D_";
+
+/// The prefix of the viewer's membership columns in a joined read.
+const MEMBERSHIP: &str = "C_";
+
+/// Runs `select`, which reads `interest_group`, with the signed-in viewer's membership in each
+/// group `LEFT JOIN`ed in (columns prefixed [`MEMBERSHIP`]).
+async fn with_viewer_membership<S>(
+    context: &LoadContext,
+    select: S,
+) -> Result<Vec<QueryResult>, AppError>
+where
+    S: QuerySelect + QueryTrait,
+{
+    let select = match context.viewer {
+        None => select,
+        Some(viewer) => {
+            let mut select = select.join(
+                JoinType::LeftJoin,
+                interest_group::Entity::belongs_to(membership::Entity)
+                    .from(interest_group::Column::Id)
+                    .to(membership::Column::GroupId)
+                    .on_condition(move |_, membership| {
+                        Expr::col((membership, membership::Column::MemberId))
+                            .eq(viewer)
+                            .into_condition()
+                    })
+                    .into(),
+            );
+            for column in membership::Column::iter() {
+                select = select.column_as(
+                    Expr::col((membership::Entity, column)),
+                    format!("{MEMBERSHIP}{}", column.as_str()),
+                );
+            }
+            select
+        }
+    };
+    Ok(context.db.query_all(select.as_query()).await?)
+}
+
+/// Feeds the viewer's membership in `group_id` read by [`with_viewer_membership`] (none is an
+/// answer too: "not a member").
+async fn feed_membership(
+    context: &LoadContext,
+    row: &QueryResult,
+    group_id: Uuid,
+) -> Result<(), AppError> {
+    if let Some(viewer) = context.viewer {
+        let membership = Option::<membership::Model>::from_query_result(row, MEMBERSHIP)?;
+        context
+            .feed(
+                |loaders| &loaders.memberships,
+                [((group_id, viewer), membership)],
+            )
+            .await;
+    }
+    Ok(())
+}
+
+/// A membership by `(group_id, member_id)`, in any status; `None` when there is none, so that
+/// the answer "not a member" is cached like any other.
 pub struct MembershipLoader {
     pub db: DatabaseConnection,
 }
 
 impl Loader<(Uuid, Uuid)> for MembershipLoader {
-    type Value = membership::Model;
+    type Value = Option<membership::Model>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[(Uuid, Uuid)],
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, AppError> {
+        let mut found: HashMap<(Uuid, Uuid), Self::Value> =
+            keys.iter().map(|key| (*key, None)).collect();
         let rows = membership::Entity::find()
             .filter(membership::Column::GroupId.is_in(keys.iter().map(|(g, _)| *g)))
             .filter(membership::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m)))
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ((row.group_id, row.member_id), row))
-            .filter(|(key, _)| keys.contains(key))
-            .collect())
+        for row in rows {
+            if let Some(slot) = found.get_mut(&(row.group_id, row.member_id)) {
+                *slot = Some(row);
+            }
+        }
+        Ok(found)
     }
+}
+
+/// A group by its slug, with the viewer's membership in the same statement; both are fed to
+/// their loaders, so the meetups and threads on the group's page find them there.
+pub async fn read_by_slug(
+    context: &LoadContext,
+    slug: &str,
+) -> Result<Option<interest_group::Model>, AppError> {
+    let select = interest_group::Entity::find().filter(interest_group::Column::Slug.eq(slug));
+    let Some(row) = with_viewer_membership(context, select).await?.pop() else {
+        return Ok(None);
+    };
+    let group = interest_group::Model::from_query_result(&row, "")?;
+    feed_membership(context, &row, group.id).await?;
+    context
+        .feed(|loaders| &loaders.groups, [(group.id, group.clone())])
+        .await;
+    Ok(Some(group))
 }

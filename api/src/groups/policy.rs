@@ -202,6 +202,7 @@ pub(crate) mod fixtures {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             archived_at: None,
+            member_count: 0,
         }
     }
 

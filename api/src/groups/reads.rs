@@ -20,6 +20,7 @@ use crate::{
         pagination::{Order, Page, PageArgs, page_by_id},
     },
     groups::{
+        loaders,
         policy::{GroupAccess, GroupAction},
         types::{AuditEntry, Group, GroupRole, Invitation, Membership},
     },
@@ -38,7 +39,11 @@ pub async fn access_with(
     group: interest_group::Model,
 ) -> AppResult<GroupAccess> {
     let membership = match viewer.member_id() {
-        Some(member_id) => loaders.memberships.load_one((group.id, member_id)).await?,
+        Some(member_id) => loaders
+            .memberships
+            .load_one((group.id, member_id))
+            .await?
+            .flatten(),
         None => None,
     };
     Ok(GroupAccess {
@@ -84,7 +89,7 @@ async fn groups_for_viewer(
         .map(|group| {
             let membership = viewer
                 .member_id()
-                .and_then(|member_id| memberships.remove(&(group.id, member_id)));
+                .and_then(|member_id| memberships.remove(&(group.id, member_id)).flatten());
             Group {
                 access: GroupAccess {
                     group,
@@ -110,9 +115,8 @@ pub async fn group_by_id(ctx: &Context<'_>, group_id: Uuid) -> AppResult<Group> 
 }
 
 pub async fn group_by_slug(ctx: &Context<'_>, slug: &str) -> AppResult<Group> {
-    let group = interest_group::Entity::find()
-        .filter(interest_group::Column::Slug.eq(slug.trim().to_lowercase()))
-        .one(&ctx.state()?.db)
+    let loaders = ctx.loaders()?;
+    let group = loaders::read_by_slug(&loaders.context, &slug.trim().to_lowercase())
         .await?
         .ok_or(AppError::NotFound("Group"))?;
     Ok(Group {

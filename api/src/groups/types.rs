@@ -153,16 +153,10 @@ impl Group {
     }
 
     /// Active members. Null for outsiders of a members-only group.
-    async fn member_count(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
-        if !self.access.can_read_content() {
-            return Ok(None);
-        }
-        let count = ctx
-            .loaders()?
-            .member_counts
-            .load_one(self.access.group.id)
-            .await?;
-        Ok(Some(count.unwrap_or(0)))
+    async fn member_count(&self) -> Option<u64> {
+        self.access
+            .can_read_content()
+            .then(|| u64::try_from(self.access.group.member_count).unwrap_or(0))
     }
 
     /// The viewer's role while they are an active member; null otherwise.

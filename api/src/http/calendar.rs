@@ -20,7 +20,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use crate::{
     auth::{commands::authenticate_calendar_token, viewer::Viewer},
     error::AppError,
-    graphql::loaders::Loaders,
+    graphql::loaders::{Caching, Loaders},
     groups::{self, policy::GroupAction},
     http::{HttpState, graphql::viewer_from_header},
     ids,
@@ -117,7 +117,7 @@ pub async fn group_feed(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("Group"))?;
-    let loaders = Loaders::new(db);
+    let loaders = Loaders::new(db, viewer.member_id(), Caching::PerRequest);
     let access = groups::reads::access_with(&loaders, &viewer, group).await?;
     access.ensure(GroupAction::ReadContent)?;
     let meetups = meetup::Entity::find()
@@ -146,7 +146,7 @@ pub async fn meetup_feed(
         ids::Kind::Meetup,
         "Meetup",
     )?;
-    let loaders = Loaders::new(&state.app.db);
+    let loaders = Loaders::new(&state.app.db, viewer.member_id(), Caching::PerRequest);
     let row = loaders
         .meetups
         .load_one(meetup_id)
@@ -181,6 +181,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             archived_at: None,
+            member_count: 0,
         };
         let meetup = meetup::Model {
             id: Uuid::from_u128(3),
@@ -204,6 +205,8 @@ mod tests {
             created_by: group.created_by,
             created_at: now,
             updated_at: now,
+            going_count: 0,
+            waitlist_count: 0,
         };
         let ics = calendar(&group, std::slice::from_ref(&meetup));
         for physical in ics.split("\r\n") {

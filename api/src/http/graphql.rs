@@ -5,7 +5,7 @@
 //! bodies, unbounded bodies and mutations over GET.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     net::{IpAddr, Ipv4Addr},
 };
 
@@ -24,7 +24,7 @@ use async_graphql::{
 };
 use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
@@ -33,7 +33,10 @@ use crate::{
         viewer::{Identity, Viewer},
     },
     error::AppError,
-    graphql::{limits::precheck, loaders::RequestLoaders},
+    graphql::{
+        limits::precheck,
+        loaders::{Caching, RequestLoaders},
+    },
     http::{HttpState, request_id::RequestId},
     state::ClientInfo,
 };
@@ -155,21 +158,7 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     let modern = accepts_graphql_response_json(request);
-    let mut body = match serde_json::to_value(&response) {
-        Ok(body) => body,
-        Err(err) => {
-            tracing::error!(%err, "response serialisation failed");
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Internal error",
-            );
-        }
-    };
     let status = if modern && request_error {
-        if let Some(object) = body.as_object_mut() {
-            object.remove("data");
-        }
         let internal = response.errors.iter().any(|error| {
             error
                 .extensions
@@ -185,6 +174,24 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
     } else {
         StatusCode::OK
     };
+    let body = Body {
+        errors: &response.errors,
+        data: (!(modern && request_error)).then_some(&response.data),
+        extensions: &response.extensions,
+    };
+    // Straight from the executor's value to bytes: objects keep the order of the selection, as
+    // the GraphQL spec asks, and nothing is built in between.
+    let bytes = match serde_json::to_vec(&body) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(%err, "response serialisation failed");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal error",
+            );
+        }
+    };
     HttpResponse::build(status)
         .content_type(if modern {
             GRAPHQL_RESPONSE_JSON
@@ -192,7 +199,20 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
             "application/json"
         })
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
+        .body(bytes)
+}
+
+/// A GraphQL response as sent: errors first when there are any (the spec's advice, so a reader
+/// sees them), then the data (left out for a request error under
+/// `application/graphql-response+json`), then extensions.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
 }
 
 fn error_response(request: &HttpRequest, error: ServerError) -> HttpResponse {
@@ -258,10 +278,18 @@ async fn run_as(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    // A query reads each row at most once; a mutation's fields resolve after its writes, so its
+    // loaders must not serve rows read before them.
+    let caching = if operation == Some(OperationType::Query) {
+        Caching::PerRequest
+    } else {
+        Caching::Off
+    };
+    let loaders = RequestLoaders::new(&state.app.db, viewer.member_id(), caching);
     let graphql = graphql
         .data(viewer)
         .data(client_info(request, state))
-        .data(RequestLoaders::new(&state.app.db));
+        .data(loaders);
     finish(request, state.schema.execute_checked(graphql).await)
 }
 
@@ -571,7 +599,8 @@ async fn subscribe(
     }
     let mut data = Data::default();
     data.insert(client_info(&request, &state));
-    data.insert(RequestLoaders::new(&state.app.db));
+    // One connection's loaders serve every event of its subscriptions: they batch, never cache.
+    data.insert(RequestLoaders::new(&state.app.db, None, Caching::Off));
     let init_state = state.clone();
     let result = GraphQLSubscription::new(state.schema.clone())
         .with_data(data)

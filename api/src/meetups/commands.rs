@@ -11,8 +11,11 @@ use entity::{
     rsvp,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -305,6 +308,8 @@ pub async fn create_meetup(
         created_by: actor.member_id,
         created_at: now,
         updated_at: now,
+        going_count: 0,
+        waitlist_count: 0,
     };
     if fields.title.is_none() {
         return Err(AppError::bad_input("title", "Required"));
@@ -361,6 +366,7 @@ pub async fn update_meetup(
         topics::set::<meetup_topic::Entity>(&txn, meetup.id, topics).await?;
     }
     promote_waitlist(&txn, &meetup).await?;
+    store_counts(&txn, meetup.id).await?;
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
     Ok(meetup)
@@ -440,6 +446,41 @@ async fn going_count(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<u6
         .filter(rsvp::Column::Status.eq(rsvp::Status::Going))
         .count(txn)
         .await?)
+}
+
+/// The number of answers of `status` to `meetup_id`, as an expression for an `UPDATE`.
+fn answers_with(meetup_id: Uuid, status: rsvp::Status) -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::col(rsvp::Column::Id).count())
+                .from(rsvp::Entity)
+                .and_where(rsvp::Column::MeetupId.eq(meetup_id))
+                .and_where(rsvp::Column::Status.eq(status))
+                .to_owned()
+                .into(),
+        ),
+    )
+}
+
+/// Stores the meetup's going and waitlisted counts, recounted from its answers. Runs under the
+/// meetup lock, after the transaction's last change to its answers, so the stored counts are
+/// those the transaction commits.
+async fn store_counts(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<()> {
+    meetup::Entity::update_many()
+        .col_expr(
+            meetup::Column::GoingCount,
+            answers_with(meetup_id, rsvp::Status::Going),
+        )
+        .col_expr(
+            meetup::Column::WaitlistCount,
+            answers_with(meetup_id, rsvp::Status::Waitlisted),
+        )
+        .filter(meetup::Column::Id.eq(meetup_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Moves the first of the waitlist up while seats are free. Runs under the meetup lock.
@@ -539,7 +580,8 @@ pub async fn rsvp(
     } else {
         let has_seat = match meetup.capacity.and_then(|c| u64::try_from(c).ok()) {
             None => true,
-            Some(capacity) => going_count(&txn, meetup_id).await? < capacity,
+            // The stored count is exact here: it is read under the meetup lock.
+            Some(capacity) => u64::try_from(meetup.going_count).unwrap_or(0) < capacity,
         };
         if has_seat {
             rsvp::Status::Going
@@ -577,6 +619,7 @@ pub async fn rsvp(
     if was_going && !going {
         promote_waitlist(&txn, meetup).await?;
     }
+    store_counts(&txn, meetup_id).await?;
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
     Ok(saved)
@@ -609,6 +652,7 @@ pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppR
         .update(txn)
         .await?;
         promote_waitlist(txn, &meetup).await?;
+        store_counts(txn, meetup.id).await?;
         changed.push(meetup.id);
     }
     Ok(changed)

@@ -11,7 +11,7 @@ use crate::{
     events::meetup_topic,
     graphql::{
         context::ContextExt,
-        loaders::Loaders,
+        loaders::{Caching, Loaders},
         pagination::{self, Page},
     },
     ids,
@@ -310,7 +310,7 @@ impl MeetupsSubscription {
 
 /// The meetup as the viewer may see it now; `None` (nothing delivered) when they no longer may.
 async fn visible_meetup(state: &AppState, viewer: &Viewer, meetup_id: Uuid) -> Option<Meetup> {
-    let loaders = Loaders::new(&state.db);
+    let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
     let row = loaders.meetups.load_one(meetup_id).await.ok().flatten()?;
     let access = reads::access_with(&loaders, viewer, row).await.ok()?;
     access.can_see().then(|| Meetup::new(access))

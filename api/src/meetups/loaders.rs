@@ -1,87 +1,143 @@
-//! Batched look-ups for meetup lists: counts, the viewer's answers, hosts and the first
-//! attendees of every meetup on a page, each in one query.
+//! Batched look-ups for meetup lists: meetups with their groups, the viewer's answers, hosts and
+//! the first attendees (with the members they are) of every meetup on a page, each in one query.
+//! Going and waitlisted counts are kept on the meetup row.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{meetup_host, rsvp};
+use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, IntoCondition, Query},
 };
 use uuid::Uuid;
 
-use crate::{db::first_per_partition, error::AppError, graphql::row_loader::by_id_loader};
+use crate::{
+    db::first_per_partition_with, error::AppError, graphql::loaders::LoadContext,
+    groups::loaders::read_with_group,
+};
 
-by_id_loader!(
-    /// Meetups by id.
-    MeetupLoader,
-    meetup
-);
-
-/// Going and waitlisted counts of a meetup.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RsvpCounts {
-    pub going: u64,
-    pub waitlisted: u64,
+/// Meetups by id, each read with its group and, for a signed-in viewer, their membership in the
+/// group, their answer and whether they host, in one statement.
+pub struct MeetupLoader {
+    pub context: LoadContext,
 }
 
-pub struct RsvpCountLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for RsvpCountLoader {
-    type Value = RsvpCounts;
+impl Loader<Uuid> for MeetupLoader {
+    type Value = meetup::Model;
     type Error = AppError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, RsvpCounts>, AppError> {
-        let rows: Vec<(Uuid, rsvp::Status, i64)> = rsvp::Entity::find()
-            .select_only()
-            .column(rsvp::Column::MeetupId)
-            .column(rsvp::Column::Status)
-            .column_as(rsvp::Column::Id.count(), "count")
-            .filter(rsvp::Column::MeetupId.is_in(keys.iter().copied()))
-            .group_by(rsvp::Column::MeetupId)
-            .group_by(rsvp::Column::Status)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut counts: HashMap<Uuid, RsvpCounts> = HashMap::new();
-        for (meetup_id, status, count) in rows {
-            let entry = counts.entry(meetup_id).or_default();
-            let count = u64::try_from(count).unwrap_or(0);
-            match status {
-                rsvp::Status::Going => entry.going = count,
-                rsvp::Status::Waitlisted => entry.waitlisted = count,
-                rsvp::Status::NotGoing => {}
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
+        let viewer = self.context.viewer;
+        let rows = read_with_group::<meetup::Entity>(
+            &self.context,
+            keys,
+            (meetup::Column::Id, meetup::Column::GroupId),
+            None,
+            |select| match viewer {
+                Some(viewer) => with_standing(select, viewer),
+                None => select,
+            },
+        )
+        .await?;
+        if viewer.is_some() {
+            let mut standings = Vec::with_capacity(rows.len());
+            for (meetup, row) in &rows {
+                standings.push((meetup.id, standing(row)?));
             }
+            self.context
+                .feed(|loaders| &loaders.standings, standings)
+                .await;
         }
-        Ok(counts)
+        Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())
     }
 }
 
-/// An answer by `(meetup_id, member_id)`.
-pub struct RsvpLoader {
-    pub db: DatabaseConnection,
+/// The viewer's standing towards a meetup: whether they host it, and their answer.
+#[derive(Clone, Debug, Default)]
+pub struct Standing {
+    pub is_host: bool,
+    pub rsvp: Option<rsvp::Model>,
 }
 
-impl Loader<(Uuid, Uuid)> for RsvpLoader {
-    type Value = rsvp::Model;
+/// The prefix of the viewer's answer's columns, and the name of the hosting flag, in a meetup
+/// read with [`with_standing`].
+const ANSWER: &str = "E_";
+const HOSTS: &str = "viewer_hosts";
+
+/// Adds the viewer's answer (`LEFT JOIN rsvp`) and whether they host (`EXISTS`) to a read of
+/// meetups.
+fn with_standing<S: QuerySelect>(select: S, viewer: Uuid) -> S {
+    let mut select = select.join(
+        JoinType::LeftJoin,
+        meetup::Entity::belongs_to(rsvp::Entity)
+            .from(meetup::Column::Id)
+            .to(rsvp::Column::MeetupId)
+            .on_condition(move |_, answer| {
+                Expr::col((answer, rsvp::Column::MemberId))
+                    .eq(viewer)
+                    .into_condition()
+            })
+            .into(),
+    );
+    for column in rsvp::Column::iter() {
+        select = select.column_as(
+            Expr::col((rsvp::Entity, column)),
+            format!("{ANSWER}{}", column.as_str()),
+        );
+    }
+    select.column_as(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(meetup_host::Entity)
+                .and_where(
+                    Expr::col((meetup_host::Entity, meetup_host::Column::MeetupId))
+                        .equals((meetup::Entity, meetup::Column::Id)),
+                )
+                .and_where(meetup_host::Column::MemberId.eq(viewer))
+                .to_owned(),
+        ),
+        HOSTS,
+    )
+}
+
+fn standing(row: &QueryResult) -> Result<Standing, AppError> {
+    Ok(Standing {
+        is_host: row.try_get("", HOSTS)?,
+        rsvp: Option::<rsvp::Model>::from_query_result(row, ANSWER)?,
+    })
+}
+
+/// The signed-in viewer's [`Standing`] towards meetups read without it (a page of a group's
+/// meetups): one statement for the page.
+pub struct StandingLoader {
+    pub context: LoadContext,
+}
+
+impl Loader<Uuid> for StandingLoader {
+    type Value = Standing;
     type Error = AppError;
 
-    async fn load(
-        &self,
-        keys: &[(Uuid, Uuid)],
-    ) -> Result<HashMap<(Uuid, Uuid), rsvp::Model>, AppError> {
-        let rows = rsvp::Entity::find()
-            .filter(rsvp::Column::MeetupId.is_in(keys.iter().map(|(m, _)| *m)))
-            .filter(rsvp::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m)))
-            .all(&self.db)
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Standing>, AppError> {
+        let Some(viewer) = self.context.viewer else {
+            return Ok(HashMap::new());
+        };
+        let select = meetup::Entity::find()
+            .select_only()
+            .column_as(meetup::Column::Id, "meetup_id")
+            .filter(meetup::Column::Id.is_in(keys.iter().copied()));
+        let rows = self
+            .context
+            .db
+            .query_all(with_standing(select, viewer).as_query())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ((row.meetup_id, row.member_id), row))
-            .filter(|(key, _)| keys.contains(key))
-            .collect())
+        let mut standings = HashMap::with_capacity(rows.len());
+        for row in rows {
+            standings.insert(row.try_get::<Uuid>("", "meetup_id")?, standing(&row)?);
+        }
+        Ok(standings)
     }
 }
 
@@ -111,7 +167,7 @@ impl Loader<Uuid> for MeetupHostsLoader {
 /// The first `limit` answers of one status for each meetup, in arrival order: one query with
 /// `ROW_NUMBER() OVER (PARTITION BY meetup_id …)` for a whole page of meetups.
 pub struct AttendeePreviewLoader {
-    pub db: DatabaseConnection,
+    pub context: LoadContext,
 }
 
 /// `(meetup_id, status, limit)`.
@@ -137,22 +193,25 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
             let filter = Condition::all()
                 .add(rsvp::Column::MeetupId.is_in(meetup_ids.iter().copied()))
                 .add(rsvp::Column::Status.eq(status));
-            let rows = first_per_partition::<rsvp::Entity>(
-                &self.db,
+            // The members come in the same statement: a list of attendees shows their names.
+            let rows = first_per_partition_with::<rsvp::Entity, member::Entity>(
+                &self.context.db,
                 filter,
-                "meetup_id",
-                "queued_at, id",
-                limit,
+                ("meetup_id", "queued_at, id", limit),
+                Some(("member_id", member::Column::Id)),
             )
             .await?;
             for meetup_id in meetup_ids {
                 result.insert((meetup_id, status, limit), Vec::new());
             }
-            for row in rows {
+            let mut members = Vec::with_capacity(rows.len());
+            for (row, member) in rows {
+                members.extend(member.map(|member| (member.id, member)));
                 if let Some(list) = result.get_mut(&(row.meetup_id, status, limit)) {
                     list.push(row);
                 }
             }
+            self.context.feed(|loaders| &loaders.members, members).await;
         }
         Ok(result)
     }

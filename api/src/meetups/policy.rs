@@ -118,6 +118,8 @@ mod tests {
             created_by: Uuid::from_u128(2),
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            going_count: 0,
+            waitlist_count: 0,
         }
     }
 

@@ -25,7 +25,7 @@ use crate::{
         policy::{GroupAccess, GroupAction},
     },
     meetups::{
-        loaders::RsvpCounts,
+        loaders::Standing,
         policy::MeetupAccess,
         types::{Meetup, MeetupWhen, Rsvp},
     },
@@ -38,23 +38,19 @@ pub async fn access_with(
     meetup: meetup::Model,
 ) -> AppResult<MeetupAccess> {
     let group = groups::reads::access_to_parent(loaders, viewer, meetup.group_id, "Meetup").await?;
-    let (is_host, rsvp) = match viewer.member_id() {
-        Some(member_id) => {
-            let hosts = loaders
-                .meetup_hosts
-                .load_one(meetup.id)
-                .await?
-                .unwrap_or_default();
-            let rsvp = loaders.rsvps.load_one((meetup.id, member_id)).await?;
-            (hosts.contains(&member_id), rsvp)
-        }
-        None => (false, None),
+    let standing = match viewer.member_id() {
+        Some(_) => loaders
+            .standings
+            .load_one(meetup.id)
+            .await?
+            .unwrap_or_default(),
+        None => Standing::default(),
     };
     Ok(MeetupAccess {
         group,
         meetup,
-        is_host,
-        rsvp,
+        is_host: standing.is_host,
+        rsvp: standing.rsvp,
     })
 }
 
@@ -87,15 +83,6 @@ async fn meetups_for_viewer(ctx: &Context<'_>, rows: Vec<meetup::Model>) -> AppR
         .collect())
 }
 
-pub async fn counts(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<RsvpCounts> {
-    Ok(ctx
-        .loaders()?
-        .rsvp_counts
-        .load_one(meetup_id)
-        .await?
-        .unwrap_or_default())
-}
-
 /// Place of a waitlisted answer (1 is next in line).
 pub async fn waitlist_position(ctx: &Context<'_>, row: &rsvp::Model) -> AppResult<u64> {
     let ahead = rsvp::Entity::find()
@@ -120,12 +107,12 @@ pub async fn attendees(
     let args = PageArgs::<(i64, Uuid)>::new(first, after, None, None)?;
     let meetup_id = access.meetup.id;
     let (rows, total) = if args.is_first_page() && status != rsvp::Status::NotGoing {
-        let counts = counts(ctx, meetup_id).await?;
-        let total = if status == rsvp::Status::Going {
-            counts.going
+        let stored = if status == rsvp::Status::Going {
+            access.meetup.going_count
         } else {
-            counts.waitlisted
+            access.meetup.waitlist_count
         };
+        let total = u64::try_from(stored).unwrap_or(0);
         let rows = ctx
             .loaders()?
             .attendee_previews

@@ -245,22 +245,21 @@ impl Meetup {
     }
 
     /// Members going.
-    async fn going_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
-        Ok(reads::counts(ctx, self.row().id).await?.going)
+    async fn going_count(&self) -> u64 {
+        stored(self.row().going_count)
     }
 
     /// Members waiting for a seat.
-    async fn waitlist_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
-        Ok(reads::counts(ctx, self.row().id).await?.waitlisted)
+    async fn waitlist_count(&self) -> u64 {
+        stored(self.row().waitlist_count)
     }
 
     /// Seats left; null when capacity is unlimited.
-    async fn spots_left(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
-        let going = reads::counts(ctx, self.row().id).await?.going;
-        Ok(self
-            .row()
+    async fn spots_left(&self) -> Option<u64> {
+        let going = stored(self.row().going_count);
+        self.row()
             .capacity
-            .map(|capacity| u64::try_from(capacity).unwrap_or(0).saturating_sub(going)))
+            .map(|capacity| u64::try_from(capacity).unwrap_or(0).saturating_sub(going))
     }
 
     /// The viewer's answer, if any.
@@ -354,4 +353,9 @@ impl Rsvp {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row.updated_at
     }
+}
+
+/// A count kept on a row (never negative: the commands recount it from the answers).
+fn stored(count: i32) -> u64 {
+    u64::try_from(count).unwrap_or(0)
 }

@@ -12,7 +12,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
-        loaders::Loaders,
+        loaders::{Caching, Loaders},
         pagination::{Order, Page, page_by_id},
     },
     groups::{
@@ -125,7 +125,7 @@ pub async fn download(
     viewer: &Viewer,
     resource_id: Uuid,
 ) -> AppResult<(String, String, Vec<u8>)> {
-    let loaders = Loaders::new(&state.db);
+    let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
     let row = resource::Entity::find_by_id(resource_id)
         .one(&state.db)
         .await?

@@ -1,0 +1,229 @@
+//! The four pages a frontend loads most, with the documents the benchmark sends
+//! (`bench/queries/`): what a visitor and a signed-in member see, and how many SQL statements the
+//! server runs for each. The budgets follow the shape of the query (one statement per level that
+//! is not one-to-one), never the number of rows on the page.
+
+use serde_json::{Value, json};
+
+use crate::{
+    discussions::{comment, start_thread},
+    groups::{TestGroup, create_group, join_member},
+    helpers::{Account, TestApp, email, spawn_app, text},
+    meetups::{answer, create_meetup},
+};
+
+const MEETUP_PAGE: &str = include_str!("../../bench/queries/meetup.graphql");
+const GROUP_PAGE: &str = include_str!("../../bench/queries/group.graphql");
+const THREAD_PAGE: &str = include_str!("../../bench/queries/thread.graphql");
+const DIRECTORY: &str = include_str!("../../bench/queries/directory.graphql");
+
+/// A public group with an owner, `members` members, three published meetups every member goes
+/// to, a thread by the first member with a comment from each, and two more groups.
+struct Community {
+    owner: Account,
+    members: Vec<Account>,
+    group: TestGroup,
+    meetups: Vec<String>,
+    thread: String,
+}
+
+async fn community(app: &TestApp, members: usize) -> Community {
+    let owner = app.register(&email("leder"), "Kari Nordmann").await;
+    let group = create_group(app, &owner, "Personvern og etikk", "PUBLIC", "OPEN").await;
+    let mut accounts = Vec::new();
+    for i in 0..members {
+        accounts.push(join_member(app, &group, &format!("Medlem {i}")).await.0);
+    }
+    let mut meetups = Vec::new();
+    for _ in 0..3 {
+        let meetup = create_meetup(app, &owner, &group, json!({ "publish": true })).await;
+        for member in &accounts {
+            answer(app, member, &meetup, "GOING").await;
+        }
+        meetups.push(meetup);
+    }
+    let thread = start_thread(
+        app,
+        &accounts[0],
+        &group,
+        "Hvem eier dataene?",
+        "Les artikkelen først.",
+    )
+    .await;
+    for (i, member) in accounts.iter().enumerate() {
+        comment(app, member, &thread, &format!("Innlegg {i}")).await;
+    }
+    for name in ["Ledelse", "Sikkerhet"] {
+        create_group(app, &owner, name, "PUBLIC", "OPEN").await;
+    }
+    Community {
+        owner,
+        members: accounts,
+        group,
+        meetups,
+        thread,
+    }
+}
+
+/// Runs a page as `viewer`, asserting it has no errors, and returns its data and statement count.
+async fn page(
+    app: &TestApp,
+    viewer: Option<&Account>,
+    query: &str,
+    variables: Value,
+) -> (Value, u64) {
+    let (body, statements) = app
+        .graphql_counted(viewer.map(|a| a.access_token.as_str()), query, variables)
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    (body["data"].clone(), statements)
+}
+
+fn names(nodes: &Value, path: &[&str]) -> Vec<String> {
+    nodes
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|node| text(path.iter().fold(node, |value, key| &value[*key])))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_four_pages_show_what_a_visitor_sees_within_their_statement_budgets() {
+    let app = spawn_app().await;
+    let community = community(&app, 6).await;
+    let everyone: Vec<String> = (0..6).map(|i| format!("Medlem {i}")).collect();
+
+    let (data, statements) = page(
+        &app,
+        None,
+        MEETUP_PAGE,
+        json!({ "id": community.meetups[0] }),
+    )
+    .await;
+    let meetup = &data["meetup"];
+    assert_eq!(meetup["group"]["name"], "Personvern og etikk");
+    assert_eq!(meetup["goingCount"], 6);
+    assert_eq!(meetup["attendees"]["totalCount"], 6);
+    assert_eq!(
+        names(&meetup["attendees"]["nodes"], &["member", "displayName"]),
+        everyone
+    );
+    // The meetup with its group; the attendees with their members.
+    assert!(statements <= 2, "meetup page: {statements} statements");
+
+    let (data, statements) = page(
+        &app,
+        None,
+        GROUP_PAGE,
+        json!({ "slug": community.group.slug }),
+    )
+    .await;
+    let group = &data["group"];
+    assert_eq!(group["memberCount"], 7);
+    let meetups = group["meetups"]["nodes"].as_array().expect("meetups");
+    assert_eq!(meetups.len(), 3);
+    for meetup in meetups {
+        assert_eq!(meetup["goingCount"], 6);
+        assert_eq!(
+            names(&meetup["attendees"]["nodes"], &["member", "displayName"]),
+            everyone[..5]
+        );
+    }
+    // The group; its meetups; their first attendees with their members.
+    assert!(statements <= 3, "group page: {statements} statements");
+
+    let (data, statements) = page(&app, None, THREAD_PAGE, json!({ "id": community.thread })).await;
+    let thread = &data["thread"];
+    assert_eq!(thread["author"]["displayName"], "Medlem 0");
+    let comments = &thread["comments"]["nodes"];
+    assert_eq!(names(comments, &["author", "displayName"]), everyone);
+    assert_eq!(names(comments, &["bodyHtml"])[1], "<p>Innlegg 1</p>\n");
+    // The thread with its group and author; its comments; their authors.
+    assert!(statements <= 3, "thread page: {statements} statements");
+
+    let (data, statements) = page(&app, None, DIRECTORY, json!({})).await;
+    let groups = &data["groups"]["nodes"];
+    assert_eq!(
+        names(groups, &["name"]),
+        ["Sikkerhet", "Ledelse", "Personvern og etikk"]
+    );
+    assert_eq!(groups[2]["memberCount"], 7);
+    assert_eq!(groups[0]["memberCount"], 1);
+    // The groups, with their stored member counts.
+    assert!(statements <= 1, "directory: {statements} statements");
+}
+
+#[tokio::test]
+async fn a_signed_in_member_reads_the_same_pages_in_a_few_more_statements() {
+    let app = spawn_app().await;
+    let community = community(&app, 3).await;
+    let member = &community.members[1];
+
+    let (data, statements) = page(
+        &app,
+        Some(member),
+        MEETUP_PAGE,
+        json!({ "id": community.meetups[1] }),
+    )
+    .await;
+    assert_eq!(data["meetup"]["attendees"]["totalCount"], 3);
+    // The session; the meetup with its group, the viewer's membership, answer and whether they
+    // host; the attendees with their members.
+    assert!(statements <= 3, "meetup page: {statements} statements");
+
+    let (data, statements) = page(
+        &app,
+        Some(&community.owner),
+        GROUP_PAGE,
+        json!({ "slug": community.group.slug }),
+    )
+    .await;
+    assert_eq!(data["group"]["memberCount"], 4);
+    // The session; the group with the viewer's membership; its meetups; the viewer's answers and
+    // hosting for all of them; the first attendees with their members.
+    assert!(statements <= 5, "group page: {statements} statements");
+
+    let (data, statements) = page(
+        &app,
+        Some(member),
+        THREAD_PAGE,
+        json!({ "id": community.thread }),
+    )
+    .await;
+    assert_eq!(
+        data["thread"]["comments"]["nodes"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // The session; the thread with its group, author and the viewer's membership; its comments;
+    // their authors.
+    assert!(statements <= 4, "thread page: {statements} statements");
+
+    let (data, statements) = page(&app, Some(member), DIRECTORY, json!({})).await;
+    assert_eq!(data["groups"]["nodes"].as_array().map(Vec::len), Some(3));
+    // The session; the groups; the viewer's memberships in them.
+    assert!(statements <= 3, "directory: {statements} statements");
+}
+
+#[tokio::test]
+async fn a_response_keeps_the_order_of_the_selection() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("leder"), "Kari Nordmann").await;
+    let group = create_group(&app, &owner, "Personvern og etikk", "PUBLIC", "OPEN").await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!({
+            "query": "query($slug: String!) { group(slug: $slug) { slug name memberCount id } }",
+            "variables": { "slug": group.slug },
+        }))
+        .send()
+        .await
+        .expect("send");
+    let body = response.text().await.expect("body");
+    let positions: Vec<usize> = ["\"slug\"", "\"name\"", "\"memberCount\"", "\"id\""]
+        .iter()
+        .map(|key| body.find(key).expect("each key is in the answer"))
+        .collect();
+    assert!(positions.is_sorted(), "keys out of selection order: {body}");
+}
