@@ -5,8 +5,8 @@
 
 use std::{
     sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -21,13 +21,39 @@ use sea_orm::{
 
 use crate::config::Settings;
 
-/// How many SQL statements this pool has run since start.
+/// How many SQL statements this pool has run since start; on request, the text of each (tests
+/// check the query plans of a page's statements with it).
 #[derive(Clone, Debug, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter(Arc<Statements>);
+
+#[derive(Debug, Default)]
+struct Statements {
+    count: AtomicU64,
+    recording: AtomicBool,
+    recorded: Mutex<Vec<String>>,
+}
 
 impl StatementCounter {
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the text of every statement, or stops and forgets them.
+    pub fn record(&self, on: bool) {
+        self.0.recording.store(on, Ordering::Relaxed);
+        self.recorded().clear();
+    }
+
+    /// The statements kept since recording started, in order.
+    pub fn take_recorded(&self) -> Vec<String> {
+        std::mem::take(&mut *self.recorded())
+    }
+
+    fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0
+            .recorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -51,7 +77,13 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
     let counter = StatementCounter::default();
     let hook = counter.clone();
     db.set_metric_callback(move |info| {
-        hook.0.fetch_add(1, Ordering::Relaxed);
+        hook.0.count.fetch_add(1, Ordering::Relaxed);
+        if hook.0.recording.load(Ordering::Relaxed) {
+            hook.recorded().push(info.statement.sql.clone());
+        }
+        // Off unless asked for (`RUST_LOG=fagruppe::sql=trace`): the benchmark counts a page's
+        // statements with it.
+        tracing::trace!(target: "fagruppe::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         if info.elapsed >= SLOW_STATEMENT {
             tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
         }
@@ -109,41 +141,21 @@ pub fn contains_words<E: EntityTrait>(
     }))
 }
 
-/// The rows matching `filter`, each with its rank within its partition (rows sharing the
-/// `partition` columns) in `order`, as a subquery named `ranked`.
-fn ranked<E: EntityTrait>(
-    filter: Condition,
-    partition: &'static str,
-    order: &'static str,
-) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::{Alias, Asterisk, Query};
-    Query::select()
-        .column(Asterisk)
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order})"
-            )),
-            Alias::new("rank_in_partition"),
-        )
-        .from(E::default())
-        .cond_where(filter)
-        .to_owned()
-}
-
-/// The first `limit` rows of every partition (rows sharing the `partition` column), in `order`,
-/// among the rows matching `filter`: one query with `ROW_NUMBER() OVER (PARTITION BY …)`, which
-/// SQLite and PostgreSQL both run. Used to show the first few children of every item on a page
-/// (attendees of meetups, replies to comments) without a query per item. `partition` and `order`
-/// are column lists written in code, never client input.
-pub async fn first_per_partition<E: EntityTrait>(
+/// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column
+/// is that parent) among the rows matching `filter`: the attendees of a page of meetups, the
+/// replies of a page of comments. One statement: a `UNION ALL` of one `… ORDER BY … LIMIT`
+/// branch per parent, each an index range scan that stops after `limit` rows, which SQLite and
+/// PostgreSQL both run. `order` must be the order of an index on `(partition, filter columns,
+/// order)`.
+pub async fn first_of_each<E: EntityTrait>(
     db: &DatabaseConnection,
+    (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
-    partition: &'static str,
-    order: &'static str,
+    order: &[E::Column],
     limit: u64,
 ) -> Result<Vec<E::Model>, DbErr> {
     Ok(
-        first_per_partition_with::<E, E>(db, filter, (partition, order, limit), None)
+        first_of_each_with::<E, E>(db, (partition, parents), filter, (order, limit), None)
             .await?
             .into_iter()
             .map(|(row, _)| row)
@@ -151,62 +163,83 @@ pub async fn first_per_partition<E: EntityTrait>(
     )
 }
 
-/// The prefix of the joined row's columns in [`first_per_partition_with`].
+/// The prefix of the joined row's columns in [`first_of_each_with`].
 const JOINED: &str = "J_";
 
-/// [`first_per_partition`], each row with the `J` row its `foreign_key` names (`LEFT JOIN`ed on
-/// `J`'s `id` column), in the same statement: the attendees of a page of meetups with the members
-/// they are.
-pub async fn first_per_partition_with<E: EntityTrait, J: EntityTrait>(
+/// SQLite allows 500 terms in a compound `SELECT`; more parents take more statements.
+const BRANCHES_PER_STATEMENT: usize = 200;
+
+/// [`first_of_each`], each row with the `J` row its `foreign_key` names (`LEFT JOIN`ed on `J`'s
+/// `id` column), in the same statement: the attendees of a page of meetups with the members they
+/// are.
+pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait>(
     db: &DatabaseConnection,
+    (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
-    (partition, order, limit): (&'static str, &'static str, u64),
-    foreign_key: Option<(&'static str, J::Column)>,
+    (order, limit): (&[E::Column], u64),
+    foreign_key: Option<(E::Column, J::Column)>,
 ) -> Result<Vec<(E::Model, Option<J::Model>)>, DbErr> {
     use sea_orm::{
         ExprTrait, FromQueryResult, IdenStatic, Iterable,
-        sea_query::{Alias, Asterisk, Query},
+        sea_query::{Alias, Asterisk, Query, UnionType},
     };
-    let ranked_alias = Alias::new("ranked");
-    let mut query = Query::select()
-        .column((ranked_alias.clone(), Asterisk))
-        .from_subquery(ranked::<E>(filter, partition, order), ranked_alias.clone())
-        .and_where(
-            Expr::col((ranked_alias.clone(), Alias::new("rank_in_partition")))
-                .lte(i64::try_from(limit).unwrap_or(i64::MAX)),
-        )
-        .to_owned();
-    for column in partition.split(',') {
-        query.order_by(
-            (ranked_alias.clone(), Alias::new(column.trim())),
-            sea_orm::Order::Asc,
-        );
-    }
-    query.order_by(
-        (ranked_alias.clone(), Alias::new("rank_in_partition")),
-        sea_orm::Order::Asc,
-    );
-    if let Some((foreign_key, id)) = foreign_key {
-        for column in J::Column::iter() {
-            query.expr_as(
-                Expr::col((J::default(), column)),
-                Alias::new(format!("{JOINED}{}", column.as_str())),
+    let mut found = Vec::new();
+    for chunk in parents.chunks(BRANCHES_PER_STATEMENT) {
+        let branch = |(index, parent): (usize, &uuid::Uuid)| {
+            let mut inner = Query::select();
+            inner
+                .column(Asterisk)
+                .from(E::default())
+                .cond_where(
+                    filter
+                        .clone()
+                        .add(Expr::col((E::default(), partition)).eq(*parent)),
+                )
+                .limit(limit);
+            for column in order {
+                inner.order_by((E::default(), *column), sea_orm::Order::Asc);
+            }
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(inner, Alias::new(format!("p{index}")))
+                .to_owned()
+        };
+        let mut branches = chunk.iter().enumerate().map(branch);
+        let Some(mut union) = branches.next() else {
+            continue;
+        };
+        for other in branches {
+            union.union(UnionType::All, other);
+        }
+        let rows_alias = Alias::new("firsts");
+        let mut query = Query::select()
+            .column((rows_alias.clone(), Asterisk))
+            .from_subquery(union, rows_alias.clone())
+            .to_owned();
+        query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
+        for column in order {
+            query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
+        }
+        if let Some((foreign_key, id)) = foreign_key {
+            for column in J::Column::iter() {
+                query.expr_as(
+                    Expr::col((J::default(), column)),
+                    Alias::new(format!("{JOINED}{}", column.as_str())),
+                );
+            }
+            query.left_join(
+                J::default(),
+                Expr::col((J::default(), id)).equals((rows_alias, foreign_key)),
             );
         }
-        query.left_join(
-            J::default(),
-            Expr::col((J::default(), id)).equals((ranked_alias, Alias::new(foreign_key))),
-        );
-    }
-    let rows = db.query_all(&query).await?;
-    rows.iter()
-        .map(|row| {
+        for row in db.query_all(&query).await? {
             let joined = if foreign_key.is_some() {
-                Option::<J::Model>::from_query_result(row, JOINED)?
+                Option::<J::Model>::from_query_result(&row, JOINED)?
             } else {
                 None
             };
-            Ok((E::Model::from_query_result(row, "")?, joined))
-        })
-        .collect()
+            found.push((E::Model::from_query_result(&row, "")?, joined));
+        }
+    }
+    Ok(found)
 }

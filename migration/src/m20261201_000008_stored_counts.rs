@@ -2,7 +2,7 @@
 //! members, a meetup's going and waitlisted answers. The commands that change memberships and
 //! answers update them in the same transaction, so a page of groups or meetups reads its counts
 //! with its rows instead of counting thousands of rows per request. Also the index the lists of
-//! a group's members (and the count's own backfill) filter and order by.
+//! a group's members (and the count's own backfill) filter and order by, and replies in order.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -34,6 +34,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Lists in their order with the id that breaks ties: a page stops after its rows instead
+        // of sorting every meetup of a group, every answer to a meetup or every reply.
+        for (old, new, table, columns) in ordered_indexes() {
+            replace_index(manager, old, (new, table, &columns)).await?;
+        }
         let db = manager.get_connection();
         db.execute_unprepared(
             "UPDATE interest_group SET member_count = (SELECT COUNT(*) FROM membership \
@@ -52,14 +57,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_membership_group_status")
-                    .table(Membership::Table)
-                    .to_owned(),
-            )
-            .await?;
+        for (old, new, table, mut columns) in ordered_indexes() {
+            columns.pop();
+            replace_index(manager, new, (old, table, &columns)).await?;
+        }
         for (table, column) in counts() {
             manager
                 .alter_table(Table::alter().table(table).drop_column(column).to_owned())
@@ -67,6 +68,57 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// Indexes this migration widens with a trailing id: the old name, the new name, the table and
+/// the new columns.
+fn ordered_indexes() -> [(&'static str, &'static str, DynIden, Vec<DynIden>); 3] {
+    [
+        (
+            "idx_meetup_group_starts",
+            "idx_meetup_group_starts_id",
+            Meetup::Table.into_iden(),
+            vec![
+                Meetup::GroupId.into_iden(),
+                Meetup::StartsAt.into_iden(),
+                Meetup::Id.into_iden(),
+            ],
+        ),
+        (
+            "idx_rsvp_meetup_status_queue",
+            "idx_rsvp_meetup_status_queue_id",
+            Rsvp::Table.into_iden(),
+            vec![
+                Rsvp::MeetupId.into_iden(),
+                Rsvp::Status.into_iden(),
+                Rsvp::QueuedAt.into_iden(),
+                Rsvp::Id.into_iden(),
+            ],
+        ),
+        (
+            "idx_comment_parent",
+            "idx_comment_parent_order",
+            Comment::Table.into_iden(),
+            vec![Comment::ParentId.into_iden(), Comment::Id.into_iden()],
+        ),
+    ]
+}
+
+/// Drops index `old` and creates `name` on `table` over `columns`.
+async fn replace_index(
+    manager: &SchemaManager<'_>,
+    old: &str,
+    (name, table, columns): (&str, DynIden, &[DynIden]),
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(old).table(table.clone()).to_owned())
+        .await?;
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column.clone());
+    }
+    manager.create_index(index.to_owned()).await
 }
 
 /// The count columns, by table.
@@ -90,8 +142,27 @@ enum InterestGroup {
 #[derive(DeriveIden)]
 enum Meetup {
     Table,
+    Id,
+    GroupId,
+    StartsAt,
     GoingCount,
     WaitlistCount,
+}
+
+#[derive(DeriveIden)]
+enum Rsvp {
+    Table,
+    Id,
+    MeetupId,
+    Status,
+    QueuedAt,
+}
+
+#[derive(DeriveIden)]
+enum Comment {
+    Table,
+    ParentId,
+    Id,
 }
 
 #[derive(DeriveIden)]

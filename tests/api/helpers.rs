@@ -193,6 +193,21 @@ impl TestApp {
         (body, self.statements.get() - before)
     }
 
+    /// Like [`graphql`](Self::graphql), also returning the SQL of every statement the server ran
+    /// for it.
+    pub async fn graphql_recorded(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Value, Vec<String>) {
+        self.statements.record(true);
+        let body = self.graphql(token, query, variables).await;
+        let statements = self.statements.take_recorded();
+        self.statements.record(false);
+        (body, statements)
+    }
+
     pub async fn register(&self, email: &str, display_name: &str) -> Account {
         let body = self
             .graphql(

@@ -227,3 +227,69 @@ async fn a_response_keeps_the_order_of_the_selection() {
         .collect();
     assert!(positions.is_sorted(), "keys out of selection order: {body}");
 }
+
+/// The query plan of `sql` on SQLite, one line per step.
+async fn plan(app: &TestApp, sql: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let db = Database::connect(&app.database_url).await.expect("connect");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {sql}"),
+        ))
+        .await
+        .expect("explain");
+    db.close().await.expect("close");
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "detail").expect("a plan step"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_statement_of_the_four_pages_reads_through_an_index_in_its_order() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        eprintln!("skipped on PostgreSQL: the plans are checked on SQLite, with the same indexes");
+        return;
+    }
+    let app = spawn_app().await;
+    let community = community(&app, 3).await;
+    let member = &community.members[0];
+    let pages = [
+        (MEETUP_PAGE, json!({ "id": community.meetups[0] })),
+        (GROUP_PAGE, json!({ "slug": community.group.slug })),
+        (THREAD_PAGE, json!({ "id": community.thread })),
+        (DIRECTORY, json!({})),
+    ];
+    for viewer in [None, Some(member)] {
+        for (query, variables) in &pages {
+            let (body, statements) = app
+                .graphql_recorded(
+                    viewer.map(|a| a.access_token.as_str()),
+                    query,
+                    variables.clone(),
+                )
+                .await;
+            assert!(body.get("errors").is_none(), "{body}");
+            for sql in statements {
+                let plan = plan(&app, &sql).await;
+                // A full scan is allowed only for the directory, which walks the groups by id
+                // and stops after one page; a sort only for the first few children of each
+                // parent (`firsts`), which sorts the page's own rows after each parent's were
+                // read in index order.
+                let firsts = sql.starts_with("SELECT \"firsts\"");
+                let bad: Vec<&String> = plan
+                    .iter()
+                    .filter(|step| {
+                        (step.contains("TEMP B-TREE") && !firsts)
+                            || (step.starts_with("SCAN ")
+                                && !step.starts_with("SCAN interest_group")
+                                && !step.contains("SUBQUERY")
+                                && !step.starts_with("SCAN firsts")
+                                && !step.starts_with("SCAN p"))
+                    })
+                    .collect();
+                assert!(bad.is_empty(), "{sql}\n{plan:#?}");
+            }
+        }
+    }
+}

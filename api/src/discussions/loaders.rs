@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::first_per_partition, error::AppError, graphql::loaders::LoadContext,
+    db::first_of_each, error::AppError, graphql::loaders::LoadContext,
     graphql::row_loader::by_id_loader, groups::loaders::read_with_group,
 };
 
@@ -180,7 +180,7 @@ impl Loader<Uuid> for RevisionLoader {
 }
 
 /// The first `limit` replies of each comment, oldest first: one query for a whole page of
-/// comments, with `ROW_NUMBER() OVER (PARTITION BY parent_id …)`.
+/// comments (`db::first_of_each`, on the `(parent_id, id)` index).
 pub struct ReplyPreviewLoader {
     pub db: DatabaseConnection,
 }
@@ -199,11 +199,14 @@ impl Loader<(Uuid, u64)> for ReplyPreviewLoader {
         }
         let mut result = HashMap::new();
         for (limit, parents) in by_limit {
-            let filter =
-                Condition::all().add(comment::Column::ParentId.is_in(parents.iter().copied()));
-            let rows =
-                first_per_partition::<comment::Entity>(&self.db, filter, "parent_id", "id", limit)
-                    .await?;
+            let rows = first_of_each::<comment::Entity>(
+                &self.db,
+                (comment::Column::ParentId, &parents),
+                Condition::all(),
+                &[comment::Column::Id],
+                limit,
+            )
+            .await?;
             for parent in parents {
                 result.insert((parent, limit), Vec::new());
             }

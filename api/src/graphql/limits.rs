@@ -6,7 +6,10 @@
 //! multiply password guesses), and bound execution time. [`GuardedSchema`] applies this to HTTP
 //! and WebSocket alike.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use async_graphql::{
     Data, Executor, Request, Response, ServerError,
@@ -170,6 +173,45 @@ fn sensitive_fields<'a>(
 pub struct GuardedSchema {
     schema: AppSchema,
     limits: Arc<Limits>,
+    documents: Arc<DocumentCache>,
+}
+
+/// Documents that passed [`precheck`], by text and operation name: a frontend sends the same few
+/// documents over and over, and parsing one costs more than running its SQL. Only documents that
+/// passed are kept, at most [`DocumentCache::CAPACITY`] of them.
+#[derive(Default)]
+struct DocumentCache {
+    checked: Mutex<HashMap<(String, Option<String>), Checked>>,
+}
+
+#[derive(Clone)]
+struct Checked {
+    document: ExecutableDocument,
+    operation: Option<OperationType>,
+}
+
+impl DocumentCache {
+    const CAPACITY: usize = 512;
+
+    fn get(&self, key: &(String, Option<String>)) -> Option<Checked> {
+        self.lock().get(key).cloned()
+    }
+
+    fn insert(&self, key: (String, Option<String>), checked: Checked) {
+        let mut documents = self.lock();
+        if documents.len() >= Self::CAPACITY {
+            // A client sending ever new documents gains nothing from a cache: start over.
+            documents.clear();
+        }
+        documents.insert(key, checked);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Option<String>), Checked>> {
+        // The map holds no invariant a panic elsewhere could break half-way.
+        self.checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl GuardedSchema {
@@ -177,7 +219,30 @@ impl GuardedSchema {
         Self {
             schema,
             limits: Arc::new(limits),
+            documents: Arc::default(),
         }
+    }
+
+    /// [`precheck`], remembering documents that pass: a document seen before is neither parsed
+    /// nor walked again.
+    pub fn precheck(&self, request: &mut Request) -> Result<Option<OperationType>, ServerError> {
+        let key = (request.query.clone(), request.operation_name.clone());
+        if let Some(checked) = self.documents.get(&key) {
+            request.set_parsed_query(checked.document);
+            return Ok(checked.operation);
+        }
+        let operation = precheck(request, &self.limits)?;
+        if let Ok(document) = request.parsed_query() {
+            let document = document.clone();
+            self.documents.insert(
+                key,
+                Checked {
+                    document,
+                    operation,
+                },
+            );
+        }
+        Ok(operation)
     }
 
     pub fn limits(&self) -> &Limits {
@@ -205,7 +270,7 @@ impl GuardedSchema {
 
 impl Executor for GuardedSchema {
     async fn execute(&self, mut request: Request) -> Response {
-        if let Err(error) = precheck(&mut request, &self.limits) {
+        if let Err(error) = self.precheck(&mut request) {
             return Response::from_errors(vec![error]);
         }
         self.execute_checked(request).await
@@ -216,7 +281,7 @@ impl Executor for GuardedSchema {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if let Err(error) = precheck(&mut request, &self.limits) {
+        if let Err(error) = self.precheck(&mut request) {
             return futures_util::stream::once(async move { Response::from_errors(vec![error]) })
                 .boxed();
         }

@@ -1,16 +1,13 @@
-//! The DataLoaders of one request. They are built per request, so nothing they hold outlives the
+//! The loaders of one request. They are built per request, so nothing they hold outlives the
 //! request or crosses from one viewer to another. Within a query they batch and cache: a row read
 //! once (a group named by both a meetup and its thread) is not read again, and a loader that
 //! reads a one-to-one level with a join (a meetup with its group, a group with the viewer's
 //! membership) feeds the rows it found to the other loaders. Mutations and subscriptions batch
 //! without caching, so a field resolved after a write never sees the row from before it.
 
-use std::{
-    sync::{Arc, OnceLock, Weak},
-    time::Duration,
-};
+use std::sync::{Arc, OnceLock, Weak};
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -20,14 +17,15 @@ use crate::{
         CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader,
         ReplyPreviewLoader, RevisionLoader, ThreadLoader, ViewerReactionLoader,
     },
+    error::AppError,
+    graphql::batch::BatchLoader,
     groups::loaders::{GroupLoader, MembershipLoader},
-    meetups::loaders::{AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, StandingLoader},
+    meetups::loaders::{
+        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
+    },
     members::loader::MemberLoader,
     topics::TopicsLoader,
 };
-
-/// A request's DataLoader, with its per-request cache.
-pub type Batched<L> = DataLoader<L, HashMapCache>;
 
 /// Whether a request's loaders keep what they read for the rest of the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,54 +49,53 @@ pub struct LoadContext {
 impl LoadContext {
     /// Hands rows read by a join to the loader that reads them alone, so that asking it for them
     /// later in the request costs no statement. Does nothing when the request does not cache.
-    pub async fn feed<L, K>(
+    pub fn feed<K, L>(
         &self,
-        loader: impl FnOnce(&Loaders) -> &Batched<L>,
+        loader: impl FnOnce(&Loaders) -> &BatchLoader<K, L>,
         rows: impl IntoIterator<Item = (K, L::Value)>,
     ) where
-        L: Loader<K>,
+        L: Loader<K, Error = AppError>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     {
         if self.caching == Caching::Off {
             return;
         }
         if let Some(loaders) = self.loaders.upgrade() {
-            loader(&loaders).feed_many(rows).await;
+            loader(&loaders).feed_many(rows);
         }
     }
 }
 
-/// A request's DataLoader: it loads as soon as the resolvers yield, with no timer window in
-/// between (async-graphql's default waits 1 ms per batch stage, at every level of a query).
-fn batched<L>(loader: L, caching: Caching) -> Batched<L> {
-    let loader =
-        DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(Duration::ZERO);
-    loader.enable_all_cache(caching == Caching::PerRequest);
-    loader
+fn batched<K, L>(loader: L, caching: Caching) -> BatchLoader<K, L>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = AppError>,
+{
+    BatchLoader::new(loader, caching == Caching::PerRequest)
 }
 
 pub struct Loaders {
     /// What the loaders share, for reads that join and feed outside a loader (a group by slug).
     pub context: LoadContext,
-    pub members: Batched<MemberLoader>,
-    pub groups: Batched<GroupLoader>,
-    pub memberships: Batched<MembershipLoader>,
-    pub group_topics: Batched<TopicsLoader<group_topic::Entity>>,
-    pub meetups: Batched<MeetupLoader>,
-    pub standings: Batched<StandingLoader>,
-    pub meetup_hosts: Batched<MeetupHostsLoader>,
-    pub meetup_topics: Batched<TopicsLoader<meetup_topic::Entity>>,
-    pub attendee_previews: Batched<AttendeePreviewLoader>,
-    pub threads: Batched<ThreadLoader>,
-    pub comments: Batched<CommentLoader>,
-    pub comment_counts: Batched<CommentCountLoader>,
-    pub reply_counts: Batched<ReplyCountLoader>,
-    pub reaction_counts: Batched<ReactionCountLoader>,
-    pub viewer_reactions: Batched<ViewerReactionLoader>,
-    pub thread_topics: Batched<TopicsLoader<thread_topic::Entity>>,
-    pub revisions: Batched<RevisionLoader>,
-    pub reply_previews: Batched<ReplyPreviewLoader>,
-    pub resource_topics: Batched<TopicsLoader<resource_topic::Entity>>,
+    pub members: BatchLoader<Uuid, MemberLoader>,
+    pub groups: BatchLoader<Uuid, GroupLoader>,
+    pub memberships: BatchLoader<(Uuid, Uuid), MembershipLoader>,
+    pub group_topics: BatchLoader<Uuid, TopicsLoader<group_topic::Entity>>,
+    pub meetups: BatchLoader<Uuid, MeetupLoader>,
+    pub standings: BatchLoader<Uuid, StandingLoader>,
+    pub meetup_hosts: BatchLoader<Uuid, MeetupHostsLoader>,
+    pub meetup_topics: BatchLoader<Uuid, TopicsLoader<meetup_topic::Entity>>,
+    pub attendee_previews: BatchLoader<PreviewKey, AttendeePreviewLoader>,
+    pub threads: BatchLoader<Uuid, ThreadLoader>,
+    pub comments: BatchLoader<Uuid, CommentLoader>,
+    pub comment_counts: BatchLoader<Uuid, CommentCountLoader>,
+    pub reply_counts: BatchLoader<Uuid, ReplyCountLoader>,
+    pub reaction_counts: BatchLoader<Uuid, ReactionCountLoader>,
+    pub viewer_reactions: BatchLoader<(Uuid, Uuid), ViewerReactionLoader>,
+    pub thread_topics: BatchLoader<Uuid, TopicsLoader<thread_topic::Entity>>,
+    pub revisions: BatchLoader<Uuid, RevisionLoader>,
+    pub reply_previews: BatchLoader<(Uuid, u64), ReplyPreviewLoader>,
+    pub resource_topics: BatchLoader<Uuid, TopicsLoader<resource_topic::Entity>>,
 }
 
 impl Loaders {

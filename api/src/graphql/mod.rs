@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots merged from the feature areas, request limits, and the shared
 //! plumbing (ids, pagination, loaders, context access). Nothing here knows about HTTP.
 
+pub mod batch;
 pub mod context;
 pub mod limits;
 pub mod loaders;

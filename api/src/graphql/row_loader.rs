@@ -1,7 +1,7 @@
-//! The one definition of a DataLoader of whole rows by id, kept apart from `graphql::loaders`
+//! The one definition of a loader of whole rows by id, kept apart from `graphql::loaders`
 //! (which gathers every area's loaders) so that the areas can use it without an import circle.
 
-/// A DataLoader of whole rows by primary key, one `WHERE id IN (…)` per batch: the one
+/// A loader of whole rows by primary key, one `WHERE id IN (…)` per batch: the one
 /// definition behind `GroupLoader`, `MeetupLoader`, `ThreadLoader`, `CommentLoader` and
 /// `MemberLoader`.
 macro_rules! by_id_loader {

@@ -33,7 +33,7 @@ impl Loader<Uuid> for GroupLoader {
         let mut groups = HashMap::new();
         for row in rows {
             let group = interest_group::Model::from_query_result(&row, "")?;
-            feed_membership(&self.context, &row, group.id).await?;
+            feed_membership(&self.context, &row, group.id)?;
             groups.insert(group.id, group);
         }
         Ok(groups)
@@ -86,7 +86,7 @@ where
     let mut authors = Vec::new();
     for row in rows {
         let group = interest_group::Model::from_query_result(&row, "B_")?;
-        feed_membership(context, &row, group.id).await?;
+        feed_membership(context, &row, group.id)?;
         if author.is_some() {
             authors.extend(
                 Option::<member::Model>::from_query_result(&row, AUTHOR)?
@@ -99,8 +99,8 @@ where
         ));
         groups.push((group.id, group));
     }
-    context.feed(|loaders| &loaders.groups, groups).await;
-    context.feed(|loaders| &loaders.members, authors).await;
+    context.feed(|loaders| &loaders.groups, groups);
+    context.feed(|loaders| &loaders.members, authors);
     Ok(children)
 }
 
@@ -148,19 +148,17 @@ where
 
 /// Feeds the viewer's membership in `group_id` read by [`with_viewer_membership`] (none is an
 /// answer too: "not a member").
-async fn feed_membership(
+fn feed_membership(
     context: &LoadContext,
     row: &QueryResult,
     group_id: Uuid,
 ) -> Result<(), AppError> {
     if let Some(viewer) = context.viewer {
         let membership = Option::<membership::Model>::from_query_result(row, MEMBERSHIP)?;
-        context
-            .feed(
-                |loaders| &loaders.memberships,
-                [((group_id, viewer), membership)],
-            )
-            .await;
+        context.feed(
+            |loaders| &loaders.memberships,
+            [((group_id, viewer), membership)],
+        );
     }
     Ok(())
 }
@@ -206,9 +204,7 @@ pub async fn read_by_slug(
         return Ok(None);
     };
     let group = interest_group::Model::from_query_result(&row, "")?;
-    feed_membership(context, &row, group.id).await?;
-    context
-        .feed(|loaders| &loaders.groups, [(group.id, group.clone())])
-        .await;
+    feed_membership(context, &row, group.id)?;
+    context.feed(|loaders| &loaders.groups, [(group.id, group.clone())]);
     Ok(Some(group))
 }

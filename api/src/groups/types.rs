@@ -1,5 +1,5 @@
 //! GraphQL types of groups: the group itself, memberships, invitations and the enums they use.
-//! Fields that need other rows go through the request's DataLoaders.
+//! Fields that need other rows go through the request's batch loaders.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -33,10 +33,7 @@ use crate::{
         viewer::{Identity, Viewer},
     },
     error::AppError,
-    graphql::{
-        limits::precheck,
-        loaders::{Caching, RequestLoaders},
-    },
+    graphql::loaders::{Caching, RequestLoaders},
     http::{HttpState, request_id::RequestId},
     state::ClientInfo,
 };
@@ -258,7 +255,7 @@ async fn run_as(
     mut graphql: Request,
     allow_writes: bool,
 ) -> HttpResponse {
-    let operation = match precheck(&mut graphql, state.schema.limits()) {
+    let operation = match state.schema.precheck(&mut graphql) {
         Ok(operation) => operation,
         Err(error) => return error_response(request, error),
     };

@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::first_per_partition_with, error::AppError, graphql::loaders::LoadContext,
+    db::first_of_each_with, error::AppError, graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
 };
 
@@ -46,9 +46,7 @@ impl Loader<Uuid> for MeetupLoader {
             for (meetup, row) in &rows {
                 standings.push((meetup.id, standing(row)?));
             }
-            self.context
-                .feed(|loaders| &loaders.standings, standings)
-                .await;
+            self.context.feed(|loaders| &loaders.standings, standings);
         }
         Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())
     }
@@ -164,8 +162,9 @@ impl Loader<Uuid> for MeetupHostsLoader {
     }
 }
 
-/// The first `limit` answers of one status for each meetup, in arrival order: one query with
-/// `ROW_NUMBER() OVER (PARTITION BY meetup_id …)` for a whole page of meetups.
+/// The first `limit` answers of one status for each meetup, in arrival order, with the members
+/// who gave them: one query for a whole page of meetups (`db::first_of_each_with`, on the
+/// `(meetup_id, status, queued_at)` index).
 pub struct AttendeePreviewLoader {
     pub context: LoadContext,
 }
@@ -190,15 +189,13 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         }
         let mut result = HashMap::new();
         for ((status, limit), meetup_ids) in groups {
-            let filter = Condition::all()
-                .add(rsvp::Column::MeetupId.is_in(meetup_ids.iter().copied()))
-                .add(rsvp::Column::Status.eq(status));
             // The members come in the same statement: a list of attendees shows their names.
-            let rows = first_per_partition_with::<rsvp::Entity, member::Entity>(
+            let rows = first_of_each_with::<rsvp::Entity, member::Entity>(
                 &self.context.db,
-                filter,
-                ("meetup_id", "queued_at, id", limit),
-                Some(("member_id", member::Column::Id)),
+                (rsvp::Column::MeetupId, &meetup_ids),
+                Condition::all().add(rsvp::Column::Status.eq(status)),
+                (&[rsvp::Column::QueuedAt, rsvp::Column::Id], limit),
+                Some((rsvp::Column::MemberId, member::Column::Id)),
             )
             .await?;
             for meetup_id in meetup_ids {
@@ -211,7 +208,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
                     list.push(row);
                 }
             }
-            self.context.feed(|loaders| &loaders.members, members).await;
+            self.context.feed(|loaders| &loaders.members, members);
         }
         Ok(result)
     }

@@ -1,5 +1,6 @@
-//! GraphQL types of meetups. Counts, hosts, topics, the viewer's answer and the first attendees
-//! load through DataLoaders, so a list of meetups costs a fixed number of queries.
+//! GraphQL types of meetups. Hosts, topics, the viewer's answer and the first attendees load
+//! through the request's batch loaders and counts are kept on the row, so a list of meetups
+//! costs a fixed number of queries.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
