@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod meetups;
 pub mod members;
 pub mod resources;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -1,15 +1,15 @@
-//! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, and the operator
-//! commands `grant-admin EMAIL` / `revoke-admin EMAIL`.
+//! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, `seed`, and the
+//! operator commands `grant-admin EMAIL` / `revoke-admin EMAIL`.
 
 use std::process::ExitCode;
 
 use fagruppe::{
-    config::Settings, db, graphql, members::commands::set_site_admin, startup::Application,
-    telemetry,
+    auth::password::Passwords, config::Settings, db, graphql, members::commands::set_site_admin,
+    startup::Application, telemetry,
 };
 
-const USAGE: &str =
-    "usage: fagruppe [serve | migrate | export-schema | grant-admin EMAIL | revoke-admin EMAIL]";
+const USAGE: &str = "usage: fagruppe [serve | migrate | export-schema | seed standard [--scale N] \
+                     [--force] | seed demo [--force] | grant-admin EMAIL | revoke-admin EMAIL]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
             print!("{}", graphql::sdl(&settings));
             Ok(())
         }
+        ["seed", rest @ ..] => seed(&settings, rest).await,
         ["grant-admin", email] => site_admin(&settings, email, true).await,
         ["revoke-admin", email] => site_admin(&settings, email, false).await,
         _ => Err(USAGE.to_owned()),
@@ -76,6 +77,23 @@ async fn migrate(settings: &Settings) -> Result<(), String> {
         .await
         .map_err(|err| err.to_string())?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn seed(settings: &Settings, args: &[&str]) -> Result<(), String> {
+    let (data_set, force) = fagruppe::seed::parse(args)?;
+    let (connection, _) = db::connect(settings).await.map_err(|err| err.to_string())?;
+    db::migrate(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    let passwords = Passwords::for_settings(settings)?;
+    let started = std::time::Instant::now();
+    let summary = fagruppe::seed::run(&connection, &passwords, data_set, force).await?;
+    println!(
+        "seeded {summary} in {:.1} s; every account's password is \"{}\"",
+        started.elapsed().as_secs_f64(),
+        fagruppe::seed::PASSWORD
+    );
     Ok(())
 }
 

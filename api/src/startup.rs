@@ -47,15 +47,7 @@ impl Application {
         if !settings.throttles.enabled {
             tracing::warn!("RATE_LIMIT=off: sign-in throttles are disabled");
         }
-        let password_params = argon2::Params::new(
-            settings.password_memory_kib,
-            settings.password_iterations,
-            1,
-            None,
-        )
-        .map_err(|err| StartupError::Setup(format!("password hashing parameters: {err}")))?;
-        let passwords = Passwords::new(password_params, settings.workers.max(1))
-            .map_err(|err| StartupError::Setup(err.to_string()))?;
+        let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
         let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)
             .map_err(|err| StartupError::Setup(err.to_string()))?;
         let limiter: Arc<dyn RateLimiter> = Arc::new(InProcessRateLimiter::default());

@@ -11,5 +11,6 @@ mod members;
 mod pages;
 mod resources;
 mod schema;
+mod seed;
 mod subscriptions;
 mod transport;

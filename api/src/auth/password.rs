@@ -39,6 +39,18 @@ impl Passwords {
         })
     }
 
+    /// The hasher the settings configure (memory, iterations, one hash per worker at a time).
+    pub fn for_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+        let params = Params::new(
+            settings.password_memory_kib,
+            settings.password_iterations,
+            1,
+            None,
+        )
+        .map_err(|err| format!("password hashing parameters: {err}"))?;
+        Self::new(params, settings.workers.max(1)).map_err(|err| err.to_string())
+    }
+
     /// A fresh PHC string for `password`.
     pub async fn hash(&self, password: &str) -> AppResult<String> {
         let params = self.params.clone();
