@@ -35,6 +35,8 @@ use crate::{
 const MAX_AGENDA_ITEMS: usize = 50;
 const MAX_HOSTS: usize = 10;
 const DEFAULT_TIMEZONE: &str = "Europe/Oslo";
+/// The longest a meetup may last; reads rely on it to bound their index ranges.
+pub const MAX_DURATION_DAYS: i64 = 14;
 
 /// Locks the meetup row for the rest of `txn` and reads the viewer's standing after the lock.
 async fn lock_access(
@@ -170,10 +172,10 @@ fn apply_fields(mut row: meetup::Model, fields: &MeetupFields) -> AppResult<meet
     if row.ends_at <= row.starts_at {
         return Err(AppError::bad_input("endsAt", "Must be after startsAt"));
     }
-    if row.ends_at - row.starts_at > chrono::Duration::days(14) {
+    if row.ends_at - row.starts_at > chrono::Duration::days(MAX_DURATION_DAYS) {
         return Err(AppError::bad_input(
             "endsAt",
-            "A meetup lasts at most 14 days",
+            format!("A meetup lasts at most {MAX_DURATION_DAYS} days"),
         ));
     }
     if row

@@ -25,6 +25,7 @@ use crate::{
         policy::{GroupAccess, GroupAction},
     },
     meetups::{
+        commands::MAX_DURATION_DAYS,
         loaders::Standing,
         policy::MeetupAccess,
         types::{Meetup, MeetupWhen, Rsvp},
@@ -156,6 +157,10 @@ pub async fn attendees(
     ))
 }
 
+/// Upcoming (not yet over) or past meetups. Besides `ends_at`, each side bounds `starts_at`, which
+/// the lists' indexes order by: a meetup not yet over started at most
+/// [`MAX_DURATION_DAYS`] ago, and one that is over has started. So a page of upcoming meetups
+/// starts its index range near now instead of walking every past meetup of the group.
 fn time_filter(
     select: sea_orm::Select<meetup::Entity>,
     when: MeetupWhen,
@@ -163,11 +168,15 @@ fn time_filter(
     let now = Utc::now();
     match when {
         MeetupWhen::Upcoming => (
-            select.filter(meetup::Column::EndsAt.gte(now)),
+            select.filter(meetup::Column::EndsAt.gte(now)).filter(
+                meetup::Column::StartsAt.gte(now - chrono::Duration::days(MAX_DURATION_DAYS)),
+            ),
             Order::OldestFirst,
         ),
         MeetupWhen::Past => (
-            select.filter(meetup::Column::EndsAt.lt(now)),
+            select
+                .filter(meetup::Column::EndsAt.lt(now))
+                .filter(meetup::Column::StartsAt.lt(now)),
             Order::NewestFirst,
         ),
     }

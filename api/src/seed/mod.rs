@@ -101,6 +101,11 @@ pub async fn run(
     }
     let summary = rows.write(&txn).await.map_err(|err| err.to_string())?;
     txn.commit().await.map_err(|err| err.to_string())?;
+    // Fresh statistics, so the planner sees the new sizes at once rather than after autovacuum
+    // (PostgreSQL) or never (SQLite).
+    db.execute_unprepared("ANALYZE")
+        .await
+        .map_err(|err| err.to_string())?;
     Ok(summary)
 }
 
