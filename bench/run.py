@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""The read-path benchmark: the four pages a frontend loads most, on the release server.
+
+For each database (SQLite and PostgreSQL by default) it seeds `fagruppe seed standard`, starts
+the release server, checks each page answers without errors, counts the SQL statements one
+request runs (from the server's `fagruppe::sql` trace), then loads each page with wrk at
+concurrency 1 and 32 and reports requests per second, p50/p99 latency, server CPU ms per
+request, PostgreSQL CPU ms per request and RSS (idle, and peak under load). On PostgreSQL it also
+runs the same answer as one hand-written SQL statement through pgbench (`bench/ceiling/*.sql`):
+the ceiling, with the server's share of it.
+
+Everything runs in one session on this machine, so the ratios are what to read; the absolute
+numbers move with whatever else the machine does.
+
+    bench/run.py [--db sqlite|postgres|both] [--scale N] [--seconds S] [--out FILE]
+                 [--pages meetup,group,thread,directory] [--binary PATH]
+
+Needs: cargo, wrk (installed with apt-get when missing), and for PostgreSQL a server reachable
+as PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) with psql and pgbench.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BINARY = ROOT / "target" / "release" / "fagruppe"
+PAGES = ["meetup", "group", "thread", "directory"]
+CONCURRENCY = [1, 32]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs)
+
+
+def ensure_tools(databases):
+    if shutil.which("wrk") is None:
+        log("installing wrk from the Debian packages")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if "sqlite" in databases and shutil.which("sqlite3") is None:
+        log("installing sqlite3 from the Debian packages")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "sqlite3"], check=True)
+    if "postgres" in databases:
+        for tool in ["psql", "pgbench"]:
+            if shutil.which(tool) is None:
+                sys.exit(f"bench: {tool} is missing (Debian package postgresql-client / postgresql)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def global_id(kind, uuid):
+    raw = f"{kind}:{uuid.replace('-', '')}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def postgres_ticks():
+    """CPU ticks of every PostgreSQL process (the backends serving the benchmark among them)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                content = f.read()
+        except OSError:
+            continue
+        name = content[content.find("(") + 1 : content.rfind(")")]
+        if name.startswith("postgres"):
+            fields = content.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def memory_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class Database:
+    """A fresh database for one benchmark run."""
+
+    def __init__(self, kind, workdir):
+        self.kind = kind
+        self.workdir = workdir
+        if kind == "sqlite":
+            self.url = f"sqlite://{workdir}/bench.db?mode=rwc"
+        else:
+            self.admin = os.environ.get(
+                "PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+            )
+            self.name = f"fagruppe_bench_{os.getpid()}"
+            run(["psql", self.admin, "-qc", f'DROP DATABASE IF EXISTS "{self.name}"'])
+            run(["psql", self.admin, "-qc", f'CREATE DATABASE "{self.name}"'])
+            self.url = self.admin.rsplit("/", 1)[0] + "/" + self.name
+
+    def query(self, sql):
+        if self.kind == "sqlite":
+            out = run(["sqlite3", f"{self.workdir}/bench.db", sql]).stdout
+        else:
+            out = run(["psql", self.url, "-At", "-c", sql]).stdout
+        return out.strip()
+
+    def text_of(self, column):
+        """`column` (a UUID) as text: SQLite keeps UUIDs as 16-byte blobs, so read their hex."""
+        return f"lower(hex({column}))" if self.kind == "sqlite" else f"{column}::text"
+
+    def drop(self):
+        if self.kind == "postgres":
+            run(["psql", self.admin, "-qc", f'DROP DATABASE IF EXISTS "{self.name}"'])
+
+
+def server_env(database, workdir, port, log_filter):
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database.url,
+            "DATA_DIR": str(workdir),
+            "LISTEN_ADDR": f"127.0.0.1:{port}",
+            "JWT_SECRET": "benchmark-secret-that-is-long-enough-for-hs256-0123456789",
+            "RATE_LIMIT": "off",
+            "RUST_LOG": log_filter,
+        }
+    )
+    return env
+
+
+class Server:
+    def __init__(self, database, workdir, log_filter="warn"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(workdir / f"server-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [str(BINARY), "serve"],
+            env=server_env(database, workdir, self.port, log_filter),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"bench: the server exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.05)
+        sys.exit("bench: the server did not become ready in 60 s")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def post(url, body):
+    request = urllib.request.Request(
+        url + "/graphql",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
+def targets(database):
+    """The rows each page shows: busy but typical ones, chosen the same way on both databases.
+    Returns each page's GraphQL variables and the ceiling statement's."""
+    meetup = database.query(
+        f"SELECT {database.text_of('id')} FROM meetup WHERE status = 'PUBLISHED' "
+        "AND going_count >= 20 ORDER BY going_count, id LIMIT 1"
+    )
+    slug = database.query(
+        "SELECT slug FROM interest_group ORDER BY member_count DESC, id LIMIT 1"
+    )
+    thread = database.query(
+        f"SELECT {database.text_of('thread_id')} FROM comment WHERE parent_id IS NULL "
+        "GROUP BY thread_id HAVING count(*) >= 50 ORDER BY count(*), thread_id LIMIT 1"
+    )
+    meetup, thread = uuid_text(meetup), uuid_text(thread)
+    return {
+        "meetup": ({"id": global_id("Meetup", meetup)}, {"id": meetup}),
+        "group": ({"slug": slug}, {"slug": slug}),
+        "thread": ({"id": global_id("Thread", thread)}, {"id": thread}),
+        "directory": ({}, {}),
+    }
+
+
+def uuid_text(value):
+    """A UUID as PostgreSQL prints it, from either database's text of it."""
+    hex_digits = value.replace("-", "").lower()
+    if len(hex_digits) != 32:
+        sys.exit(f"bench: no row to show ({value!r}): is the data set seeded?")
+    return "-".join(
+        [hex_digits[:8], hex_digits[8:12], hex_digits[12:16], hex_digits[16:20], hex_digits[20:]]
+    )
+
+
+def request_body(page, variables):
+    query = (BENCH / "queries" / f"{page}.graphql").read_text()
+    return {"query": query, "variables": variables}
+
+
+def check_pages(server, bodies):
+    for page, body in bodies.items():
+        answer = json.loads(post(server.url, body))
+        if answer.get("errors") or not answer.get("data"):
+            sys.exit(f"bench: the {page} page failed: {json.dumps(answer)[:500]}")
+
+
+def count_statements(database, workdir, bodies):
+    """SQL statements one request of each page runs, from the server's statement trace."""
+    server = Server(database, workdir, "warn,fagruppe::sql=trace")
+    counts = {}
+    try:
+        for page, body in bodies.items():
+            post(server.url, body)
+            server.log.flush()
+            before = trace_lines(server)
+            post(server.url, body)
+            counts[page] = trace_lines(server) - before
+    finally:
+        server.stop()
+    return counts
+
+
+def trace_lines(server):
+    # The trace (the only TRACE level enabled) is written before the response is sent, so it is
+    # complete once the answer is in.
+    with open(server.log.name) as f:
+        return sum(1 for line in f if "TRACE" in line)
+
+
+def wrk(url, body, concurrency, seconds, workdir):
+    script = workdir / "wrk.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+    )
+    threads = 1 if concurrency == 1 else 2
+    out = run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url + "/graphql",
+        ]
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        sys.exit(f"bench: wrk saw errors:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return requests, rps, wrk_latency(out, "50%"), wrk_latency(out, "99%")
+
+
+def wrk_latency(out, percentile):
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)\b", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def pgbench(database, page, variables, concurrency, seconds, workdir):
+    logs = workdir / f"pgbench-{page}-{concurrency}"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir()
+    command = [
+        "pgbench",
+        "-n",
+        "-M",
+        "prepared",
+        "-f",
+        str(BENCH / "ceiling" / f"{page}.sql"),
+        "-c",
+        str(concurrency),
+        "-j",
+        str(1 if concurrency == 1 else 2),
+        "-T",
+        str(seconds),
+        "-l",
+        "--log-prefix",
+        str(logs / "log"),
+    ]
+    for name, value in variables.items():
+        command += ["-D", f"{name}={value}"]
+    before = postgres_ticks()
+    out = run(command + [database.url]).stdout
+    ticks = postgres_ticks() - before
+    transactions = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    latencies = []
+    for file in logs.iterdir():
+        for line in file.read_text().splitlines():
+            latencies.append(int(line.split()[2]) / 1000.0)
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return {
+        "rps": tps,
+        "p50": p50,
+        "p99": p99,
+        "pg_cpu": ticks / TICKS * 1000.0 / max(transactions, 1),
+    }
+
+
+def bench_database(kind, scale, seconds):
+    workdir = Path(tempfile.mkdtemp(prefix=f"fagruppe-bench-{kind}-"))
+    database = Database(kind, workdir)
+    try:
+        log(f"{kind}: seeding standard --scale {scale}")
+        started = time.monotonic()
+        run(
+            [str(BINARY), "seed", "standard", "--scale", str(scale)],
+            env=server_env(database, workdir, 0, "warn"),
+        )
+        seeded = time.monotonic() - started
+        chosen = targets(database)
+        bodies = {page: request_body(page, chosen[page][0]) for page in PAGES}
+        statements = count_statements(database, workdir, bodies)
+        server = Server(database, workdir)
+        results = {"seed_seconds": seeded, "pages": {}}
+        try:
+            check_pages(server, bodies)
+            results["idle_rss_mib"] = memory_kib(server.process.pid, "VmRSS") / 1024
+            for page in PAGES:
+                for concurrency in CONCURRENCY:
+                    log(f"{kind}: {page} page at concurrency {concurrency}")
+                    server_before = cpu_ticks(server.process.pid)
+                    pg_before = postgres_ticks()
+                    requests, rps, p50, p99 = wrk(
+                        server.url, bodies[page], concurrency, seconds, workdir
+                    )
+                    server_ms = (cpu_ticks(server.process.pid) - server_before) / TICKS * 1000
+                    pg_ms = (postgres_ticks() - pg_before) / TICKS * 1000
+                    row = {
+                        "rps": rps,
+                        "p50": p50,
+                        "p99": p99,
+                        "server_cpu": server_ms / max(requests, 1),
+                        "statements": statements[page],
+                    }
+                    if kind == "postgres":
+                        row["pg_cpu"] = pg_ms / max(requests, 1)
+                        log(f"{kind}: {page} ceiling at concurrency {concurrency}")
+                        row["ceiling"] = pgbench(
+                            database, page, chosen[page][1], concurrency, seconds, workdir
+                        )
+                    results["pages"][(page, concurrency)] = row
+            results["peak_rss_mib"] = memory_kib(server.process.pid, "VmHWM") / 1024
+        finally:
+            server.stop()
+        return results
+    finally:
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(kind, scale, results):
+    lines = [
+        f"### {kind}, scale {scale} (seeded in {results['seed_seconds']:.0f} s; "
+        f"RSS {results['idle_rss_mib']:.0f} MiB idle, {results['peak_rss_mib']:.0f} MiB peak)",
+        "",
+    ]
+    header = "| page | clients | req/s | p50 ms | p99 ms | server CPU ms/req | SQL statements |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if kind == "postgres":
+        header += " PostgreSQL CPU ms/req | ceiling req/s | ceiling p50 ms | share of ceiling |"
+        rule += "---:|---:|---:|---:|"
+    lines += [header, rule]
+    for (page, concurrency), row in results["pages"].items():
+        line = (
+            f"| {page} | {concurrency} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} "
+            f"| {row['server_cpu']:.2f} | {row['statements']} |"
+        )
+        if kind == "postgres":
+            ceiling = row["ceiling"]
+            line += (
+                f" {row['pg_cpu']:.2f} | {ceiling['rps']:.0f} | {ceiling['p50']:.2f} "
+                f"| {row['rps'] / ceiling['rps'] * 100:.0f} % |"
+            )
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument(
+        "--binary", type=Path, help="another build of fagruppe to measure (implies --no-build)"
+    )
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages")
+    args = parser.parse_args()
+    global BINARY
+    if args.binary:
+        BINARY = args.binary.resolve()
+        args.no_build = True
+    PAGES[:] = [page for page in args.pages.split(",") if page]
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    ensure_tools(databases)
+    if not args.no_build:
+        log("building the release server")
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    output = ""
+    for kind in databases:
+        output += report(kind, args.scale, bench_database(kind, args.scale, args.seconds)) + "\n"
+    print(output)
+    if args.out:
+        args.out.write_text(output)
+
+
+if __name__ == "__main__":
+    main()
