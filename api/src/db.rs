@@ -155,11 +155,17 @@ pub async fn first_of_each<E: EntityTrait>(
     limit: u64,
 ) -> Result<Vec<E::Model>, DbErr> {
     Ok(
-        first_of_each_with::<E, E>(db, (partition, parents), filter, (order, limit), None)
-            .await?
-            .into_iter()
-            .map(|(row, _)| row)
-            .collect(),
+        first_of_each_with::<E, E, E::Model>(
+            db,
+            (partition, parents),
+            filter,
+            (order, limit),
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect(),
     )
 }
 
@@ -169,18 +175,25 @@ const JOINED: &str = "J_";
 /// SQLite allows 500 terms in a compound `SELECT`; more parents take more statements.
 const BRANCHES_PER_STATEMENT: usize = 200;
 
-/// [`first_of_each`], each row with the `J` row its `foreign_key` names (`LEFT JOIN`ed on `J`'s
-/// `id` column), in the same statement: the attendees of a page of meetups with the members they
-/// are.
-pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait>(
+/// A row of `J` joined to each row of [`first_of_each_with`]: the `columns` of `J` that `P` is
+/// read from, and the column of `J` a row's foreign key names.
+pub struct Joined<'a, J: EntityTrait> {
+    pub columns: &'a [J::Column],
+    pub id: J::Column,
+}
+
+/// [`first_of_each`], each row with the `P` read from the `J` row its `foreign_key` names
+/// (`LEFT JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of
+/// meetups with the members they are.
+pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P: sea_orm::FromQueryResult>(
     db: &DatabaseConnection,
     (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
     (order, limit): (&[E::Column], u64),
-    foreign_key: Option<(E::Column, J::Column)>,
-) -> Result<Vec<(E::Model, Option<J::Model>)>, DbErr> {
+    foreign_key: Option<(E::Column, Joined<'_, J>)>,
+) -> Result<Vec<(E::Model, Option<P>)>, DbErr> {
     use sea_orm::{
-        ExprTrait, FromQueryResult, IdenStatic, Iterable,
+        ExprTrait, FromQueryResult, IdenStatic,
         sea_query::{Alias, Asterisk, Query, UnionType},
     };
     let mut found = Vec::new();
@@ -220,8 +233,9 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait>(
         for column in order {
             query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
         }
-        if let Some((foreign_key, id)) = foreign_key {
-            for column in J::Column::iter() {
+        if let Some((foreign_key, joined)) = &foreign_key {
+            let (foreign_key, id) = (*foreign_key, joined.id);
+            for column in joined.columns.iter().copied() {
                 query.expr_as(
                     Expr::col((J::default(), column)),
                     Alias::new(format!("{JOINED}{}", column.as_str())),
@@ -234,7 +248,7 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait>(
         }
         for row in db.query_all(&query).await? {
             let joined = if foreign_key.is_some() {
-                Option::<J::Model>::from_query_result(&row, JOINED)?
+                Option::<P>::from_query_result(&row, JOINED)?
             } else {
                 None
             };

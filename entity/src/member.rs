@@ -37,3 +37,51 @@ impl ActiveModelBehavior for ActiveModel {
         Ok(self)
     }
 }
+
+/// What the API shows of a member: every column but the password hash, the e-mail key and the
+/// update time, so lists of names never read a hash.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Profile {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub headline: Option<String>,
+    pub organisation: Option<String>,
+    pub bio: Option<String>,
+    pub website_url: Option<String>,
+    pub avatar_url: Option<String>,
+    pub is_site_admin: bool,
+    pub created_at: DateTimeUtc,
+}
+
+/// The columns of [`Profile`], for reads that build their own `SELECT`.
+pub const PROFILE_COLUMNS: [Column; 10] = [
+    Column::Id,
+    Column::Email,
+    Column::DisplayName,
+    Column::Headline,
+    Column::Organisation,
+    Column::Bio,
+    Column::WebsiteUrl,
+    Column::AvatarUrl,
+    Column::IsSiteAdmin,
+    Column::CreatedAt,
+];
+
+impl From<Model> for Profile {
+    fn from(row: Model) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            headline: row.headline,
+            organisation: row.organisation,
+            bio: row.bio,
+            website_url: row.website_url,
+            avatar_url: row.avatar_url,
+            is_site_admin: row.is_site_admin,
+            created_at: row.created_at,
+        }
+    }
+}

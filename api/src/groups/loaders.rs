@@ -73,7 +73,7 @@ where
                 .to(member::Column::Id)
                 .into(),
         );
-        for column in member::Column::iter() {
+        for column in member::PROFILE_COLUMNS {
             select = select.column_as(
                 Expr::col((member::Entity, column)),
                 format!("{AUTHOR}{}", column.as_str()),
@@ -89,7 +89,7 @@ where
         feed_membership(context, &row, group.id)?;
         if author.is_some() {
             authors.extend(
-                Option::<member::Model>::from_query_result(&row, AUTHOR)?
+                Option::<member::Profile>::from_query_result(&row, AUTHOR)?
                     .map(|author| (author.id, author)),
             );
         }

@@ -14,7 +14,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::first_of_each_with, error::AppError, graphql::loaders::LoadContext,
+    db::{Joined, first_of_each_with},
+    error::AppError,
+    graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
 };
 
@@ -190,12 +192,18 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         let mut result = HashMap::new();
         for ((status, limit), meetup_ids) in groups {
             // The members come in the same statement: a list of attendees shows their names.
-            let rows = first_of_each_with::<rsvp::Entity, member::Entity>(
+            let rows = first_of_each_with::<rsvp::Entity, member::Entity, member::Profile>(
                 &self.context.db,
                 (rsvp::Column::MeetupId, &meetup_ids),
                 Condition::all().add(rsvp::Column::Status.eq(status)),
                 (&[rsvp::Column::QueuedAt, rsvp::Column::Id], limit),
-                Some((rsvp::Column::MemberId, member::Column::Id)),
+                Some((
+                    rsvp::Column::MemberId,
+                    Joined {
+                        columns: &member::PROFILE_COLUMNS,
+                        id: member::Column::Id,
+                    },
+                )),
             )
             .await?;
             for meetup_id in meetup_ids {

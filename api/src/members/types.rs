@@ -14,7 +14,7 @@ use crate::{
 
 /// A person in the community: their public profile, as they wrote it.
 pub struct Member {
-    row: member::Model,
+    row: member::Profile,
     /// Shown to the member themself, even before the request's viewer says so (the account a
     /// `register` or `login` just signed in).
     own: bool,
@@ -22,13 +22,16 @@ pub struct Member {
 
 impl Member {
     /// A member as anyone sees them; the viewer's rights decide the private fields.
-    pub fn new(row: member::Model) -> Self {
+    pub fn new(row: member::Profile) -> Self {
         Self { row, own: false }
     }
 
     /// The member who is acting in this request, seen by themself.
     pub fn own(row: member::Model) -> Self {
-        Self { row, own: true }
+        Self {
+            row: row.into(),
+            own: true,
+        }
     }
 
     /// A member through the request's loader: `None` for no id, or an id that names nobody
