@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     db::first_of_each, error::AppError, graphql::loaders::LoadContext,
-    graphql::row_loader::by_id_loader, groups::loaders::read_with_group,
+    groups::loaders::read_with_group,
 };
 
 /// Threads by id, each read with its group, the viewer's membership in it and its author.
@@ -37,11 +37,23 @@ impl Loader<Uuid> for ThreadLoader {
     }
 }
 
-by_id_loader!(
-    /// Comments by id (parents and quoted comments).
-    CommentLoader,
-    comment
-);
+/// Comments by id (parents and quoted comments).
+pub struct CommentLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for CommentLoader {
+    type Value = comment::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, comment::Model>, AppError> {
+        let rows = comment::Entity::find()
+            .filter(comment::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
 
 /// Comments that are not deleted, by thread.
 pub struct CommentCountLoader {

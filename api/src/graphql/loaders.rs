@@ -42,13 +42,13 @@ pub enum Caching {
 pub struct LoadContext {
     pub db: DatabaseConnection,
     pub viewer: Option<Uuid>,
-    caching: Caching,
     loaders: Weak<Loaders>,
 }
 
 impl LoadContext {
     /// Hands rows read by a join to the loader that reads them alone, so that asking it for them
-    /// later in the request costs no statement. Does nothing when the request does not cache.
+    /// later in the request costs no statement. The loader ignores them when the request does not
+    /// cache.
     pub fn feed<K, L>(
         &self,
         loader: impl FnOnce(&Loaders) -> &BatchLoader<K, L>,
@@ -57,9 +57,6 @@ impl LoadContext {
         L: Loader<K, Error = AppError>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     {
-        if self.caching == Caching::Off {
-            return;
-        }
         if let Some(loaders) = self.loaders.upgrade() {
             loader(&loaders).feed_many(rows);
         }
@@ -105,7 +102,6 @@ impl Loaders {
             let context = LoadContext {
                 db: db.clone(),
                 viewer,
-                caching,
                 loaders: loaders.clone(),
             };
             Self {

@@ -7,7 +7,6 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
-pub mod row_loader;
 pub mod validators;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};

@@ -10,7 +10,7 @@ use async_graphql::dataloader::Loader;
 use entity::{interest_group, member, membership};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, SelectTwo,
+    Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
     sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use uuid::Uuid;
@@ -29,15 +29,25 @@ impl Loader<Uuid> for GroupLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, interest_group::Model>, AppError> {
         let select = interest_group::Entity::find()
             .filter(interest_group::Column::Id.is_in(keys.iter().copied()));
-        let rows = with_viewer_membership(&self.context, select).await?;
-        let mut groups = HashMap::new();
-        for row in rows {
-            let group = interest_group::Model::from_query_result(&row, "")?;
-            feed_membership(&self.context, &row, group.id)?;
-            groups.insert(group.id, group);
-        }
-        Ok(groups)
+        let groups = read_groups(&self.context, select).await?;
+        Ok(groups.into_iter().map(|group| (group.id, group)).collect())
     }
+}
+
+/// Runs `select` of groups with the viewer's membership in each joined in, feeding the
+/// memberships to their loader.
+async fn read_groups(
+    context: &LoadContext,
+    select: Select<interest_group::Entity>,
+) -> Result<Vec<interest_group::Model>, AppError> {
+    let rows = with_viewer_membership(context, select).await?;
+    let mut groups = Vec::with_capacity(rows.len());
+    for row in rows {
+        let group = interest_group::Model::from_query_result(&row, "")?;
+        feed_membership(context, &row, group.id)?;
+        groups.push(group);
+    }
+    Ok(groups)
 }
 
 /// Rows of a table that belongs to a group (meetups, threads), by id, each read with its group,
@@ -200,11 +210,9 @@ pub async fn read_by_slug(
     slug: &str,
 ) -> Result<Option<interest_group::Model>, AppError> {
     let select = interest_group::Entity::find().filter(interest_group::Column::Slug.eq(slug));
-    let Some(row) = with_viewer_membership(context, select).await?.pop() else {
+    let Some(group) = read_groups(context, select).await?.pop() else {
         return Ok(None);
     };
-    let group = interest_group::Model::from_query_result(&row, "")?;
-    feed_membership(context, &row, group.id)?;
     context.feed(|loaders| &loaders.groups, [(group.id, group.clone())]);
     Ok(Some(group))
 }
