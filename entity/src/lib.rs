@@ -2,6 +2,24 @@
 //! never see (`password_hash`, token hashes), so GraphQL types live in `api` and are built from
 //! them explicitly.
 
+/// Implements `ActiveModelBehavior` for the entity module it is called in, applying
+/// [`stamp_updated_at`] before every save: the one definition for every entity with a
+/// `created_at` and an `updated_at`.
+macro_rules! stamps_updated_at {
+    () => {
+        #[sea_orm::prelude::async_trait::async_trait]
+        impl sea_orm::ActiveModelBehavior for ActiveModel {
+            async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, sea_orm::DbErr>
+            where
+                C: sea_orm::ConnectionTrait,
+            {
+                crate::stamp_updated_at(&mut self.updated_at, &self.created_at, insert);
+                Ok(self)
+            }
+        }
+    };
+}
+
 pub mod audit_log;
 pub mod calendar_token;
 pub mod comment;

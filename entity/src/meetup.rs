@@ -72,13 +72,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        crate::stamp_updated_at(&mut self.updated_at, &self.created_at, insert);
-        Ok(self)
-    }
-}
+stamps_updated_at!();
