@@ -49,6 +49,17 @@ pub struct Limits {
     pub max_recursive_depth: usize,
     pub max_directives: usize,
     pub max_expanded_fields: usize,
+    /// Tokens of a document, counted before it is parsed.
+    pub max_tokens: usize,
+    /// Nesting of braces, brackets and parentheses, counted before the document is parsed.
+    pub max_nesting: usize,
+    pub max_aliases: usize,
+    /// Directives in the whole document (`max_directives` bounds each place).
+    pub max_document_directives: usize,
+    /// Variable definitions of one operation.
+    pub max_variables: usize,
+    pub max_fragments: usize,
+    pub max_operations: usize,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub execution_timeout: Duration,
@@ -61,7 +72,14 @@ impl Default for Limits {
             max_complexity: 1000,
             max_recursive_depth: 32,
             max_directives: 4,
-            max_expanded_fields: 2000,
+            max_expanded_fields: 1000,
+            max_tokens: 5000,
+            max_nesting: 40,
+            max_aliases: 100,
+            max_document_directives: 50,
+            max_variables: 100,
+            max_fragments: 100,
+            max_operations: 10,
             max_body_bytes: 64 * 1024,
             max_upload_bytes: 20 * 1024 * 1024,
             execution_timeout: Duration::from_secs(5),

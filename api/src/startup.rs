@@ -61,9 +61,15 @@ impl Application {
             events,
             files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
         };
-        let schema = build_schema(Some(app_state.clone()), &settings);
+        let schema = build_schema(Some(app_state.clone()), &settings, true);
+        let terse = build_schema(Some(app_state.clone()), &settings, false);
         let http_state = HttpState {
-            schema: GuardedSchema::new(schema, settings.limits.clone()),
+            schema: GuardedSchema::new(
+                schema,
+                terse,
+                settings.limits.clone(),
+                !settings.is_production(),
+            ),
             app: app_state,
             graphiql: !settings.is_production(),
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),

@@ -187,14 +187,21 @@ async fn production_hides_graphiql_introspection_and_suggestions() {
         .expect("request");
     assert_ne!(page.status(), 200);
 
-    let introspection = app
-        .graphql(None, "{ __schema { types { name } } }", json!({}))
-        .await;
-    assert_eq!(
-        introspection["data"]["__schema"],
-        Value::Null,
-        "{introspection}"
-    );
+    // Refused with an error and no data at all, never a null in the non-null `__schema`.
+    for query in [
+        "{ __schema { queryType { name } } }",
+        "{ ...F } fragment F on Query { __type(name: \"Query\") { name } }",
+    ] {
+        let introspection = app.graphql(None, query, json!({})).await;
+        assert_eq!(
+            error_code(&introspection),
+            "GRAPHQL_VALIDATION_FAILED",
+            "{introspection}"
+        );
+        assert_eq!(introspection["data"], Value::Null, "{introspection}");
+    }
+    let typename = app.graphql(None, "{ __typename }", json!({})).await;
+    assert_eq!(typename["data"]["__typename"], "Query", "{typename}");
     let typo = app.graphql(None, "{ mee { id } }", json!({})).await;
     let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!message.contains("Did you mean"), "{message}");
@@ -223,7 +230,7 @@ async fn a_refused_document_is_400_without_data_for_graphql_response_json_client
     assert_eq!(modern.status(), 400);
     let body: Value = modern.json().await.expect("json");
     assert!(body.get("data").is_none(), "{body}");
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
 
     let legacy = send("application/json").await.expect("request");
     assert_eq!(legacy.status(), 200);
@@ -242,4 +249,109 @@ async fn a_refused_document_is_400_without_data_for_graphql_response_json_client
     assert_eq!(field_error.status(), 200);
     let body: Value = field_error.json().await.expect("json");
     assert_eq!(error_code(&body), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_syntax_error_says_where_and_what_was_expected() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("Accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{\n  me {\n    id\n" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "GRAPHQL_PARSE_FAILED", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Syntax error at line 4, column 1: expected"),
+        "{message}"
+    );
+    assert!(
+        !message.contains('\n') && !message.contains("-->"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn document_errors_and_input_errors_have_different_codes() {
+    let app = spawn_app().await;
+    let unknown = app.graphql(None, "{ me { id } nope }", json!({})).await;
+    assert_eq!(
+        error_code(&unknown),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{unknown}"
+    );
+
+    let wrong_value = app
+        .graphql(
+            None,
+            "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+            json!({ "input": { "email": "a@example.no", "password": 42 } }),
+        )
+        .await;
+    assert_eq!(error_code(&wrong_value), "BAD_USER_INPUT", "{wrong_value}");
+    assert_eq!(
+        wrong_value["errors"][0]["extensions"]["field"], "password",
+        "{wrong_value}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_without_a_query_is_400_missing_query() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!({ "variables": {} }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["message"], "Missing query");
+}
+
+#[tokio::test]
+async fn every_refusal_names_its_request_id() {
+    let app = spawn_app().await;
+    let url = app.graphql_url();
+    let refusals = [
+        app.client
+            .post(&url)
+            .bearer_auth("not-a-token")
+            .json(&json!({ "query": "{ me { id } }" })),
+        app.client
+            .post(&url)
+            .json(&json!([{ "query": "{ me { id } }" }])),
+        app.client
+            .put(&url)
+            .json(&json!({ "query": "{ me { id } }" })),
+        app.client
+            .post(&url)
+            .header("Content-Type", "text/plain")
+            .body("{ me { id } }"),
+    ];
+    let mut statuses = Vec::new();
+    for refusal in refusals {
+        let response = refusal.send().await.expect("request");
+        statuses.push(response.status().as_u16());
+        let header = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = response.json().await.expect("json");
+        assert!(header.is_some());
+        assert_eq!(
+            body["extensions"]["requestId"].as_str(),
+            header.as_deref(),
+            "{body}"
+        );
+    }
+    assert_eq!(statuses, [401, 400, 405, 415]);
 }

@@ -3,6 +3,8 @@
 
 pub mod batch;
 pub mod context;
+pub mod document;
+pub mod errors;
 pub mod limits;
 pub mod loaders;
 pub mod node;
@@ -59,20 +61,26 @@ pub struct Subscription(
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema once. Without `state` it serves only to print the SDL.
-pub fn build_schema(state: Option<AppState>, settings: &Settings) -> AppSchema {
+/// Builds the schema once. Without `state` it serves only to print the SDL. `suggestions` adds
+/// "Did you mean …?" to unknown names (development only; each one compares the name with every
+/// field of its type, so large documents are validated by a schema without them).
+pub fn build_schema(state: Option<AppState>, settings: &Settings, suggestions: bool) -> AppSchema {
+    // Depth is checked before validation (`document`), where introspection gets a budget of its
+    // own; async-graphql's depth limit would count the standard introspection query against it.
     let limits = &settings.limits;
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives);
     if settings.is_production() {
-        builder = builder.disable_introspection().disable_suggestions();
+        builder = builder.disable_introspection();
+    }
+    if settings.is_production() || !suggestions {
+        builder = builder.disable_suggestions();
     }
     if let Some(state) = state {
         builder = builder.data(state);
@@ -82,5 +90,5 @@ pub fn build_schema(state: Option<AppState>, settings: &Settings) -> AppSchema {
 
 /// The schema as SDL, as checked in at `schema.graphql`.
 pub fn sdl(settings: &Settings) -> String {
-    build_schema(None, settings).sdl()
+    build_schema(None, settings, false).sdl()
 }

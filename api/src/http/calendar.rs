@@ -110,6 +110,10 @@ pub async fn group_feed(
     slug: web::Path<String>,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, AppError> {
+    if slug.chars().any(char::is_control) {
+        // No slug holds one, and PostgreSQL would refuse a NUL as an error.
+        return Err(AppError::NotFound("Group"));
+    }
     let viewer = viewer(&request, &state).await?;
     let db = &state.app.db;
     let group = interest_group::Entity::find()

@@ -33,7 +33,10 @@ use crate::{
         viewer::{Identity, Viewer},
     },
     error::AppError,
-    graphql::loaders::{Caching, RequestLoaders},
+    graphql::{
+        errors,
+        loaders::{Caching, RequestLoaders},
+    },
     http::{HttpState, request_id::RequestId},
     state::ClientInfo,
 };
@@ -41,10 +44,17 @@ use crate::{
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const WS_PROTOCOL: &str = "graphql-transport-ws";
 
-/// A transport-level refusal, shaped like a GraphQL response so clients read it the same way.
-fn refuse(status: StatusCode, code: &'static str, message: &str) -> HttpResponse {
+/// A transport-level refusal, shaped like a GraphQL response so clients read it the same way,
+/// with the request id an operator finds it by.
+pub(crate) fn refuse(
+    request: &HttpRequest,
+    status: StatusCode,
+    code: &'static str,
+    message: &str,
+) -> HttpResponse {
     HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+        "extensions": { "requestId": request_id(request) },
     }))
 }
 
@@ -115,8 +125,13 @@ pub(crate) async fn viewer_from_header(
         .map(|identity| Viewer(Some(identity)))
 }
 
-fn unauthenticated(error: &AppError) -> HttpResponse {
-    let mut response = refuse(StatusCode::UNAUTHORIZED, error.code(), &error.to_string());
+fn unauthenticated(request: &HttpRequest, error: &AppError) -> HttpResponse {
+    let mut response = refuse(
+        request,
+        StatusCode::UNAUTHORIZED,
+        error.code(),
+        &error.to_string(),
+    );
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -132,15 +147,9 @@ fn accepts_graphql_response_json(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON))
 }
 
-/// Gives every error a code (async-graphql's own parse and validation errors have none: they are
-/// the client's document, so `BAD_USER_INPUT`), and names the request id when anything failed.
+/// Codes and caps the errors ([`errors::finish`]) and names the request id when anything failed.
 fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_USER_INPUT");
-        }
-    }
+    errors::finish(&mut response.errors);
     if !response.errors.is_empty() {
         response.extensions.insert(
             "requestId".into(),
@@ -183,6 +192,7 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
         Err(err) => {
             tracing::error!(%err, "response serialisation failed");
             return refuse(
+                request,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "Internal error",
@@ -223,10 +233,12 @@ async fn authenticate_request(
 ) -> Result<Viewer, HttpResponse> {
     match viewer_from_header(request, state).await {
         Ok(viewer) => Ok(viewer),
-        Err(AppError::Unauthenticated(message)) => {
-            Err(unauthenticated(&AppError::Unauthenticated(message)))
-        }
+        Err(AppError::Unauthenticated(message)) => Err(unauthenticated(
+            request,
+            &AppError::Unauthenticated(message),
+        )),
         Err(_) => Err(refuse(
+            request,
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL",
             "Internal error",
@@ -255,10 +267,19 @@ async fn run_as(
     mut graphql: Request,
     allow_writes: bool,
 ) -> HttpResponse {
-    let operation = match state.schema.precheck(&mut graphql) {
-        Ok(operation) => operation,
+    if graphql.query.trim().is_empty() {
+        return refuse(
+            request,
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Missing query",
+        );
+    }
+    let plan = match state.schema.precheck(&mut graphql) {
+        Ok(plan) => plan,
         Err(error) => return error_response(request, error),
     };
+    let operation = plan.operation;
     if !allow_writes
         && matches!(
             operation,
@@ -266,6 +287,7 @@ async fn run_as(
         )
     {
         let mut response = refuse(
+            request,
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_USER_INPUT",
             "Only queries may be sent with GET; send mutations with POST",
@@ -287,7 +309,7 @@ async fn run_as(
         .data(viewer)
         .data(client_info(request, state))
         .data(loaders);
-    finish(request, state.schema.execute_checked(graphql).await)
+    finish(request, state.schema.execute_checked(graphql, plan).await)
 }
 
 fn media_type(request: &HttpRequest) -> Option<String> {
@@ -313,6 +335,7 @@ async fn post_multipart(
         .any(|name| request.headers().contains_key(*name));
     if !preflight {
         return refuse(
+            &request,
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "File uploads need the Apollo-Require-Preflight or X-GraphQL-Preflight header",
@@ -326,12 +349,13 @@ async fn post_multipart(
     let (json_limit, upload_limit) = (limits.max_body_bytes, limits.max_upload_bytes);
     let too_large = || {
         refuse(
+            &request,
             StatusCode::PAYLOAD_TOO_LARGE,
             "BAD_USER_INPUT",
             &format!("Files may be at most {upload_limit} bytes"),
         )
     };
-    let bad = |message: &str| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
+    let bad = |message: &str| refuse(&request, StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -342,6 +366,7 @@ async fn post_multipart(
     }
     let Ok(_permit) = state.uploads.acquire().await else {
         return refuse(
+            &request,
             StatusCode::SERVICE_UNAVAILABLE,
             "INTERNAL",
             "Uploads are unavailable",
@@ -432,6 +457,7 @@ pub async fn post(
     }
     if !is_json(&request) {
         return refuse(
+            &request,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_USER_INPUT",
             "Send GraphQL requests as application/json",
@@ -440,6 +466,7 @@ pub async fn post(
     let limit = state.schema.limits().max_body_bytes;
     let too_large = || {
         refuse(
+            &request,
             StatusCode::PAYLOAD_TOO_LARGE,
             "BAD_USER_INPUT",
             &format!("The request body may be at most {limit} bytes"),
@@ -457,6 +484,7 @@ pub async fn post(
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
             return refuse(
+                &request,
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
                 "The request body could not be read",
@@ -469,6 +497,7 @@ pub async fn post(
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return refuse(
+            &request,
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "Batched requests are not supported; send one operation per request",
@@ -478,6 +507,7 @@ pub async fn post(
         Ok(graphql) => graphql,
         Err(err) => {
             return refuse(
+                &request,
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
                 &format!("The body is not a GraphQL request: {err}"),
@@ -509,6 +539,7 @@ pub async fn get(
         Ok(params) => params.into_inner(),
         Err(_) => {
             return refuse(
+                &request,
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
                 "Malformed query string",
@@ -532,6 +563,7 @@ pub async fn get(
                 );
         }
         return refuse(
+            &request,
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "Missing the query parameter",
@@ -546,6 +578,7 @@ pub async fn get(
             Ok(value) => graphql = graphql.variables(Variables::from_json(value)),
             Err(_) => {
                 return refuse(
+                    &request,
                     StatusCode::BAD_REQUEST,
                     "BAD_USER_INPUT",
                     "variables is not JSON",
@@ -589,6 +622,7 @@ async fn subscribe(
         .is_some_and(|protocols| protocols.split(',').any(|p| p.trim() == WS_PROTOCOL));
     if !speaks_protocol {
         return refuse(
+            &request,
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "Use the graphql-transport-ws WebSocket sub-protocol",
@@ -613,6 +647,7 @@ async fn subscribe(
         Err(err) => {
             tracing::debug!(%err, "WebSocket upgrade refused");
             refuse(
+                &request,
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
                 "WebSocket upgrade failed",

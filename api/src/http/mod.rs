@@ -8,7 +8,15 @@ pub mod graphql;
 pub mod health;
 pub mod request_id;
 
-use actix_web::{HttpResponse, http::StatusCode, middleware::DefaultHeaders, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{self, HeaderValue},
+    },
+    middleware::DefaultHeaders,
+    web,
+};
 use serde_json::json;
 
 use crate::{graphql::limits::GuardedSchema, state::AppState};
@@ -55,10 +63,17 @@ async fn schema_sdl(state: web::Data<HttpState>) -> HttpResponse {
         .body(state.schema.sdl())
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED)
-        .insert_header(("Allow", "GET, POST"))
-        .json(json!({ "errors": [{ "message": "Use GET or POST", "extensions": { "code": "BAD_USER_INPUT" } }] }))
+async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+    let mut response = graphql::refuse(
+        &request,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BAD_USER_INPUT",
+        "Use GET or POST",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
 }
 
 /// Unknown paths.
