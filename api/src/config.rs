@@ -111,6 +111,57 @@ impl Default for Throttles {
     }
 }
 
+/// Which browser origins may call the API (CORS).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Exactly these origins (`CORS_ALLOWED_ORIGINS`; the production default is none).
+    Exact(Vec<String>),
+    /// `http://localhost:*` and `http://127.0.0.1:*`: the development default, for a frontend's
+    /// dev server on any port.
+    Loopback,
+}
+
+impl CorsOrigins {
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let mut origins = Vec::new();
+        for origin in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            let url = url::Url::parse(origin).map_err(|err| {
+                ConfigError::new("CORS_ALLOWED_ORIGINS", format!("{origin:?}: {err}"))
+            })?;
+            let serialized = url.origin().ascii_serialization();
+            if !matches!(url.scheme(), "http" | "https")
+                || serialized != origin
+                || origin.contains('*')
+            {
+                return Err(ConfigError::new(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!(
+                        "{origin:?} is not an exact origin such as https://app.example.no \
+                         (scheme, host and port; no path, no wildcard)"
+                    ),
+                ));
+            }
+            origins.push(serialized);
+        }
+        Ok(Self::Exact(origins))
+    }
+
+    /// Whether a browser page at `origin` may call the API.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            Self::Exact(origins) => origins.iter().any(|allowed| allowed == origin),
+            Self::Loopback => ["http://localhost", "http://127.0.0.1"].iter().any(|host| {
+                origin.strip_prefix(host).is_some_and(|rest| {
+                    rest.is_empty()
+                        || rest
+                            .strip_prefix(':')
+                            .is_some_and(|port| port.parse::<u16>().is_ok())
+                })
+            }),
+        }
+    }
+}
+
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -133,6 +184,7 @@ pub struct Settings {
     pub password_iterations: u32,
     pub limits: Limits,
     pub throttles: Throttles,
+    pub cors: CorsOrigins,
 }
 
 /// A setting that could not be used. Displays as one line naming the variable.
@@ -294,6 +346,11 @@ impl Settings {
                 format!("must be at least {OWASP_ITERATIONS} in production"),
             ));
         }
+        let cors = match (var("CORS_ALLOWED_ORIGINS"), app_env) {
+            (Some(raw), _) => CorsOrigins::parse(&raw)?,
+            (None, AppEnv::Development) => CorsOrigins::Loopback,
+            (None, AppEnv::Production) => CorsOrigins::Exact(Vec::new()),
+        };
         let workers = parse_or(
             &var,
             "WORKERS",
@@ -320,6 +377,7 @@ impl Settings {
             workers,
             limits,
             throttles,
+            cors,
         })
     }
 
@@ -426,6 +484,55 @@ mod tests {
             message.starts_with("invalid setting LISTEN_ADDR"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn cors_origins_are_exact_and_development_allows_loopback_ports() {
+        let dev = settings(&[]).map(|s| s.cors);
+        assert!(
+            dev.as_ref()
+                .is_ok_and(|c| c.allows("http://localhost:5173"))
+        );
+        assert!(
+            dev.as_ref()
+                .is_ok_and(|c| c.allows("http://127.0.0.1:3000"))
+        );
+        assert!(
+            dev.as_ref()
+                .is_ok_and(|c| !c.allows("http://localhost.evil.no"))
+        );
+        assert!(dev.as_ref().is_ok_and(|c| !c.allows("https://example.no")));
+        let exact = settings(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example.no, http://x.no:8080",
+        )])
+        .map(|s| s.cors);
+        assert!(
+            exact
+                .as_ref()
+                .is_ok_and(|c| c.allows("https://app.example.no"))
+        );
+        assert!(
+            exact
+                .as_ref()
+                .is_ok_and(|c| !c.allows("http://localhost:5173"))
+        );
+        for bad in [
+            "*",
+            "https://app.example.no/",
+            "https://*.example.no",
+            "ftp://x.no",
+        ] {
+            let err = settings(&[("CORS_ALLOWED_ORIGINS", bad)]).err();
+            assert_eq!(
+                err.map(|e| e.variable),
+                Some("CORS_ALLOWED_ORIGINS"),
+                "{bad}"
+            );
+        }
+        let production =
+            settings(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(40))]).map(|s| s.cors);
+        assert!(production.is_ok_and(|c| c == CorsOrigins::Exact(Vec::new())));
     }
 
     #[test]

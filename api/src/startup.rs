@@ -76,11 +76,13 @@ impl Application {
         };
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
+        let cors_origins = settings.cors.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(http_state.clone()))
                 .wrap(http::security_headers())
                 .wrap(from_fn(request_id::middleware))
+                .wrap(http::cors(&cors_origins))
                 .configure(http::configure)
                 .default_service(web::to(http::not_found))
         })

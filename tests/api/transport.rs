@@ -355,3 +355,94 @@ async fn every_refusal_names_its_request_id() {
     }
     assert_eq!(statuses, [401, 400, 405, 415]);
 }
+
+#[tokio::test]
+async fn a_browser_on_an_allowed_origin_passes_the_preflight() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", "https://app.example.no")]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.graphql_url())
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example.no").await.expect("request");
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        header(&allowed, "access-control-allow-origin"),
+        "https://app.example.no"
+    );
+    let methods = header(&allowed, "access-control-allow-methods");
+    assert!(
+        methods.contains("post") && methods.contains("get"),
+        "{methods}"
+    );
+    let headers = header(&allowed, "access-control-allow-headers");
+    assert!(
+        headers.contains("authorization") && headers.contains("content-type"),
+        "{headers}"
+    );
+    assert!(header(&allowed, "vary").contains("origin"));
+
+    let refused = preflight("https://evil.example").await.expect("request");
+    assert!(header(&refused, "access-control-allow-origin").is_empty());
+
+    // The request itself: the allowed origin may read the answer and its request id.
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("Origin", "https://app.example.no")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        "https://app.example.no"
+    );
+    assert!(header(&response, "access-control-expose-headers").contains("x-request-id"));
+    // Another origin is answered (the browser withholds it) without CORS headers.
+    let other = app
+        .client
+        .post(app.graphql_url())
+        .header("Origin", "https://evil.example")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(other.status(), 200);
+    assert!(header(&other, "access-control-allow-origin").is_empty());
+}
+
+#[tokio::test]
+async fn development_allows_a_frontend_dev_server_on_any_local_port() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.graphql_url())
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("request");
+    assert!(response.status().is_success());
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://localhost:5173")
+    );
+}

@@ -19,7 +19,9 @@ use actix_web::{
 };
 use serde_json::json;
 
-use crate::{graphql::limits::GuardedSchema, state::AppState};
+use actix_cors::Cors;
+
+use crate::{config::CorsOrigins, graphql::limits::GuardedSchema, state::AppState};
 
 /// What the HTTP handlers share: the schema handle (built once) and the application state.
 #[derive(Clone)]
@@ -79,6 +81,28 @@ async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
 /// Unknown paths.
 pub async fn not_found() -> HttpResponse {
     HttpResponse::NotFound().json(json!({ "error": "not found" }))
+}
+
+/// CORS for browsers on other origins: exactly the origins the settings allow, GET and POST,
+/// the headers a GraphQL client sends (the upload preflight headers included), and the request
+/// id and `Retry-After` readable by the page. A request from another origin is still served (the
+/// browser withholds the answer); only preflights are refused.
+pub fn cors(origins: &CorsOrigins) -> Cors {
+    let origins = origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin.to_str().is_ok_and(|origin| origins.allows(origin))
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("apollo-require-preflight"),
+            header::HeaderName::from_static("x-graphql-preflight"),
+        ])
+        .expose_headers([request_id::HEADER, header::RETRY_AFTER])
+        .max_age(600)
 }
 
 /// Headers every response carries.
