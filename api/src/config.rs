@@ -185,6 +185,8 @@ pub struct Settings {
     pub limits: Limits,
     pub throttles: Throttles,
     pub cors: CorsOrigins,
+    /// How long a WebSocket may take to send `connection_init` before it is closed with 4408.
+    pub websocket_init_timeout: Duration,
 }
 
 /// A setting that could not be used. Displays as one line naming the variable.
@@ -378,6 +380,11 @@ impl Settings {
             limits,
             throttles,
             cors,
+            websocket_init_timeout: Duration::from_millis(parse_or(
+                &var,
+                "WEBSOCKET_INIT_TIMEOUT_MS",
+                10_000,
+            )?),
         })
     }
 

@@ -244,25 +244,34 @@ impl TestApp {
         db.close().await.expect("close");
     }
 
-    /// Opens a `graphql-transport-ws` connection and completes `connection_init` with `payload`.
-    pub async fn websocket(&self, payload: Value) -> Result<WsClient, String> {
+    /// Opens a `graphql-transport-ws` connection without saying anything on it yet.
+    pub async fn raw_websocket(&self) -> WsClient {
         let mut request = format!("ws://127.0.0.1:{}/graphql", self.port)
             .into_client_request()
-            .map_err(|e| e.to_string())?;
+            .expect("a WebSocket request");
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static("graphql-transport-ws"),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, response) = tokio_tungstenite::connect_async(request)
             .await
-            .map_err(|e| e.to_string())?;
-        socket
-            .send(Message::text(
-                json!({ "type": "connection_init", "payload": payload }).to_string(),
-            ))
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut client = WsClient { socket };
+            .expect("the WebSocket upgrade");
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some("graphql-transport-ws")
+        );
+        WsClient { socket }
+    }
+
+    /// Opens a `graphql-transport-ws` connection and completes `connection_init` with `payload`.
+    pub async fn websocket(&self, payload: Value) -> Result<WsClient, String> {
+        let mut client = self.raw_websocket().await;
+        client
+            .send_json(json!({ "type": "connection_init", "payload": payload }))
+            .await;
         match client.next_message().await {
             Some(message) if message["type"] == "connection_ack" => Ok(client),
             other => Err(format!("no connection_ack: {other:?}")),
@@ -279,11 +288,32 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
-        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.send_json(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    pub async fn send_json(&mut self, message: Value) {
+        self.send_text(&message.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
         self.socket
-            .send(Message::text(message.to_string()))
+            .send(Message::text(text.to_owned()))
             .await
-            .expect("send subscribe");
+            .expect("send a WebSocket message");
+    }
+
+    /// The close frame's code and reason, skipping any message before it; `None` when the
+    /// socket ended without one or nothing came within five seconds.
+    pub async fn close_frame(&mut self) -> Option<(u16, String)> {
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(5), self.socket.next())
+                .await
+                .ok()??;
+            if let Message::Close(frame) = next.ok()? {
+                return frame.map(|frame| (u16::from(frame.code), frame.reason.to_string()));
+            }
+        }
     }
 
     /// The next protocol message, skipping pings; `None` when the server closed the socket.

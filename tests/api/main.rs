@@ -14,3 +14,4 @@ mod schema;
 mod seed;
 mod subscriptions;
 mod transport;
+mod websocket;

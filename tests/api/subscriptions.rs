@@ -58,15 +58,6 @@ async fn an_anonymous_subscriber_is_told_to_sign_in() {
 }
 
 #[tokio::test]
-async fn a_bad_token_in_connection_init_closes_the_connection() {
-    let app = spawn_app().await;
-    let result = app
-        .websocket(json!({ "authorization": "Bearer forged.token.here" }))
-        .await;
-    assert!(result.is_err());
-}
-
-#[tokio::test]
 async fn answers_to_a_meetup_reach_its_subscribers_live() {
     let app = spawn_app().await;
     let owner = app.register(&email("owner"), "Owner").await;

@@ -11,10 +11,10 @@ use std::{
 };
 
 use async_graphql::{
-    Data, Executor, Request, Response, ServerError,
+    Data, Request, Response, ServerError,
     parser::types::{ExecutableDocument, OperationType},
 };
-use futures_util::{StreamExt, stream::BoxStream};
+use futures_util::stream::BoxStream;
 
 use crate::{
     config::Limits,
@@ -158,6 +158,12 @@ impl GuardedSchema {
         }
     }
 
+    /// The results of a subscription that already passed [`GuardedSchema::precheck`].
+    pub fn stream_checked(&self, request: Request, plan: Plan) -> BoxStream<'static, Response> {
+        self.schema_for(plan)
+            .execute_stream_with_session_data(request, Arc::new(Data::default()))
+    }
+
     /// Runs a request that already passed [`GuardedSchema::precheck`].
     pub async fn execute_checked(&self, request: Request, plan: Plan) -> Response {
         let execution = self.schema_for(plan).execute(request);
@@ -168,32 +174,5 @@ impl GuardedSchema {
                 "INTERNAL",
             )]),
         }
-    }
-}
-
-impl Executor for GuardedSchema {
-    async fn execute(&self, mut request: Request) -> Response {
-        match self.precheck(&mut request) {
-            Ok(plan) => self.execute_checked(request, plan).await,
-            Err(error) => Response::from_errors(vec![error]),
-        }
-    }
-
-    fn execute_stream(
-        &self,
-        mut request: Request,
-        session_data: Option<Arc<Data>>,
-    ) -> BoxStream<'static, Response> {
-        let plan = match self.precheck(&mut request) {
-            Ok(plan) => plan,
-            Err(error) => {
-                return futures_util::stream::once(
-                    async move { Response::from_errors(vec![error]) },
-                )
-                .boxed();
-            }
-        };
-        self.schema_for(plan)
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
     }
 }

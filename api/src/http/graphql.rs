@@ -19,30 +19,25 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    Data, Request, Response, ServerError, UploadValue, Variables, http::GraphiQLSource,
+    Request, Response, ServerError, UploadValue, Variables, http::GraphiQLSource,
     parser::types::OperationType,
 };
-use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
-    auth::{
-        commands::authenticate,
-        viewer::{Identity, Viewer},
-    },
+    auth::{commands::authenticate, viewer::Viewer},
     error::AppError,
     graphql::{
         errors,
         loaders::{Caching, RequestLoaders},
     },
-    http::{HttpState, request_id::RequestId},
+    http::{HttpState, request_id::RequestId, websocket},
     state::ClientInfo,
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-const WS_PROTOCOL: &str = "graphql-transport-ws";
 
 /// A transport-level refusal, shaped like a GraphQL response so clients read it the same way,
 /// with the request id an operator finds it by.
@@ -58,7 +53,7 @@ pub(crate) fn refuse(
     }))
 }
 
-fn request_id(request: &HttpRequest) -> String {
+pub(crate) fn request_id(request: &HttpRequest) -> String {
     request
         .extensions()
         .get::<RequestId>()
@@ -90,7 +85,7 @@ fn client_address(request: &HttpRequest, trusted_hops: usize) -> IpAddr {
         .unwrap_or(peer)
 }
 
-fn client_info(request: &HttpRequest, state: &HttpState) -> ClientInfo {
+pub(crate) fn client_info(request: &HttpRequest, state: &HttpState) -> ClientInfo {
     ClientInfo {
         address: client_address(request, state.app.settings.trusted_proxy_hops),
         user_agent: request
@@ -533,7 +528,7 @@ pub async fn get(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     if request.headers().contains_key(header::UPGRADE) {
-        return subscribe(request, payload, state).await;
+        return websocket::upgrade(request, payload, state).await;
     }
     let params = match web::Query::<GetParams>::from_query(request.query_string()) {
         Ok(params) => params.into_inner(),
@@ -587,71 +582,4 @@ pub async fn get(
         }
     }
     run(&request, &state, graphql, false).await
-}
-
-/// Reads `{"authorization": "Bearer …"}` from `connection_init`. Without it the connection is
-/// anonymous; with a bad token it is refused (the socket closes with 4403).
-async fn connection_viewer(
-    state: &HttpState,
-    payload: &serde_json::Value,
-) -> async_graphql::Result<Option<Identity>> {
-    let header = payload
-        .get("authorization")
-        .or_else(|| payload.get("Authorization"))
-        .and_then(|value| value.as_str());
-    let Some(header) = header else {
-        return Ok(None);
-    };
-    let token = header
-        .strip_prefix("Bearer ")
-        .ok_or(AppError::Unauthenticated(
-            "Send the access token as \"Bearer <token>\"",
-        ))?;
-    Ok(Some(authenticate(&state.app, token.trim()).await?))
-}
-
-async fn subscribe(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<HttpState>,
-) -> HttpResponse {
-    let speaks_protocol = request
-        .headers()
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|protocols| protocols.split(',').any(|p| p.trim() == WS_PROTOCOL));
-    if !speaks_protocol {
-        return refuse(
-            &request,
-            StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
-            "Use the graphql-transport-ws WebSocket sub-protocol",
-        );
-    }
-    let mut data = Data::default();
-    data.insert(client_info(&request, &state));
-    // One connection's loaders serve every event of its subscriptions: they batch, never cache.
-    data.insert(RequestLoaders::new(&state.app.db, None, Caching::Off));
-    let init_state = state.clone();
-    let result = GraphQLSubscription::new(state.schema.clone())
-        .with_data(data)
-        .on_connection_init(move |payload| async move {
-            let viewer = Viewer(connection_viewer(&init_state, &payload).await?);
-            let mut data = Data::default();
-            data.insert(viewer);
-            Ok(data)
-        })
-        .start(&request, payload);
-    match result {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::debug!(%err, "WebSocket upgrade refused");
-            refuse(
-                &request,
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "WebSocket upgrade failed",
-            )
-        }
-    }
 }

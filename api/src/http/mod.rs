@@ -7,6 +7,7 @@ pub mod files;
 pub mod graphql;
 pub mod health;
 pub mod request_id;
+pub mod websocket;
 
 use actix_web::{
     HttpRequest, HttpResponse,
