@@ -6,6 +6,8 @@ use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use rand::RngCore;
 
+use crate::auth::throttle::Write;
+
 /// Where the server runs: development shows GraphiQL and introspection; production hides them
 /// and insists on a real JWT secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +98,15 @@ pub struct Throttles {
     pub login_per_account_per_hour: u32,
     pub register_per_address_per_hour: u32,
     pub refresh_per_address_per_minute: u32,
+    /// Per-member write budgets (per minute, per hour), in the order of [`Write::ALL`].
+    pub writes: [(u32, u32); Write::ALL.len()],
+}
+
+impl Throttles {
+    /// The per-minute and per-hour budget of a kind of write.
+    pub fn write(&self, kind: Write) -> (u32, u32) {
+        self.writes[kind as usize]
+    }
 }
 
 impl Default for Throttles {
@@ -107,6 +118,7 @@ impl Default for Throttles {
             login_per_account_per_hour: 25,
             register_per_address_per_hour: 10,
             refresh_per_address_per_minute: 30,
+            writes: Write::ALL.map(Write::default_limits),
         }
     }
 }
@@ -324,6 +336,7 @@ impl Settings {
                 "REFRESH_LIMIT_PER_ADDRESS_PER_MINUTE",
                 defaults.refresh_per_address_per_minute,
             )?,
+            writes: write_limits(&var)?,
         };
         let limit_defaults = Limits::default();
         let limits = Limits {
@@ -391,6 +404,25 @@ impl Settings {
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
     }
+}
+
+/// `<KIND>_LIMIT_PER_MEMBER_PER_MINUTE` and `…_PER_HOUR` for every kind of write.
+fn write_limits(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<[(u32, u32); Write::ALL.len()], ConfigError> {
+    let mut limits = Write::ALL.map(Write::default_limits);
+    for (kind, limit) in Write::ALL.into_iter().zip(limits.iter_mut()) {
+        for (window, value) in [("MINUTE", &mut limit.0), ("HOUR", &mut limit.1)] {
+            let name = format!("{}_LIMIT_PER_MEMBER_PER_{window}", kind.name());
+            if let Some(raw) = var(&name) {
+                *value = raw.trim().parse().map_err(|err| ConfigError {
+                    variable: "a *_LIMIT_PER_MEMBER_* setting",
+                    message: format!("{name}={raw:?}: {err}"),
+                })?;
+            }
+        }
+    }
+    Ok(limits)
 }
 
 fn parse_or<T: FromStr>(

@@ -45,7 +45,7 @@ impl Application {
         db::migrate(&connection).await?;
         let settings = Arc::new(settings);
         if !settings.throttles.enabled {
-            tracing::warn!("RATE_LIMIT=off: sign-in throttles are disabled");
+            tracing::warn!("RATE_LIMIT=off: sign-in and write throttles are disabled");
         }
         let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
         let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)

@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 
 use crate::{
     groups::{TestGroup, create_group, join_member},
-    helpers::{Account, TestApp, email, error_code, spawn_app, text},
+    helpers::{Account, TestApp, email, error_code, spawn_app, spawn_app_with, text},
 };
 
 const START: &str = "mutation($input: StartThreadInput!) { startThread(input: $input) { id title bodyHtml viewerCanEdit } }";
@@ -781,4 +781,72 @@ async fn a_page_of_fifty_comments_with_authors_and_reactions_runs_a_fixed_number
     // session, thread, group, membership, comment count, comments, authors, reactions,
     // viewer's reactions, reply counts: one each, whatever the page size.
     assert!(statements <= 11, "{statements} statements");
+}
+
+#[tokio::test]
+async fn a_member_posting_faster_than_a_person_is_throttled_and_others_are_not() {
+    let app = spawn_app_with(&[
+        ("COMMENT_LIMIT_PER_MEMBER_PER_MINUTE", "3"),
+        ("REACTION_LIMIT_PER_MEMBER_PER_MINUTE", "2"),
+    ])
+    .await;
+    let (owner, member, _, thread) = discussion(&app, "PUBLIC").await;
+    for n in 0..3 {
+        comment(&app, &member, &thread, &format!("Innlegg {n}")).await;
+    }
+    let fourth = post(
+        &app,
+        &member,
+        json!({ "threadId": thread, "body": "Ett til" }),
+    )
+    .await;
+    assert_eq!(error_code(&fourth), "RATE_LIMITED", "{fourth}");
+    let wait = fourth["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!((1..=60).contains(&wait), "{fourth}");
+    // The refused comment is not there; the owner still writes.
+    let owners = comment(&app, &owner, &thread, "Rolig nå").await;
+    let read = app.graphql(None, COMMENTS, json!({ "id": thread })).await;
+    assert_eq!(read["data"]["thread"]["commentCount"], 4, "{read}");
+
+    let react = "mutation($id: ID!) { react(input: {commentId: $id, reaction: LIKE}) { id } }";
+    let unreact = "mutation($id: ID!) { unreact(input: {commentId: $id, reaction: LIKE}) { id } }";
+    let token = Some(member.access_token.as_str());
+    let vars = json!({ "id": owners });
+    assert!(
+        app.graphql(token, react, vars.clone())
+            .await
+            .get("errors")
+            .is_none()
+    );
+    assert!(
+        app.graphql(token, unreact, vars.clone())
+            .await
+            .get("errors")
+            .is_none()
+    );
+    let third = app.graphql(token, react, vars).await;
+    assert_eq!(error_code(&third), "RATE_LIMITED", "{third}");
+}
+
+#[tokio::test]
+async fn threads_and_reports_are_throttled_per_member() {
+    let app = spawn_app_with(&[
+        ("THREAD_LIMIT_PER_MEMBER_PER_MINUTE", "1"),
+        ("REPORT_LIMIT_PER_MEMBER_PER_MINUTE", "1"),
+    ])
+    .await;
+    let (owner, member, group, thread) = discussion(&app, "PUBLIC").await;
+    let input = json!({ "groupId": group.id, "title": "En tråd til", "body": "Og en til." });
+    let second = app
+        .graphql(Some(&member.access_token), START, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&second), "RATE_LIMITED", "{second}");
+    let report = "mutation($id: ID!) { reportContent(input: {subjectId: $id, reason: \"Spam\"}) }";
+    let token = Some(owner.access_token.as_str());
+    let first = app.graphql(token, report, json!({ "id": thread })).await;
+    assert_eq!(first["data"]["reportContent"], true, "{first}");
+    let again = app.graphql(token, report, json!({ "id": thread })).await;
+    assert_eq!(error_code(&again), "RATE_LIMITED", "{again}");
 }

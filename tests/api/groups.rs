@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{Account, TestApp, email, error_code, spawn_app, text};
+use crate::helpers::{Account, TestApp, email, error_code, spawn_app, spawn_app_with, text};
 
 const CREATE: &str = "mutation($input: CreateGroupInput!) { createGroup(input: $input) {
     id slug name visibility joinPolicy viewerRole memberCount topics { slug name } } }";
@@ -1031,4 +1031,41 @@ async fn members_joining_and_leaving_at_the_same_moment_are_all_counted() {
         .await;
     assert_eq!(body["data"]["group"]["memberCount"], 19, "{body}");
     assert_eq!(body["data"]["group"]["members"]["totalCount"], 19, "{body}");
+}
+
+#[tokio::test]
+async fn creating_groups_and_inviting_are_throttled_per_member() {
+    let app = spawn_app_with(&[
+        ("GROUP_LIMIT_PER_MEMBER_PER_MINUTE", "1"),
+        ("INVITATION_LIMIT_PER_MEMBER_PER_MINUTE", "1"),
+    ])
+    .await;
+    let owner = app.register(&email("many"), "Mange grupper").await;
+    let group = create_group(&app, &owner, "Første", "PUBLIC", "INVITE_ONLY").await;
+    let second = app
+        .graphql(
+            Some(&owner.access_token),
+            CREATE,
+            json!({ "input": { "name": "Andre", "visibility": "PUBLIC", "joinPolicy": "OPEN" } }),
+        )
+        .await;
+    assert_eq!(error_code(&second), "RATE_LIMITED", "{second}");
+    let invite = "mutation($input: InviteToGroupInput!) { inviteToGroup(input: $input) { id } }";
+    let token = Some(owner.access_token.as_str());
+    let first = app
+        .graphql(
+            token,
+            invite,
+            json!({ "input": { "groupId": group.id, "email": email("a") } }),
+        )
+        .await;
+    assert!(first.get("errors").is_none(), "{first}");
+    let again = app
+        .graphql(
+            token,
+            invite,
+            json!({ "input": { "groupId": group.id, "email": email("b") } }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "RATE_LIMITED", "{again}");
 }

@@ -5,7 +5,9 @@
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
-use fagruppe::{config::Settings, db::StatementCounter, startup::Application};
+use fagruppe::{
+    auth::throttle::Write, config::Settings, db::StatementCounter, startup::Application,
+};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -139,6 +141,15 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.to_owned()))
     .collect();
+    // Tests write fast on purpose; the throttle tests set their own budgets.
+    for kind in Write::ALL {
+        for window in ["MINUTE", "HOUR"] {
+            vars.insert(
+                format!("{}_LIMIT_PER_MEMBER_PER_{window}", kind.name()),
+                "100000".into(),
+            );
+        }
+    }
     for (key, value) in overrides {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }

@@ -410,3 +410,27 @@ async fn resources_attach_to_meetups_and_twenty_list_in_a_fixed_number_of_statem
     );
     assert!(statements <= 12, "{statements} statements");
 }
+
+#[tokio::test]
+async fn uploads_and_shares_are_throttled_per_member() {
+    let app = spawn_app_with(&[
+        ("RESOURCE_LIMIT_PER_MEMBER_PER_MINUTE", "3"),
+        ("UPLOAD_LIMIT_PER_MEMBER_PER_MINUTE", "1"),
+    ])
+    .await;
+    let owner = app.register(&email("lib"), "Bibliotekar").await;
+    let group = create_group(&app, &owner, "Bibliotek", "PUBLIC", "OPEN").await;
+    let first = upload(&app, &owner, &group, "a.pdf", PDF.to_vec(), true).await;
+    assert_eq!(first.status(), 200);
+    let second: Value = upload(&app, &owner, &group, "b.pdf", PDF.to_vec(), true)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(error_code(&second), "RATE_LIMITED", "{second}");
+    assert_eq!(stored_files(&app), 1);
+    let link = share_link(&app, &owner, &group, "https://example.no/a").await;
+    assert!(link.get("errors").is_none(), "{link}");
+    let over = share_link(&app, &owner, &group, "https://example.no/b").await;
+    assert_eq!(error_code(&over), "RATE_LIMITED", "{over}");
+}

@@ -20,7 +20,7 @@ use crate::{
     audit,
     auth::{
         password::PASSWORD_LENGTH,
-        throttle::{Rule, address_key},
+        throttle::{Rule, Write, address_key},
         tokens::{hash_refresh_token, new_refresh_token},
         viewer::Identity,
     },
@@ -62,6 +62,14 @@ pub async fn throttle(state: &AppState, key: &str, rule: Rule) -> AppResult<()> 
         .map_err(|wait| AppError::RateLimited {
             retry_after_seconds: wait.as_secs().max(1),
         })
+}
+
+/// Counts one write of `kind` by a member against its per-minute and per-hour budgets.
+pub async fn throttle_write(state: &AppState, actor: &Identity, kind: Write) -> AppResult<()> {
+    let (per_minute, per_hour) = state.settings.throttles.write(kind);
+    let key = format!("write:{}:{}", kind.name(), actor.member_id);
+    throttle(state, &key, Rule::per_minute(per_minute)).await?;
+    throttle(state, &key, Rule::per_hour(per_hour)).await
 }
 
 fn check_password(password: &str, field: &str) -> AppResult<()> {

@@ -36,6 +36,62 @@ impl Rule {
     }
 }
 
+/// Writes a member may make only so often: each has a per-minute and a per-hour budget
+/// (`<KIND>_LIMIT_PER_MEMBER_PER_MINUTE` / `…_PER_HOUR`), counted per member across aliases,
+/// requests and devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Thread,
+    Comment,
+    Reaction,
+    Report,
+    Invitation,
+    Upload,
+    Resource,
+    Group,
+}
+
+impl Write {
+    pub const ALL: [Write; 8] = [
+        Write::Thread,
+        Write::Comment,
+        Write::Reaction,
+        Write::Report,
+        Write::Invitation,
+        Write::Upload,
+        Write::Resource,
+        Write::Group,
+    ];
+
+    /// The kind's name in setting names (`COMMENT_LIMIT_PER_MEMBER_PER_MINUTE`) and keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Write::Thread => "THREAD",
+            Write::Comment => "COMMENT",
+            Write::Reaction => "REACTION",
+            Write::Report => "REPORT",
+            Write::Invitation => "INVITATION",
+            Write::Upload => "UPLOAD",
+            Write::Resource => "RESOURCE",
+            Write::Group => "GROUP",
+        }
+    }
+
+    /// Defaults per minute and per hour: generous for a person, short for a script.
+    pub fn default_limits(self) -> (u32, u32) {
+        match self {
+            Write::Thread => (3, 20),
+            Write::Comment => (10, 200),
+            Write::Reaction => (60, 600),
+            Write::Report => (5, 30),
+            Write::Invitation => (20, 100),
+            Write::Upload => (5, 30),
+            Write::Resource => (5, 60),
+            Write::Group => (2, 10),
+        }
+    }
+}
+
 /// Counts attempts. `Err` carries how long until the next attempt is allowed.
 pub trait RateLimiter: Send + Sync {
     fn hit<'a>(&'a self, key: &'a str, rule: Rule) -> BoxFuture<'a, Result<(), Duration>>;

@@ -11,7 +11,11 @@ use uuid::Uuid;
 
 use crate::{
     audit::{self, Entry},
-    auth::viewer::{Identity, Viewer},
+    auth::{
+        commands::throttle_write,
+        throttle::Write,
+        viewer::{Identity, Viewer},
+    },
     db::begin_write,
     discussions::policy::{self, ThreadAccess},
     error::{AppError, AppResult},
@@ -99,6 +103,7 @@ pub async fn start_thread(
     topics: &[String],
 ) -> AppResult<thread::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Thread).await?;
     let title = clean_title(title)?;
     let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
@@ -213,6 +218,7 @@ pub async fn post_comment(
     quote: Option<QuoteRequest>,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Comment).await?;
     let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
@@ -374,6 +380,7 @@ pub async fn react(
     on: bool,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Reaction).await?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
     access.ensure_can_react(&current)?;
@@ -560,6 +567,7 @@ pub async fn report(
     reason: &str,
 ) -> AppResult<()> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Report).await?;
     let reason = text::limits::REPORT_REASON.clean(reason)?;
     let (subject_type, subject_id) = subject;
     let thread_id = match subject_type {

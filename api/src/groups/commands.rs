@@ -20,7 +20,11 @@ use uuid::Uuid;
 
 use crate::{
     audit::{self, Entry},
-    auth::viewer::{Identity, Viewer},
+    auth::{
+        commands::throttle_write,
+        throttle::Write,
+        viewer::{Identity, Viewer},
+    },
     db::begin_write,
     error::{AppError, AppResult},
     groups::{
@@ -219,6 +223,7 @@ pub async fn create_group(
     fields: GroupFields<'_>,
 ) -> AppResult<interest_group::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Group).await?;
     let name = clean_name(fields.name.unwrap_or_default())?;
     let description = clean_description(fields.description.unwrap_or_default())?;
     let txn = begin_write(&state.db).await?;
@@ -734,6 +739,7 @@ pub async fn invite(
     email: &str,
 ) -> AppResult<invitation::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Invitation).await?;
     let (email, email_key) = text::email(email, "email")?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, group_id).await?;

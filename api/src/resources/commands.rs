@@ -12,7 +12,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::viewer::{Identity, Viewer},
+    auth::{
+        commands::throttle_write,
+        throttle::Write,
+        viewer::{Identity, Viewer},
+    },
     db::begin_write,
     error::{AppError, AppResult},
     groups, ids,
@@ -145,6 +149,10 @@ pub async fn share(
     file: Option<UploadedFile>,
 ) -> AppResult<resource::Model> {
     let actor = viewer.require()?;
+    throttle_write(state, actor, Write::Resource).await?;
+    if file.is_some() {
+        throttle_write(state, actor, Write::Upload).await?;
+    }
     let title = text::limits::RESOURCE_TITLE.clean(&fields.title)?;
     let description =
         text::limits::RESOURCE_DESCRIPTION.clean_optional(fields.description.as_deref())?;
