@@ -179,6 +179,9 @@ impl CorsOrigins {
 pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection, or on SQLite for the write lock, before
+    /// it is answered `SERVICE_UNAVAILABLE`.
+    pub database_timeout: Duration,
     pub listen_addr: SocketAddr,
     pub app_env: AppEnv,
     pub jwt_secret: Secret<Vec<u8>>,
@@ -197,6 +200,9 @@ pub struct Settings {
     pub limits: Limits,
     pub throttles: Throttles,
     pub cors: CorsOrigins,
+    /// After SIGTERM: how long `/readyz` says 503 and responses say `Connection: close` before
+    /// the server stops taking connections and lets in-flight requests finish.
+    pub shutdown_drain: Duration,
     /// How long a WebSocket may take to send `connection_init` before it is closed with 4408.
     pub websocket_init_timeout: Duration,
 }
@@ -373,6 +379,8 @@ impl Settings {
         )?;
         Ok(Self {
             database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10)?,
+            database_timeout: Duration::from_millis(parse_or(&var, "DATABASE_TIMEOUT_MS", 5000)?),
+            shutdown_drain: Duration::from_millis(parse_or(&var, "SHUTDOWN_DRAIN_MS", 5000)?),
             listen_addr: parse_or(
                 &var,
                 "LISTEN_ADDR",

@@ -61,17 +61,19 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 
 /// Opens the pool and installs the statement hook.
 pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let timeout = settings.database_timeout;
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
         .max_connections(settings.database_max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(timeout)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            // WAL lets readers proceed while one writer commits; writers queue on busy_timeout.
+        .map_sqlx_sqlite_opts(move |opts| {
+            // WAL lets readers proceed while one writer commits; writers queue on busy_timeout,
+            // past which the request is SERVICE_UNAVAILABLE.
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(timeout)
         });
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
@@ -89,6 +91,40 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
         }
     });
     Ok((db, counter))
+}
+
+/// Whether a database error means the database cannot serve now (unreachable, the pool
+/// exhausted, shutting down, locked), so the request may succeed if retried, rather than a
+/// fault in the statement. Such errors answer `SERVICE_UNAVAILABLE` (503 with `Retry-After`).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let sqlx = match err {
+        // No connection could be had, whatever the database said about why.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            err.as_ref()
+        }
+        _ => return false,
+    };
+    match sqlx {
+        Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed => true,
+        Error::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            if database
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                code.parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+            } else {
+                // PostgreSQL: connection exceptions, too many connections, shutting down.
+                code.starts_with("08")
+                    || matches!(code.as_ref(), "53300" | "57P01" | "57P02" | "57P03")
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Applies pending migrations in one transaction (DDL is transactional on both backends) that

@@ -33,6 +33,9 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("Too many attempts, try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
+    /// A dependency (the database) cannot serve now; retrying later may succeed.
+    #[error("The service is unavailable; try again shortly")]
+    Unavailable,
     /// Anything else. The cause is logged, never shown.
     #[error("Internal error")]
     Internal(String),
@@ -66,14 +69,23 @@ impl AppError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::Duplicate { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
 }
 
+/// Seconds a client should wait before retrying after `SERVICE_UNAVAILABLE`.
+pub const RETRY_UNAVAILABLE_SECONDS: u64 = 5;
+
 impl From<DbErr> for AppError {
     #[track_caller]
     fn from(err: DbErr) -> Self {
+        if crate::db::is_unavailable(&err) {
+            let location = std::panic::Location::caller();
+            tracing::warn!(cause = %err, %location, "database unavailable");
+            return Self::Unavailable;
+        }
         Self::internal(err)
     }
 }
@@ -87,6 +99,7 @@ impl ErrorExtensions for AppError {
                 Self::RateLimited {
                     retry_after_seconds,
                 } => ext.set("retryAfterSeconds", *retry_after_seconds),
+                Self::Unavailable => ext.set("retryAfterSeconds", RETRY_UNAVAILABLE_SECONDS),
                 Self::Duplicate { existing_id, .. } => ext.set("existingId", existing_id.as_str()),
                 _ => {}
             }

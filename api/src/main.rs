@@ -68,7 +68,34 @@ async fn serve(settings: Settings) -> Result<(), String> {
             app.port()
         );
     }
+    let drain = app.drain();
+    tokio::spawn(async move {
+        stop_signal().await;
+        drain.begin();
+    });
     app.run_until_stopped().await.map_err(|err| err.to_string())
+}
+
+/// SIGTERM (an orchestrator stopping the replica) or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
 
 async fn migrate(settings: &Settings) -> Result<(), String> {

@@ -2,7 +2,7 @@
 //! once, and binds (port 0 gives a free port, which the tests use); `run_until_stopped` serves
 //! until SIGTERM or Ctrl-C, letting in-flight requests finish.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 
@@ -16,7 +16,11 @@ use crate::{
     db::{self, StatementCounter},
     events::{EventBus, InProcessEventBus},
     graphql::{build_schema, limits::GuardedSchema},
-    http::{self, HttpState, request_id},
+    http::{
+        self, HttpState,
+        drain::{self, Drain},
+        request_id,
+    },
     state::AppState,
     storage::LocalFileStore,
 };
@@ -26,6 +30,8 @@ pub struct Application {
     port: u16,
     server: Server,
     statements: StatementCounter,
+    drain: Drain,
+    drain_period: Duration,
 }
 
 /// Why start-up failed.
@@ -73,7 +79,9 @@ impl Application {
             app: app_state,
             graphiql: !settings.is_production(),
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),
+            drain: Drain::default(),
         };
+        let drain = http_state.drain.clone();
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let cors_origins = settings.cors.clone();
@@ -81,6 +89,7 @@ impl Application {
             App::new()
                 .app_data(web::Data::new(http_state.clone()))
                 .wrap(http::security_headers())
+                .wrap(from_fn(drain::middleware))
                 .wrap(from_fn(request_id::middleware))
                 .wrap(http::cors(&cors_origins))
                 .configure(http::configure)
@@ -88,12 +97,16 @@ impl Application {
         })
         .workers(settings.workers.max(1))
         .shutdown_timeout(30)
+        // Signals are ours (`run_until_stopped`): drain first, then stop.
+        .disable_signals()
         .listen(listener)?
         .run();
         Ok(Self {
             port,
             server,
             statements,
+            drain,
+            drain_period: settings.shutdown_drain,
         })
     }
 
@@ -106,7 +119,31 @@ impl Application {
         self.statements.clone()
     }
 
+    /// Starts a graceful stop, as SIGTERM does.
+    pub fn drain(&self) -> Drain {
+        self.drain.clone()
+    }
+
+    /// Serves until [`Drain::begin`] (the `serve` command calls it on SIGTERM and Ctrl-C); then
+    /// drains for `SHUTDOWN_DRAIN_MS`, stops taking connections, and lets in-flight requests
+    /// finish (at most 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let mut server = self.server;
+        tokio::select! {
+            result = &mut server => return result,
+            () = self.drain.begun() => {}
+        }
+        tracing::info!(
+            drain_ms = self.drain_period.as_millis() as u64,
+            "stopping: draining, then finishing in-flight requests"
+        );
+        tokio::select! {
+            result = &mut server => return result,
+            () = tokio::time::sleep(self.drain_period) => {}
+        }
+        // The server future carries out the stop, so it is polled alongside the request for it.
+        let ((), result) = tokio::join!(handle.stop(true), server);
+        result
     }
 }

@@ -6,7 +6,8 @@
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use fagruppe::{
-    auth::throttle::Write, config::Settings, db::StatementCounter, startup::Application,
+    auth::throttle::Write, config::Settings, db::StatementCounter, http::drain::Drain,
+    startup::Application,
 };
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database};
@@ -25,6 +26,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The server's data folder (uploaded files live under `files/`).
     pub data_dir: PathBuf,
+    /// Begins a graceful stop, as SIGTERM does.
+    pub drain: Drain,
+    server: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     statements: StatementCounter,
     _database: Arc<TestDatabase>,
 }
@@ -159,7 +163,8 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         .expect("build the server");
     let port = app.port();
     let statements = app.statement_counter();
-    tokio::spawn(app.run_until_stopped());
+    let drain = app.drain();
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -169,12 +174,22 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
             .expect("HTTP client"),
         database_url: database.url.clone(),
         data_dir: database.data_dir.clone(),
+        drain,
+        server: tokio::sync::Mutex::new(Some(server)),
         statements,
         _database: database,
     }
 }
 
 impl TestApp {
+    /// Waits until the server has stopped (after [`Drain::begin`]).
+    pub async fn stopped(&self) -> std::io::Result<()> {
+        match self.server.lock().await.take() {
+            Some(server) => server.await.expect("the server task"),
+            None => Ok(()),
+        }
+    }
+
     pub fn graphql_url(&self) -> String {
         format!("{}/graphql", self.address)
     }

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::error::{AppError, RETRY_UNAVAILABLE_SECONDS};
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
@@ -17,6 +17,7 @@ impl ResponseError for AppError {
             AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) | AppError::Duplicate { .. } => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -29,6 +30,9 @@ impl ResponseError for AppError {
                 .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
                 .json(json!({ "error": message })),
             AppError::Internal(_) => response.json(json!({ "error": "internal error" })),
+            AppError::Unavailable => response
+                .insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_SECONDS.to_string()))
+                .json(json!({ "error": self.to_string(), "code": self.code() })),
             AppError::RateLimited {
                 retry_after_seconds,
             } => response

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::{
     auth::{commands::authenticate, viewer::Viewer},
-    error::AppError,
+    error::{AppError, RETRY_UNAVAILABLE_SECONDS},
     graphql::{
         errors,
         loaders::{Caching, RequestLoaders},
@@ -134,6 +134,21 @@ fn unauthenticated(request: &HttpRequest, error: &AppError) -> HttpResponse {
     response
 }
 
+/// The database cannot serve now: 503 with `Retry-After`.
+fn unavailable(request: &HttpRequest) -> HttpResponse {
+    let mut response = refuse(
+        request,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SERVICE_UNAVAILABLE",
+        &AppError::Unavailable.to_string(),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(RETRY_UNAVAILABLE_SECONDS),
+    );
+    response
+}
+
 fn accepts_graphql_response_json(request: &HttpRequest) -> bool {
     request
         .headers()
@@ -159,15 +174,21 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     let modern = accepts_graphql_response_json(request);
-    let status = if modern && request_error {
-        let internal = response.errors.iter().any(|error| {
+    let has_code = |wanted: &str| {
+        response.errors.iter().any(|error| {
             error
                 .extensions
                 .as_ref()
                 .and_then(|extensions| extensions.get("code"))
-                .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL"))
-        });
-        if internal {
+                .is_some_and(|code| *code == async_graphql::Value::from(wanted))
+        })
+    };
+    // The database cannot serve now: 503 for every client, so load balancers and clients retry.
+    let unavailable = has_code("SERVICE_UNAVAILABLE");
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if modern && request_error {
+        if has_code("INTERNAL") {
             StatusCode::INTERNAL_SERVER_ERROR
         } else {
             StatusCode::BAD_REQUEST
@@ -194,7 +215,11 @@ fn finish(request: &HttpRequest, mut response: Response) -> HttpResponse {
             );
         }
     };
-    HttpResponse::build(status)
+    let mut builder = HttpResponse::build(status);
+    if unavailable {
+        builder.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_SECONDS.to_string()));
+    }
+    builder
         .content_type(if modern {
             GRAPHQL_RESPONSE_JSON
         } else {
@@ -232,6 +257,7 @@ async fn authenticate_request(
             request,
             &AppError::Unauthenticated(message),
         )),
+        Err(AppError::Unavailable) => Err(unavailable(request)),
         Err(_) => Err(refuse(
             request,
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,9 +11,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// The process can reach its database and may take traffic.
+/// The process can reach its database and may take traffic: not while it is draining.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
+    }
     match state.app.db.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Err(err) => {

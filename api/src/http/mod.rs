@@ -2,6 +2,7 @@
 //! goes through `/graphql`; the rest is health checks.
 
 pub mod calendar;
+pub mod drain;
 pub mod error;
 pub mod files;
 pub mod graphql;
@@ -33,6 +34,8 @@ pub struct HttpState {
     pub graphiql: bool,
     /// Uploads are held in memory while a request runs; this bounds how many at once.
     pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Set when the server is stopping (SIGTERM).
+    pub drain: drain::Drain,
 }
 
 /// Registers every route. Used by the server and by nothing else: tests go through real HTTP.

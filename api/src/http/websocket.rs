@@ -58,6 +58,10 @@ mod close {
     pub const SUBSCRIBER_EXISTS: u16 = 4409;
     pub const TOO_MANY_INITS: u16 = 4429;
     pub const INTERNAL: u16 = 4500;
+    /// RFC 6455's "Going Away": the server is stopping; clients reconnect to another replica.
+    pub const GOING_AWAY: u16 = 1001;
+    /// RFC 6455's "Try Again Later": the database cannot serve now.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
 /// A message from the client.
@@ -174,6 +178,7 @@ impl Closing {
 impl Connection {
     async fn serve(mut self, mut messages: AggregatedMessageStream) {
         let init_timeout = tokio::time::sleep(self.state.app.settings.websocket_init_timeout);
+        let drain = self.state.drain.clone();
         tokio::pin!(init_timeout);
         let closing = loop {
             let step = tokio::select! {
@@ -184,6 +189,9 @@ impl Connection {
                 },
                 Some(event) = self.streams.next(), if !self.streams.is_empty() => {
                     self.deliver(event).await
+                }
+                () = drain.begun() => {
+                    Err(Some(Closing::new(close::GOING_AWAY, "The server is restarting")))
                 }
                 () = &mut init_timeout, if self.viewer.is_none() => {
                     Err(Some(Closing::new(close::INIT_TIMEOUT, "Connection initialisation timeout")))
@@ -268,6 +276,12 @@ impl Connection {
                 let token = header.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
                 match authenticate(&self.state.app, token).await {
                     Ok(identity) => Viewer(Some(identity)),
+                    Err(AppError::Unavailable) => {
+                        return Err(Some(Closing::new(
+                            close::TRY_AGAIN_LATER,
+                            "Try again later",
+                        )));
+                    }
                     Err(AppError::Internal(_)) => {
                         return Err(Some(Closing::new(close::INTERNAL, "Internal server error")));
                     }
