@@ -1069,3 +1069,52 @@ async fn creating_groups_and_inviting_are_throttled_per_member() {
         .await;
     assert_eq!(error_code(&again), "RATE_LIMITED", "{again}");
 }
+
+#[tokio::test]
+async fn a_cursor_works_only_in_its_own_list_and_enums_offer_only_what_works() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("cursor"), "Markør").await;
+    for name in ["Første gruppe", "Andre gruppe"] {
+        create_group(&app, &owner, name, "PUBLIC", "APPROVAL").await;
+    }
+    let token = Some(owner.access_token.as_str());
+    let groups = app
+        .graphql(
+            token,
+            "{ groups(first: 1) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = text(&groups["data"]["groups"]["edges"][0]["cursor"]);
+    let next = app
+        .graphql(
+            token,
+            "query($after: String) { groups(first: 1, after: $after) { nodes { name } } }",
+            json!({ "after": cursor }),
+        )
+        .await;
+    assert!(next.get("errors").is_none(), "{next}");
+    let elsewhere = app
+        .graphql(
+            token,
+            "query($after: String) { myGroups(first: 1, after: $after) { totalCount } }",
+            json!({ "after": cursor }),
+        )
+        .await;
+    assert_eq!(error_code(&elsewhere), "BAD_USER_INPUT", "{elsewhere}");
+    assert_eq!(elsewhere["errors"][0]["extensions"]["field"], "after");
+
+    // Requests are pending or rejected; ACTIVE is not a value the field offers.
+    let active = app
+        .graphql(
+            token,
+            "query($slug: String!) { group(slug: $slug) { membershipRequests(status: ACTIVE) { totalCount } } }",
+            json!({ "slug": "forste-gruppe" }),
+        )
+        .await;
+    assert_eq!(error_code(&active), "BAD_USER_INPUT", "{active}");
+    assert_eq!(
+        active["errors"][0]["extensions"]["field"], "status",
+        "{active}"
+    );
+}

@@ -298,6 +298,17 @@ async fn document_errors_and_input_errors_have_different_codes() {
         wrong_value["errors"][0]["extensions"]["field"], "password",
         "{wrong_value}"
     );
+
+    // A DateTime that does not parse is the user's input too.
+    let member = app.register(&email("coerce"), "Coerce").await;
+    let bad_time = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($input: CreateMeetupInput!) { createMeetup(input: $input) { id } }",
+            json!({ "input": { "groupId": "x", "title": "Frokost", "kind": "FORMAL", "format": "IN_PERSON", "startsAt": "i morgen", "endsAt": "i morgen" } }),
+        )
+        .await;
+    assert_eq!(error_code(&bad_time), "BAD_USER_INPUT", "{bad_time}");
 }
 
 #[tokio::test]

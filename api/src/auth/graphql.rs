@@ -148,7 +148,7 @@ impl AuthQuery {
     ) -> AppResult<Page<Session>> {
         let viewer = ctx.viewer().require()?;
         let state = ctx.state()?;
-        let args = PageArgs::<Uuid>::new(first, after, last, before)?;
+        let args = PageArgs::<Uuid>::new(ctx, first, after, last, before)?;
         let live = session::Entity::find()
             .filter(session::Column::MemberId.eq(viewer.member_id))
             .filter(session::Column::RevokedAt.is_null())

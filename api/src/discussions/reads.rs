@@ -85,7 +85,7 @@ pub async fn group_threads(
 ) -> AppResult<Page<Thread>> {
     group.ensure(GroupAction::ReadContent)?;
     let db = &ctx.state()?.db;
-    let args = PageArgs::<(bool, DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
+    let args = PageArgs::<(bool, DateTime<Utc>, Uuid)>::new(ctx, first, after, None, None)?;
     let mut select = thread::Entity::find()
         .filter(thread::Column::GroupId.eq(group.group.id))
         .filter(thread::Column::DeletedAt.is_null());
@@ -159,7 +159,7 @@ pub async fn replies(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Comment>> {
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let loaders = ctx.loaders()?;
     let total = loaders.reply_counts.load_one(parent.id).await?.unwrap_or(0);
     let rows = if args.is_first_page() {

@@ -1,5 +1,6 @@
-//! Relay connections with keyset cursors. A cursor is the base64url of the JSON of the sort key
-//! of one row (for example `[createdAt, id]`); clients treat it as opaque. Pages are fetched with
+//! Relay connections with keyset cursors. A cursor is the base64url of the JSON of the list's
+//! field name and the sort key of one row (for example `["comments", [createdAt, id]]`), so a
+//! cursor from one list is refused by another; clients treat it as opaque. Pages are fetched with
 //! sea-orm's keyset `Cursor` (one row more than asked, to know whether another page follows), so a
 //! page never shifts when rows are added before it, unlike offsets. `totalCount` runs its count
 //! query only when the client selects it.
@@ -48,6 +49,8 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> u
 /// Validated `first`/`after`/`last`/`before` arguments with a decoded sort key of type `K`.
 #[derive(Debug)]
 pub struct PageArgs<K> {
+    /// The list's field name, carried in its cursors.
+    list: String,
     after: Option<K>,
     before: Option<K>,
     size: u64,
@@ -55,7 +58,20 @@ pub struct PageArgs<K> {
 }
 
 impl<K: Serialize + DeserializeOwned> PageArgs<K> {
+    /// The arguments of the connection field `ctx` resolves; its cursors name that field.
     pub fn new(
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Self> {
+        let list = ctx.item.node.name.node.to_string();
+        Self::of_list(list, first, after, last, before)
+    }
+
+    fn of_list(
+        list: String,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -81,8 +97,13 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
             (None, None) => (DEFAULT_PAGE_SIZE, false),
         };
         Ok(Self {
-            after: after.map(|c| decode_cursor(&c, "after")).transpose()?,
-            before: before.map(|c| decode_cursor(&c, "before")).transpose()?,
+            after: after
+                .map(|c| decode_cursor(&list, &c, "after"))
+                .transpose()?,
+            before: before
+                .map(|c| decode_cursor(&list, &c, "before"))
+                .transpose()?,
+            list,
             size,
             backward,
         })
@@ -145,7 +166,7 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
         );
         connection.edges = rows
             .into_iter()
-            .map(|row| Edge::new(encode_cursor(&key(&row)), node(row)))
+            .map(|row| Edge::new(encode_cursor(&self.list, &key(&row)), node(row)))
             .collect();
         connection
     }
@@ -226,7 +247,7 @@ where
     E::Model: Send + Sync,
     Node: OutputType,
 {
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let db = &ctx.state()?.db;
     let (rows, total) = args.fetch(ctx, db, select, E::id_column(), order).await?;
     Ok(args.connection(rows, total, E::id_of, node))
@@ -237,17 +258,19 @@ fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-fn encode_cursor<K: Serialize>(key: &K) -> String {
-    // Serialising plain keys (strings, numbers, uuids) cannot fail; an empty cursor would only
-    // make the next page start from the beginning.
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+fn encode_cursor<K: Serialize>(list: &str, key: &K) -> String {
+    // Serialising plain keys (strings, numbers, uuids) cannot fail; an empty cursor would be
+    // refused as not from this list.
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(list, key)).unwrap_or_default())
 }
 
-fn decode_cursor<K: DeserializeOwned>(cursor: &str, field: &str) -> AppResult<K> {
+fn decode_cursor<K: DeserializeOwned>(list: &str, cursor: &str, field: &str) -> AppResult<K> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice::<(String, K)>(&bytes).ok())
+        .filter(|(from, _)| from == list)
+        .map(|(_, key)| key)
         .ok_or_else(|| AppError::bad_input(field, "Not a cursor from this list"))
 }
 
@@ -257,14 +280,33 @@ mod tests {
 
     #[test]
     fn more_than_a_hundred_is_refused_and_names_the_argument() {
-        let err = PageArgs::<String>::new(Some(101), None, None, None).err();
+        let err = PageArgs::<String>::of_list("groups".into(), Some(101), None, None, None).err();
         assert!(matches!(err, Some(AppError::BadUserInput { field, .. }) if field == "first"));
     }
 
     #[test]
     fn a_cursor_from_elsewhere_is_bad_input() {
-        let err = PageArgs::<(String, i64)>::new(None, Some("garbage".into()), None, None).err();
+        let err = PageArgs::<(String, i64)>::of_list(
+            "groups".into(),
+            None,
+            Some("garbage".into()),
+            None,
+            None,
+        )
+        .err();
         assert!(matches!(err, Some(AppError::BadUserInput { field, .. }) if field == "after"));
+        let comments = encode_cursor("comments", &uuid::Uuid::nil());
+        let members = PageArgs::<uuid::Uuid>::of_list(
+            "members".into(),
+            None,
+            Some(comments.clone()),
+            None,
+            None,
+        );
+        assert!(members.is_err());
+        let again =
+            PageArgs::<uuid::Uuid>::of_list("comments".into(), None, Some(comments), None, None);
+        assert!(again.is_ok_and(|args| args.after == Some(uuid::Uuid::nil())));
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub async fn list_groups(
     after: Option<String>,
 ) -> AppResult<Page<Group>> {
     let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let mut select =
         interest_group::Entity::find().filter(interest_group::Column::ArchivedAt.is_null());
     if let Some(words) = contains_words::<interest_group::Entity>(
@@ -181,7 +181,7 @@ pub async fn my_groups(
 ) -> AppResult<Page<Group>> {
     let viewer = ctx.viewer().require()?;
     let db = &ctx.state()?.db;
-    let args = PageArgs::<Uuid>::new(first, after, None, None)?;
+    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let select = interest_group::Entity::find().filter(
         interest_group::Column::Id.in_subquery(
             Query::select()

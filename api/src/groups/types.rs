@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{audit_log, interest_group, invitation, membership, topic};
 
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     graphql::{context::ContextExt, pagination::Page},
     groups::{policy::GroupAccess, reads},
     ids,
@@ -53,6 +53,24 @@ pub enum MembershipStatus {
     Pending,
     /// Turned away; an organiser can still approve it later.
     Rejected,
+}
+
+/// The join requests an organiser reviews: waiting, or turned away.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipRequestStatus {
+    /// Waiting for an organiser.
+    Pending,
+    /// Turned away; an organiser can still approve it later.
+    Rejected,
+}
+
+impl From<MembershipRequestStatus> for membership::Status {
+    fn from(status: MembershipRequestStatus) -> Self {
+        match status {
+            MembershipRequestStatus::Pending => membership::Status::Pending,
+            MembershipRequestStatus::Rejected => membership::Status::Rejected,
+        }
+    }
 }
 
 /// Where an invitation stands.
@@ -195,18 +213,13 @@ impl Group {
     async fn membership_requests(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "MembershipStatus::Pending")] status: MembershipStatus,
+        #[graphql(default_with = "MembershipRequestStatus::Pending")]
+        status: MembershipRequestStatus,
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Membership>> {
         self.access
             .ensure(super::policy::GroupAction::ReviewRequests)?;
-        if status == MembershipStatus::Active {
-            return Err(AppError::bad_input(
-                "status",
-                "Use members for active members",
-            ));
-        }
         reads::list_memberships(ctx, &self.access, status.into(), None, first, after).await
     }
 

@@ -105,7 +105,7 @@ pub async fn attendees(
     after: Option<String>,
 ) -> AppResult<Page<Rsvp>> {
     access.ensure_visible()?;
-    let args = PageArgs::<(i64, Uuid)>::new(first, after, None, None)?;
+    let args = PageArgs::<(i64, Uuid)>::new(ctx, first, after, None, None)?;
     let meetup_id = access.meetup.id;
     let (rows, total) = if args.is_first_page() && status != rsvp::Status::NotGoing {
         let stored = if status == rsvp::Status::Going {
@@ -206,7 +206,7 @@ async fn page_of_meetups(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Meetup>> {
-    let args = PageArgs::<(DateTime<Utc>, Uuid)>::new(first, after, None, None)?;
+    let args = PageArgs::<(DateTime<Utc>, Uuid)>::new(ctx, first, after, None, None)?;
     let (select, order) = time_filter(select, when);
     let db = &ctx.state()?.db;
     let (rows, total) = args
