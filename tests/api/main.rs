@@ -1,6 +1,7 @@
 //! One test binary for the whole API (faster to link than one per file).
 
 mod auth;
+mod browser;
 mod discussions;
 mod groups;
 mod health;

@@ -167,7 +167,27 @@ async fn a_browser_gets_graphiql_in_development() {
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
-    assert!(response.text().await.expect("html").contains("graphiql"));
+    let policy = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let page = response.text().await.expect("html");
+    assert!(page.contains("/graphiql/3.8.3/graphiql.min.js"), "{page}");
+    assert!(
+        !page.contains("https://"),
+        "the page loads something from elsewhere: {page}"
+    );
+    let script = app
+        .client
+        .get(format!("{}/graphiql/3.8.3/graphiql.min.js", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(script.status(), 200);
+    assert!(script.bytes().await.expect("body").len() > 1_000_000);
 }
 
 #[tokio::test]

@@ -19,8 +19,7 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    Request, Response, ServerError, UploadValue, Variables, http::GraphiQLSource,
-    parser::types::OperationType,
+    Request, Response, ServerError, UploadValue, Variables, parser::types::OperationType,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -33,7 +32,7 @@ use crate::{
         errors,
         loaders::{Caching, RequestLoaders},
     },
-    http::{HttpState, request_id::RequestId, websocket},
+    http::{HttpState, graphiql, request_id::RequestId, websocket},
     state::ClientInfo,
 };
 
@@ -574,14 +573,7 @@ pub async fn get(
         .is_some_and(|accept| accept.contains("text/html"));
     let Some(query) = params.query else {
         if wants_html && state.graphiql {
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(
-                    GraphiQLSource::build()
-                        .endpoint("/graphql")
-                        .subscription_endpoint("/graphql")
-                        .finish(),
-                );
+            return graphiql::page();
         }
         return refuse(
             &request,

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod drain;
 pub mod error;
 pub mod files;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod request_id;
@@ -44,6 +45,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .route("/schema.graphql", web::get().to(schema_sdl))
+        .route("/graphiql/3.8.3/{file}", web::get().to(graphiql::asset))
         .route(
             "/groups/{slug}/meetups.ics",
             web::get().to(calendar::group_feed),
