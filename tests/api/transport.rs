@@ -319,7 +319,7 @@ async fn document_errors_and_input_errors_have_different_codes() {
         "{wrong_value}"
     );
 
-    // A DateTime that does not parse is the user's input too.
+    // A DateTime that does not parse names its field too.
     let member = app.register(&email("coerce"), "Coerce").await;
     let bad_time = app
         .graphql(
@@ -329,6 +329,10 @@ async fn document_errors_and_input_errors_have_different_codes() {
         )
         .await;
     assert_eq!(error_code(&bad_time), "BAD_USER_INPUT", "{bad_time}");
+    assert_eq!(
+        bad_time["errors"][0]["extensions"]["field"], "startsAt",
+        "{bad_time}"
+    );
 }
 
 #[tokio::test]

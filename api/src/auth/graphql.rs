@@ -2,11 +2,12 @@
 //! live in `auth::commands`.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::session;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::graphql::scalars;
 use crate::{
     auth::commands::{self, IssuedSession, Registration},
     error::AppResult,
@@ -64,7 +65,7 @@ pub struct AuthPayload {
     /// Send as `Authorization: Bearer …`. Short-lived.
     pub access_token: String,
     /// When the access token stops working; refresh before then.
-    pub access_token_expires_at: DateTime<Utc>,
+    pub access_token_expires_at: scalars::DateTime,
     /// Exchange with `refreshSession` for a new pair. Single use: keep only the newest.
     pub refresh_token: String,
     /// The signed-in member.
@@ -75,7 +76,7 @@ impl From<IssuedSession> for AuthPayload {
     fn from(issued: IssuedSession) -> Self {
         Self {
             access_token: issued.access_token,
-            access_token_expires_at: issued.access_token_expires_at,
+            access_token_expires_at: issued.access_token_expires_at.into(),
             refresh_token: issued.refresh_token,
             member: Member::own(issued.member),
         }
@@ -111,18 +112,18 @@ impl Session {
     }
 
     /// When the session began (sign-in).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row.created_at).into()
     }
 
     /// When its tokens were last refreshed.
-    async fn last_used_at(&self) -> DateTime<Utc> {
-        self.row.last_used_at
+    async fn last_used_at(&self) -> scalars::DateTime {
+        (self.row.last_used_at).into()
     }
 
     /// When it ends at the latest, used or not.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.row.expires_at
+    async fn expires_at(&self) -> scalars::DateTime {
+        (self.row.expires_at).into()
     }
 
     /// Whether this is the session of the request's own token.

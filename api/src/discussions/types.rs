@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{comment, comment_revision, reaction, report};
 
+use crate::graphql::scalars;
 use crate::{
     discussions::{policy::ThreadAccess, reads},
     error::{AppError, AppResult},
@@ -132,8 +132,8 @@ impl Thread {
     }
 
     /// The last new comment, or the creation.
-    async fn last_activity_at(&self) -> DateTime<Utc> {
-        self.access.thread.last_activity_at
+    async fn last_activity_at(&self) -> scalars::DateTime {
+        (self.access.thread.last_activity_at).into()
     }
 
     /// Whether the viewer may edit the thread (its author).
@@ -157,13 +157,13 @@ impl Thread {
         reads::top_level_comments(ctx, &self.access, first, after).await
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.access.thread.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.access.thread.created_at).into()
     }
 
     /// When the author last edited it.
-    async fn edited_at(&self) -> Option<DateTime<Utc>> {
-        self.access.thread.edited_at
+    async fn edited_at(&self) -> Option<scalars::DateTime> {
+        (self.access.thread.edited_at).map(Into::into)
     }
 }
 
@@ -327,8 +327,8 @@ impl Comment {
     }
 
     /// When the author last edited it.
-    async fn edited_at(&self) -> Option<DateTime<Utc>> {
-        self.row.edited_at
+    async fn edited_at(&self) -> Option<scalars::DateTime> {
+        (self.row.edited_at).map(Into::into)
     }
 
     /// Earlier versions, oldest first: for the author and the moderators, null for others.
@@ -356,8 +356,8 @@ impl Comment {
         self.row.hidden_at.is_some()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row.created_at).into()
     }
 }
 
@@ -381,8 +381,8 @@ impl CommentRevision {
     }
 
     /// When this version was replaced.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.0.created_at).into()
     }
 }
 
@@ -437,8 +437,8 @@ impl ModerationReport {
         &self.row.reason
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row.created_at).into()
     }
 
     async fn resolved(&self) -> bool {

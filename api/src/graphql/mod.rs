@@ -9,6 +9,7 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod scalars;
 pub mod validators;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};

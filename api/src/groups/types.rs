@@ -2,9 +2,9 @@
 //! Fields that need other rows go through the request's batch loaders.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{audit_log, interest_group, invitation, membership, topic};
 
+use crate::graphql::scalars;
 use crate::{
     error::AppResult,
     graphql::{context::ContextExt, pagination::Page},
@@ -319,8 +319,8 @@ impl Group {
         self.access.group.archived_at.is_some()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.access.group.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.access.group.created_at).into()
     }
 }
 
@@ -347,8 +347,8 @@ impl Membership {
     }
 
     /// When the member joined or asked to.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.0.created_at).into()
     }
 }
 
@@ -381,8 +381,8 @@ impl Invitation {
         Member::load_required(ctx, self.0.invited_by).await
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.0.created_at).into()
     }
 }
 
@@ -411,7 +411,7 @@ impl AuditEntry {
         self.0.details.as_deref()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.0.created_at).into()
     }
 }

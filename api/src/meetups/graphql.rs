@@ -1,10 +1,10 @@
 //! Meetup queries, mutations and the live `meetupUpdated` subscription.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Subscription};
-use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
+use crate::graphql::scalars;
 use crate::{
     auth::viewer::Viewer,
     error::{AppError, AppResult},
@@ -80,14 +80,14 @@ pub struct CreateMeetupInput {
     /// Required online and hybrid; an http or https URL of up to 2048 characters.
     #[graphql(validator(custom = "crate::text::limits::URL.named(\"onlineUrl\")"))]
     pub online_url: Option<String>,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
+    pub starts_at: scalars::DateTime,
+    pub ends_at: scalars::DateTime,
     /// IANA timezone, up to 64 characters; default `Europe/Oslo`.
     #[graphql(validator(custom = "crate::text::limits::TIMEZONE"))]
     pub timezone: Option<String>,
     /// Seats; leave out for unlimited.
     pub capacity: Option<i32>,
-    pub rsvp_deadline: Option<DateTime<Utc>>,
+    pub rsvp_deadline: Option<scalars::DateTime>,
     #[graphql(validator(max_items = 50))]
     pub agenda: Option<Vec<AgendaItem>>,
     /// Member ids of the hosts (members of the group); default the creator.
@@ -117,14 +117,14 @@ pub struct UpdateMeetupInput {
     /// Required online and hybrid; an http or https URL of up to 2048 characters.
     #[graphql(validator(custom = "crate::text::limits::URL.named(\"onlineUrl\")"))]
     pub online_url: MaybeUndefined<String>,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub starts_at: Option<scalars::DateTime>,
+    pub ends_at: Option<scalars::DateTime>,
     /// IANA timezone, up to 64 characters.
     #[graphql(validator(custom = "crate::text::limits::TIMEZONE"))]
     pub timezone: Option<String>,
     /// `null` makes seats unlimited; more seats promote from the waitlist at once.
     pub capacity: MaybeUndefined<i32>,
-    pub rsvp_deadline: MaybeUndefined<DateTime<Utc>>,
+    pub rsvp_deadline: MaybeUndefined<scalars::DateTime>,
     #[graphql(validator(max_items = 50))]
     pub agenda: Option<Vec<AgendaItem>>,
     #[graphql(validator(max_items = 10))]
@@ -195,11 +195,11 @@ impl MeetupsMutation {
             format: input.format.map(Into::into),
             venue: input.venue.map(|venue| Some(venue.into())),
             online_url: input.online_url.map(Some),
-            starts_at: Some(input.starts_at),
-            ends_at: Some(input.ends_at),
+            starts_at: Some(input.starts_at.0),
+            ends_at: Some(input.ends_at.0),
             timezone: input.timezone,
             capacity: input.capacity.map(Some),
-            rsvp_deadline: input.rsvp_deadline.map(Some),
+            rsvp_deadline: input.rsvp_deadline.map(|deadline| Some(deadline.0)),
             agenda: input
                 .agenda
                 .map(|items| items.into_iter().map(Into::into).collect()),
@@ -226,11 +226,11 @@ impl MeetupsMutation {
             format: input.format.map(Into::into),
             venue: maybe(input.venue).map(|venue| venue.map(Into::into)),
             online_url: maybe(input.online_url),
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
+            starts_at: input.starts_at.map(|time| time.0),
+            ends_at: input.ends_at.map(|time| time.0),
             timezone: input.timezone,
             capacity: maybe(input.capacity),
-            rsvp_deadline: maybe(input.rsvp_deadline),
+            rsvp_deadline: maybe(input.rsvp_deadline).map(|deadline| deadline.map(|time| time.0)),
             agenda: input
                 .agenda
                 .map(|items| items.into_iter().map(Into::into).collect()),

@@ -3,10 +3,10 @@
 //! costs a fixed number of queries.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{meetup, rsvp};
 use serde::{Deserialize, Serialize};
 
+use crate::graphql::scalars;
 use crate::{
     error::AppResult,
     graphql::{context::ContextExt, pagination::Page},
@@ -183,12 +183,12 @@ impl Meetup {
         }
     }
 
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.row().starts_at
+    async fn starts_at(&self) -> scalars::DateTime {
+        (self.row().starts_at).into()
     }
 
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.row().ends_at
+    async fn ends_at(&self) -> scalars::DateTime {
+        (self.row().ends_at).into()
     }
 
     /// IANA timezone the meetup is planned in, for showing local times.
@@ -202,8 +202,8 @@ impl Meetup {
     }
 
     /// Answers close at this time.
-    async fn rsvp_deadline(&self) -> Option<DateTime<Utc>> {
-        self.row().rsvp_deadline
+    async fn rsvp_deadline(&self) -> Option<scalars::DateTime> {
+        (self.row().rsvp_deadline).map(Into::into)
     }
 
     async fn status(&self) -> MeetupStatus {
@@ -299,12 +299,12 @@ impl Meetup {
         reads::attendees(ctx, &self.access, status.into(), first, after).await
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row().created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row().created_at).into()
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row().updated_at
+    async fn updated_at(&self) -> scalars::DateTime {
+        (self.row().updated_at).into()
     }
 }
 
@@ -346,13 +346,13 @@ impl Rsvp {
     }
 
     /// When the member was checked in at the door.
-    async fn checked_in_at(&self) -> Option<DateTime<Utc>> {
-        self.row.checked_in_at
+    async fn checked_in_at(&self) -> Option<scalars::DateTime> {
+        (self.row.checked_in_at).map(Into::into)
     }
 
     /// When the answer was last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.updated_at
+    async fn updated_at(&self) -> scalars::DateTime {
+        (self.row.updated_at).into()
     }
 }
 

@@ -1,10 +1,10 @@
 //! The GraphQL face of a member, built from the row but never exposing it whole.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::member;
 use uuid::Uuid;
 
+use crate::graphql::scalars;
 use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
@@ -100,7 +100,7 @@ impl Member {
     }
 
     /// When the account was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row.created_at).into()
     }
 }

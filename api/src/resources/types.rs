@@ -1,9 +1,9 @@
 //! GraphQL types of the resource library.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::resource;
 
+use crate::graphql::scalars;
 use crate::{
     error::AppResult,
     graphql::context::ContextExt,
@@ -128,11 +128,11 @@ impl Resource {
         self.access.can_edit()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row().created_at
+    async fn created_at(&self) -> scalars::DateTime {
+        (self.row().created_at).into()
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row().updated_at
+    async fn updated_at(&self) -> scalars::DateTime {
+        (self.row().updated_at).into()
     }
 }
