@@ -123,6 +123,31 @@ impl Default for Throttles {
     }
 }
 
+/// The job queue's workers (`WORKERS_JOBS`, `JOBS_POLL_MS`, `JOBS_BACKOFF_MS`,
+/// `JOBS_MAX_ATTEMPTS`).
+#[derive(Clone, Debug)]
+pub struct JobSettings {
+    /// Workers per process; 0 runs none (then `fagruppe worker` must run somewhere).
+    pub workers: usize,
+    /// How long an idle worker waits before it looks for due jobs again.
+    pub poll: Duration,
+    /// The wait after a first failure; it doubles with each further one (at most an hour).
+    pub backoff: Duration,
+    /// Attempts before a job is dead.
+    pub max_attempts: i32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            poll: Duration::from_secs(1),
+            backoff: Duration::from_secs(10),
+            max_attempts: 8,
+        }
+    }
+}
+
 /// Which browser origins may call the API (CORS).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CorsOrigins {
@@ -205,6 +230,7 @@ pub struct Settings {
     pub shutdown_drain: Duration,
     /// How long a WebSocket may take to send `connection_init` before it is closed with 4408.
     pub websocket_init_timeout: Duration,
+    pub jobs: JobSettings,
 }
 
 /// A setting that could not be used. Displays as one line naming the variable.
@@ -406,6 +432,12 @@ impl Settings {
                 "WEBSOCKET_INIT_TIMEOUT_MS",
                 10_000,
             )?),
+            jobs: JobSettings {
+                workers: parse_or(&var, "WORKERS_JOBS", 1)?,
+                poll: Duration::from_millis(parse_or(&var, "JOBS_POLL_MS", 1000)?),
+                backoff: Duration::from_millis(parse_or(&var, "JOBS_BACKOFF_MS", 10_000)?),
+                max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
+            },
         })
     }
 

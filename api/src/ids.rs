@@ -23,10 +23,11 @@ pub enum Kind {
     CommentRevision,
     Report,
     Resource,
+    Job,
 }
 
 impl Kind {
-    const ALL: [Kind; 12] = [
+    const ALL: [Kind; 13] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -39,6 +40,7 @@ impl Kind {
         Kind::CommentRevision,
         Kind::Report,
         Kind::Resource,
+        Kind::Job,
     ];
 
     fn prefix(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::CommentRevision => "CommentRevision",
             Kind::Report => "Report",
             Kind::Resource => "Resource",
+            Kind::Job => "Job",
         }
     }
 }

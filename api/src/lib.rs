@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod groups;
 pub mod http;
 pub mod ids;
+pub mod jobs;
 pub mod markdown;
 pub mod meetups;
 pub mod members;

@@ -4,12 +4,18 @@
 use std::process::ExitCode;
 
 use fagruppe::{
-    auth::password::Passwords, config::Settings, db, graphql, members::commands::set_site_admin,
-    startup::Application, telemetry,
+    auth::password::Passwords,
+    config::Settings,
+    db, graphql,
+    http::drain::Drain,
+    members::commands::set_site_admin,
+    startup::{self, Application},
+    telemetry,
 };
 
-const USAGE: &str = "usage: fagruppe [serve | migrate | export-schema | seed standard [--scale N] \
-                     [--force] | seed demo [--force] | grant-admin EMAIL | revoke-admin EMAIL]";
+const USAGE: &str = "usage: fagruppe [serve | worker | migrate | export-schema | seed standard \
+                     [--scale N] [--force] | seed demo [--force] | grant-admin EMAIL | \
+                     revoke-admin EMAIL]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,6 +41,7 @@ async fn main() -> ExitCode {
     }
     let result = match command.as_slice() {
         [] | ["serve"] => serve(settings).await,
+        ["worker"] => worker(settings).await,
         ["migrate"] => migrate(&settings).await,
         ["export-schema"] => {
             print!("{}", graphql::sdl(&settings));
@@ -74,6 +81,21 @@ async fn serve(settings: Settings) -> Result<(), String> {
         drain.begin();
     });
     app.run_until_stopped().await.map_err(|err| err.to_string())
+}
+
+/// Job workers only (`WORKERS_JOBS` of them, at least one), until SIGTERM or Ctrl-C.
+async fn worker(mut settings: Settings) -> Result<(), String> {
+    settings.jobs.workers = settings.jobs.workers.max(1);
+    tracing::info!(workers = settings.jobs.workers, "running job workers");
+    let drain = Drain::default();
+    let stop = drain.clone();
+    tokio::spawn(async move {
+        stop_signal().await;
+        stop.begin();
+    });
+    startup::run_workers(settings, drain)
+        .await
+        .map_err(|err| err.to_string())
 }
 
 /// SIGTERM (an orchestrator stopping the replica) or Ctrl-C.

@@ -21,6 +21,7 @@ use crate::{
         drain::{self, Drain},
         request_id,
     },
+    jobs::worker::Workers,
     state::AppState,
     storage::LocalFileStore,
 };
@@ -32,6 +33,7 @@ pub struct Application {
     statements: StatementCounter,
     drain: Drain,
     drain_period: Duration,
+    state: AppState,
 }
 
 /// Why start-up failed.
@@ -45,28 +47,46 @@ pub enum StartupError {
     Setup(String),
 }
 
+/// Connects, migrates and builds the shared services: what the server and the job workers both
+/// run on.
+async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), StartupError> {
+    let (connection, statements) = db::connect(&settings).await?;
+    db::migrate(&connection).await?;
+    let settings = Arc::new(settings);
+    if !settings.throttles.enabled {
+        tracing::warn!("RATE_LIMIT=off: sign-in and write throttles are disabled");
+    }
+    let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
+    let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)
+        .map_err(|err| StartupError::Setup(err.to_string()))?;
+    let limiter: Arc<dyn RateLimiter> = Arc::new(InProcessRateLimiter::default());
+    let events: Arc<dyn EventBus> = Arc::new(InProcessEventBus::default());
+    let state = AppState {
+        db: connection,
+        settings: settings.clone(),
+        passwords,
+        tokens,
+        limiter,
+        events,
+        files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
+    };
+    Ok((state, statements))
+}
+
+/// `fagruppe worker`: job workers without the HTTP server, until `drain` begins; the workers
+/// finish the jobs they hold before this returns.
+pub async fn run_workers(settings: Settings, drain: Drain) -> Result<(), StartupError> {
+    let (state, _) = app_state(settings).await?;
+    let workers = Workers::start(&state, &drain);
+    drain.begun().await;
+    workers.stopped().await;
+    Ok(())
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let (connection, statements) = db::connect(&settings).await?;
-        db::migrate(&connection).await?;
-        let settings = Arc::new(settings);
-        if !settings.throttles.enabled {
-            tracing::warn!("RATE_LIMIT=off: sign-in and write throttles are disabled");
-        }
-        let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
-        let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)
-            .map_err(|err| StartupError::Setup(err.to_string()))?;
-        let limiter: Arc<dyn RateLimiter> = Arc::new(InProcessRateLimiter::default());
-        let events: Arc<dyn EventBus> = Arc::new(InProcessEventBus::default());
-        let app_state = AppState {
-            db: connection,
-            settings: settings.clone(),
-            passwords,
-            tokens,
-            limiter,
-            events,
-            files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
-        };
+        let (app_state, statements) = app_state(settings).await?;
+        let settings = app_state.settings.clone();
         let schema = build_schema(Some(app_state.clone()), &settings, true);
         let terse = build_schema(Some(app_state.clone()), &settings, false);
         let http_state = HttpState {
@@ -76,7 +96,7 @@ impl Application {
                 settings.limits.clone(),
                 !settings.is_production(),
             ),
-            app: app_state,
+            app: app_state.clone(),
             graphiql: !settings.is_production(),
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),
             drain: Drain::default(),
@@ -107,6 +127,7 @@ impl Application {
             statements,
             drain,
             drain_period: settings.shutdown_drain,
+            state: app_state,
         })
     }
 
@@ -128,10 +149,15 @@ impl Application {
     /// drains for `SHUTDOWN_DRAIN_MS`, stops taking connections, and lets in-flight requests
     /// finish (at most 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let workers = Workers::start(&self.state, &self.drain);
         let handle = self.server.handle();
         let mut server = self.server;
         tokio::select! {
-            result = &mut server => return result,
+            result = &mut server => {
+                self.drain.begin();
+                workers.stopped().await;
+                return result;
+            }
             () = self.drain.begun() => {}
         }
         tracing::info!(
@@ -139,11 +165,15 @@ impl Application {
             "stopping: draining, then finishing in-flight requests"
         );
         tokio::select! {
-            result = &mut server => return result,
+            result = &mut server => {
+                workers.stopped().await;
+                return result;
+            }
             () = tokio::time::sleep(self.drain_period) => {}
         }
         // The server future carries out the stop, so it is polled alongside the request for it.
-        let ((), result) = tokio::join!(handle.stop(true), server);
+        // Workers finish the jobs they hold meanwhile.
+        let ((), result, ()) = tokio::join!(handle.stop(true), server, workers.stopped());
         result
     }
 }

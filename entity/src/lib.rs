@@ -27,6 +27,8 @@ pub mod comment_revision;
 pub mod group_topic;
 pub mod interest_group;
 pub mod invitation;
+pub mod job;
+pub mod job_schedule;
 pub mod meetup;
 pub mod meetup_host;
 pub mod meetup_topic;

@@ -13,6 +13,7 @@ mod m20261127_000005_create_discussion_tables;
 mod m20261127_000006_create_resource_tables;
 mod m20261127_000007_create_calendar_token_table;
 mod m20261201_000008_stored_counts;
+mod m20261201_000009_create_job_tables;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_resource_tables::Migration),
             Box::new(m20261127_000007_create_calendar_token_table::Migration),
             Box::new(m20261201_000008_stored_counts::Migration),
+            Box::new(m20261201_000009_create_job_tables::Migration),
         ]
     }
 }

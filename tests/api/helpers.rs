@@ -121,10 +121,15 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 
 /// Starts two servers on one empty database at the same moment, as two replicas would.
 pub async fn spawn_two_apps_on_one_database() -> (TestApp, TestApp) {
+    spawn_two_apps_on_one_database_with(&[]).await
+}
+
+/// Like [`spawn_two_apps_on_one_database`], with extra settings for both.
+pub async fn spawn_two_apps_on_one_database_with(overrides: &[(&str, &str)]) -> (TestApp, TestApp) {
     let database = Arc::new(TestDatabase::create().await);
     tokio::join!(
-        start_server(database.clone(), &[]),
-        start_server(database, &[])
+        start_server(database.clone(), overrides),
+        start_server(database, overrides)
     )
 }
 
@@ -141,6 +146,9 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         ("PASSWORD_HASH_ITERATIONS", "1"),
         // Every test client comes from 127.0.0.1; tests that check throttles set their own.
         ("REGISTER_LIMIT_PER_ADDRESS_PER_HOUR", "1000"),
+        // Job workers would run statements between a test's counted requests; the job tests
+        // start their own.
+        ("WORKERS_JOBS", "0"),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.to_owned()))

@@ -6,6 +6,7 @@ mod discussions;
 mod groups;
 mod health;
 mod helpers;
+mod jobs;
 mod limits;
 mod meetups;
 mod members;

@@ -22,6 +22,7 @@ use crate::{
         graphql::{GroupsMutation, GroupsQuery},
         topics::TopicsMutation,
     },
+    jobs::graphql::{JobsMutation, JobsQuery},
     meetups::graphql::{MeetupsMutation, MeetupsQuery, MeetupsSubscription},
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
     resources::graphql::{ResourcesMutation, ResourcesQuery},
@@ -37,6 +38,7 @@ pub struct Query(
     MeetupsQuery,
     DiscussionsQuery,
     ResourcesQuery,
+    JobsQuery,
     node::NodeQuery,
 );
 
@@ -50,6 +52,7 @@ pub struct Mutation(
     MeetupsMutation,
     DiscussionsMutation,
     ResourcesMutation,
+    JobsMutation,
 );
 
 /// Every subscription.

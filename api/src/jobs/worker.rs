@@ -1,0 +1,190 @@
+//! Workers: each claims the oldest due job, runs it, and records the outcome, until the process
+//! drains. A claim holds the job for a lease; a job whose worker died is queued again when its
+//! lease runs out, so every job runs at least once. On SIGTERM a worker finishes the job it holds
+//! and claims no more.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, Utc};
+use entity::job;
+use rand::Rng;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType},
+};
+use uuid::Uuid;
+
+use crate::{
+    config::JobSettings,
+    db::begin_write,
+    error::AppResult,
+    http::drain::Drain,
+    jobs::{kinds, schedule},
+    state::AppState,
+};
+
+/// How long a claimed job is held before another worker may take it over.
+const LEASE: Duration = Duration::minutes(5);
+
+/// Longest wait between attempts.
+const MAX_BACKOFF: StdDuration = StdDuration::from_secs(3600);
+
+/// Running workers; [`Workers::stopped`] waits until each has put down its job.
+pub struct Workers {
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `settings.workers` workers, which stop when `drain` begins.
+    pub fn start(state: &AppState, drain: &Drain) -> Self {
+        let handles = (0..state.settings.jobs.workers)
+            .map(|_| tokio::spawn(work(state.clone(), drain.clone())))
+            .collect();
+        Self { handles }
+    }
+
+    pub async fn stopped(self) {
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+async fn work(state: AppState, drain: Drain) {
+    let name = format!("worker-{}", Uuid::new_v4().simple());
+    let poll = state.settings.jobs.poll;
+    while !drain.is_draining() {
+        let claimed = tick(&state, &name).await;
+        match claimed {
+            Ok(Some(job)) => finish(&state, job).await,
+            Ok(None) => {
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = drain.begun() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "job worker: the queue could not be read");
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = drain.begun() => {}
+                }
+            }
+        }
+    }
+}
+
+/// Enqueues due periodic jobs, requeues jobs whose lease ran out, and claims the oldest due job.
+async fn tick(state: &AppState, worker: &str) -> AppResult<Option<job::Model>> {
+    schedule::enqueue_due(state).await?;
+    let now = Utc::now();
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(job::State::Queued))
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::State.eq(job::State::Running))
+        .filter(job::Column::LockedUntil.lt(now))
+        .exec(&state.db)
+        .await?;
+    claim(state, worker).await
+}
+
+/// Claims the oldest due job for `worker`: on PostgreSQL the row is locked, and rows other
+/// workers hold are skipped; on SQLite the write lock serialises claims.
+async fn claim(state: &AppState, worker: &str) -> AppResult<Option<job::Model>> {
+    let now = Utc::now();
+    let txn = if state.db.get_database_backend() == DbBackend::Sqlite {
+        begin_write(&state.db).await?
+    } else {
+        state.db.begin().await?
+    };
+    let mut pick = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::State.eq(job::State::Queued))
+        .filter(job::Column::RunAt.lte(now))
+        .order_by_asc(job::Column::RunAt)
+        .order_by_asc(job::Column::Id)
+        .limit(1);
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let Some(id) = pick.into_tuple::<Uuid>().one(&txn).await? else {
+        txn.commit().await?;
+        return Ok(None);
+    };
+    job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(job::State::Running))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(job::Column::LockedUntil, Expr::value(Some(now + LEASE)))
+        .col_expr(job::Column::LockedBy, Expr::value(Some(worker.to_owned())))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let claimed = job::Entity::find_by_id(id).one(&txn).await?;
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+/// Runs a claimed job and records the outcome: done, queued again after a backoff, or dead.
+async fn finish(state: &AppState, job: job::Model) {
+    let outcome = kinds::run(state, &job).await;
+    let now = Utc::now();
+    let mut row = job::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(job.id),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => row.state = Set(job::State::Done),
+        Err(reason) => {
+            tracing::warn!(kind = %job.kind, attempts = job.attempts, %reason, "job failed");
+            row.last_error = Set(Some(reason.chars().take(2000).collect()));
+            if job.attempts >= job.max_attempts {
+                row.state = Set(job::State::Dead);
+            } else {
+                row.state = Set(job::State::Queued);
+                row.run_at = Set(now + backoff(&state.settings.jobs, job.attempts));
+            }
+        }
+    }
+    if let Err(err) = job::Entity::update(row).exec(&state.db).await {
+        // The lease runs out and another worker runs the job again: at least once.
+        tracing::warn!(%err, job = %job.id, "job worker: the outcome could not be recorded");
+    }
+}
+
+/// The wait before attempt `attempts + 1`: the base doubled per attempt, at most an hour, times
+/// a random factor between ½ and 1½ so that failures at one moment do not retry in step.
+fn backoff(settings: &JobSettings, attempts: i32) -> Duration {
+    let exponent = Ord::min(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0), 20);
+    let wait = settings
+        .backoff
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(MAX_BACKOFF);
+    let jitter = rand::rng().random_range(0.5..1.5);
+    Duration::from_std(wait.mul_f64(jitter)).unwrap_or(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stops_at_an_hour() {
+        let settings = JobSettings::default();
+        let first = backoff(&settings, 1).num_milliseconds();
+        let third = backoff(&settings, 3).num_milliseconds();
+        let base = settings.backoff.as_millis() as i64;
+        assert!((base / 2..=base * 3 / 2).contains(&first), "{first}");
+        assert!((base * 2..=base * 6).contains(&third), "{third}");
+        assert!(backoff(&settings, 40) <= Duration::minutes(90));
+    }
+}
