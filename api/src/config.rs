@@ -148,6 +148,27 @@ impl Default for JobSettings {
     }
 }
 
+/// How mail leaves the server.
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    /// `SMTP_URL`: `smtps://` for TLS, `smtp://` with STARTTLS (plain only to this machine).
+    Smtp(Secret<String>),
+    /// Development without `SMTP_URL`: each mail is an `.eml` file in `DATA_DIR/outbox/`.
+    Files(PathBuf),
+    /// `MAIL=off`: nothing is sent.
+    Off,
+}
+
+/// Mail settings (`SMTP_URL`, `MAIL_FROM`, `PUBLIC_URL`, `MAIL`).
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// The sender, such as `Fagruppe <noreply@fagruppe.no>`.
+    pub from: String,
+    /// Where links in mail point: the frontend's origin.
+    pub public_url: String,
+}
+
 /// Which browser origins may call the API (CORS).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CorsOrigins {
@@ -231,6 +252,7 @@ pub struct Settings {
     /// How long a WebSocket may take to send `connection_init` before it is closed with 4408.
     pub websocket_init_timeout: Duration,
     pub jobs: JobSettings,
+    pub mail: MailSettings,
 }
 
 /// A setting that could not be used. Displays as one line naming the variable.
@@ -398,6 +420,38 @@ impl Settings {
             (None, AppEnv::Development) => CorsOrigins::Loopback,
             (None, AppEnv::Production) => CorsOrigins::Exact(Vec::new()),
         };
+        let transport = match (var("MAIL").as_deref(), var("SMTP_URL"), app_env) {
+            (Some("off"), _, _) => MailTransport::Off,
+            (None | Some("on"), Some(url), _) => MailTransport::Smtp(Secret::new(url)),
+            (None | Some("on"), None, AppEnv::Development) => {
+                MailTransport::Files(data_dir.join("outbox"))
+            }
+            (None | Some("on"), None, AppEnv::Production) => {
+                return Err(ConfigError::new(
+                    "SMTP_URL",
+                    "is required when APP_ENV=production (or set MAIL=off)",
+                ));
+            }
+            (Some(other), _, _) => {
+                return Err(ConfigError::new(
+                    "MAIL",
+                    format!("expected on or off, got {other:?}"),
+                ));
+            }
+        };
+        let listen_addr: SocketAddr = parse_or(
+            &var,
+            "LISTEN_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+        )?;
+        let mail = MailSettings {
+            transport,
+            from: var("MAIL_FROM").unwrap_or_else(|| "Fagruppe <noreply@localhost>".into()),
+            public_url: var("PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://{listen_addr}"))
+                .trim_end_matches('/')
+                .to_owned(),
+        };
         let workers = parse_or(
             &var,
             "WORKERS",
@@ -407,11 +461,7 @@ impl Settings {
             database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10)?,
             database_timeout: Duration::from_millis(parse_or(&var, "DATABASE_TIMEOUT_MS", 5000)?),
             shutdown_drain: Duration::from_millis(parse_or(&var, "SHUTDOWN_DRAIN_MS", 5000)?),
-            listen_addr: parse_or(
-                &var,
-                "LISTEN_ADDR",
-                SocketAddr::from(([127, 0, 0, 1], 8080)),
-            )?,
+            listen_addr,
             trusted_proxy_hops: parse_or(&var, "TRUSTED_PROXY_HOPS", 0)?,
             access_token_ttl: Duration::from_secs(parse_or(&var, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
             session_ttl: Duration::from_secs(86_400 * parse_or(&var, "SESSION_TTL_DAYS", 30)?),
@@ -438,6 +488,7 @@ impl Settings {
                 backoff: Duration::from_millis(parse_or(&var, "JOBS_BACKOFF_MS", 10_000)?),
                 max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
             },
+            mail,
         })
     }
 
@@ -550,6 +601,16 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_to_start_without_smtp_unless_mail_is_off() {
+        let secret = "s".repeat(40);
+        let base = [("APP_ENV", "production"), ("JWT_SECRET", secret.as_str())];
+        let err = settings(&base).err();
+        assert_eq!(err.map(|e| e.variable), Some("SMTP_URL"));
+        let off = settings(&[base[0], base[1], ("MAIL", "off")]);
+        assert!(off.is_ok_and(|s| matches!(s.mail.transport, MailTransport::Off)));
+    }
+
+    #[test]
     fn a_short_jwt_secret_is_refused() {
         let err = settings(&[("JWT_SECRET", "too-short")]).err();
         assert_eq!(err.map(|e| e.variable), Some("JWT_SECRET"));
@@ -609,8 +670,12 @@ mod tests {
                 "{bad}"
             );
         }
-        let production =
-            settings(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(40))]).map(|s| s.cors);
+        let production = settings(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &"s".repeat(40)),
+            ("MAIL", "off"),
+        ])
+        .map(|s| s.cors);
         assert!(production.is_ok_and(|c| c == CorsOrigins::Exact(Vec::new())));
     }
 

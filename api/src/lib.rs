@@ -19,6 +19,7 @@ pub mod groups;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod mail;
 pub mod markdown;
 pub mod meetups;
 pub mod members;

@@ -22,6 +22,7 @@ use crate::{
         request_id,
     },
     jobs::worker::Workers,
+    mail::Mailer,
     state::AppState,
     storage::LocalFileStore,
 };
@@ -69,6 +70,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         limiter,
         events,
         files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
+        mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
     };
     Ok((state, statements))
 }

@@ -9,6 +9,7 @@ use crate::{
     auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
     config::Settings,
     events::EventBus,
+    mail::Mailer,
     storage::FileStore,
 };
 
@@ -21,6 +22,7 @@ pub struct AppState {
     pub limiter: Arc<dyn RateLimiter>,
     pub events: Arc<dyn EventBus>,
     pub files: Arc<dyn FileStore>,
+    pub mailer: Mailer,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

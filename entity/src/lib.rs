@@ -24,6 +24,7 @@ pub mod audit_log;
 pub mod calendar_token;
 pub mod comment;
 pub mod comment_revision;
+pub mod email_token;
 pub mod group_topic;
 pub mod interest_group;
 pub mod invitation;

@@ -22,6 +22,10 @@ pub struct Model {
     pub is_site_admin: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the member proved the address is theirs; `None` until then.
+    pub email_verified_at: Option<DateTimeUtc>,
+    /// The language of their mail: `NB` (Norwegian bokmål) or `EN`.
+    pub locale: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,10 +48,11 @@ pub struct Profile {
     pub avatar_url: Option<String>,
     pub is_site_admin: bool,
     pub created_at: DateTimeUtc,
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 10] = [
+pub const PROFILE_COLUMNS: [Column; 11] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -58,6 +63,7 @@ pub const PROFILE_COLUMNS: [Column; 10] = [
     Column::AvatarUrl,
     Column::IsSiteAdmin,
     Column::CreatedAt,
+    Column::EmailVerifiedAt,
 ];
 
 impl From<Model> for Profile {
@@ -73,6 +79,7 @@ impl From<Model> for Profile {
             avatar_url: row.avatar_url,
             is_site_admin: row.is_site_admin,
             created_at: row.created_at,
+            email_verified_at: row.email_verified_at,
         }
     }
 }

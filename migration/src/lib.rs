@@ -14,6 +14,7 @@ mod m20261127_000006_create_resource_tables;
 mod m20261127_000007_create_calendar_token_table;
 mod m20261201_000008_stored_counts;
 mod m20261201_000009_create_job_tables;
+mod m20261201_000010_email_verification;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_calendar_token_table::Migration),
             Box::new(m20261201_000008_stored_counts::Migration),
             Box::new(m20261201_000009_create_job_tables::Migration),
+            Box::new(m20261201_000010_email_verification::Migration),
         ]
     }
 }

@@ -194,6 +194,7 @@ async fn a_browser_gets_graphiql_in_development() {
 async fn production_hides_graphiql_introspection_and_suggestions() {
     let app = spawn_app_with(&[
         ("APP_ENV", "production"),
+        ("MAIL", "off"),
         ("PASSWORD_HASH_MEMORY_KIB", "19456"),
         ("PASSWORD_HASH_ITERATIONS", "2"),
     ])

@@ -21,7 +21,8 @@ use crate::{
     auth::{
         password::PASSWORD_LENGTH,
         throttle::{Rule, Write, address_key},
-        tokens::{hash_refresh_token, new_refresh_token},
+        tokens::{hash_opaque_token, new_opaque_token},
+        verification,
         viewer::Identity,
     },
     db::begin_write,
@@ -120,6 +121,8 @@ pub async fn register(
         avatar_url: Set(None),
         is_site_admin: Set(false),
         created_at: Set(now),
+        email_verified_at: Set(None),
+        locale: Set("NB".into()),
         ..Default::default()
     };
     let txn = begin_write(&state.db).await?;
@@ -134,6 +137,7 @@ pub async fn register(
         Err(err) => return Err(err.into()),
     };
     groups::commands::claim_invitations(&txn, member.id, &member.email_key).await?;
+    verification::enqueue_mail(state, &txn, member.id).await?;
     let issued = start_session(state, &txn, member, client).await?;
     txn.commit().await?;
     tracing::info!(member_id = %issued.member.id, "member registered");
@@ -240,7 +244,7 @@ fn hand_out(
 }
 
 async fn issue_refresh_token(txn: &impl ConnectionTrait, session_id: Uuid) -> AppResult<String> {
-    let (token, token_hash) = new_refresh_token();
+    let (token, token_hash) = new_opaque_token();
     refresh_token::ActiveModel {
         id: Set(ids::new_key()),
         session_id: Set(session_id),
@@ -268,7 +272,7 @@ pub async fn refresh(
     .await?;
     let now = Utc::now();
     let Some((stored, Some(session))) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .filter(refresh_token::Column::TokenHash.eq(hash_opaque_token(token)))
         .find_also_related(session::Entity)
         .one(&state.db)
         .await?
@@ -314,7 +318,7 @@ pub async fn refresh(
 /// idempotent and says nothing about which tokens exist.
 pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
     let stored = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .filter(refresh_token::Column::TokenHash.eq(hash_opaque_token(token)))
         .one(&state.db)
         .await?;
     if let Some(stored) = stored {
@@ -442,7 +446,7 @@ pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Identity>
 /// Makes a new calendar feed token for the viewer (the previous one stops working) and returns
 /// it; only its hash is kept.
 pub async fn create_calendar_token(state: &AppState, viewer: &Identity) -> AppResult<String> {
-    let (token, token_hash) = new_refresh_token();
+    let (token, token_hash) = new_opaque_token();
     let txn = begin_write(&state.db).await?;
     calendar_token::Entity::delete_by_id(viewer.member_id)
         .exec(&txn)
@@ -462,7 +466,7 @@ pub async fn create_calendar_token(state: &AppState, viewer: &Identity) -> AppRe
 /// `session_id` is nil) and are accepted only by the read-only calendar feeds.
 pub async fn authenticate_calendar_token(state: &AppState, token: &str) -> AppResult<Identity> {
     let found = calendar_token::Entity::find()
-        .filter(calendar_token::Column::TokenHash.eq(hash_refresh_token(token)))
+        .filter(calendar_token::Column::TokenHash.eq(hash_opaque_token(token)))
         .find_also_related(member::Entity)
         .one(&state.db)
         .await?;
@@ -543,6 +547,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
         website_url: Set(None),
         avatar_url: Set(None),
         is_site_admin: Set(false),
+        email_verified_at: Set(None),
         ..Default::default()
     }
     .update(&txn)

@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use crate::graphql::scalars;
 use crate::{
-    auth::commands::{self, IssuedSession, Registration},
+    auth::{
+        commands::{self, IssuedSession, Registration},
+        verification,
+    },
     error::AppResult,
     graphql::{
         context::ContextExt,
@@ -200,6 +203,18 @@ impl AuthMutation {
     ) -> AppResult<AuthPayload> {
         let issued = commands::refresh(ctx.state()?, ctx.client()?, &refresh_token).await?;
         Ok(issued.into())
+    }
+
+    /// Confirms an e-mail address with the token from the mailed link (single use, 24 hours).
+    /// Needs no sign-in: the link is the proof.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 200))] token: String,
+    ) -> AppResult<Member> {
+        let verified = verification::verify(ctx.state()?, &token).await?;
+        // The link came to this address: whoever holds it may read what it verified.
+        Ok(Member::own(verified))
     }
 
     /// Signs out the session the refresh token belongs to; its access tokens stop working.

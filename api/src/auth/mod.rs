@@ -1,9 +1,10 @@
-//! Accounts, sessions and the viewer: passwords, tokens, throttles, and the GraphQL fields that
-//! use them.
+//! Accounts, sessions and the viewer: passwords, tokens, throttles, verified addresses, and the
+//! GraphQL fields that use them.
 
 pub mod commands;
 pub mod graphql;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
+pub mod verification;
 pub mod viewer;

@@ -82,17 +82,18 @@ impl AccessTokens {
     }
 }
 
-/// A new refresh token: what the client gets, and the hash we store.
-pub fn new_refresh_token() -> (String, String) {
+/// A new opaque token (256 random bits: refresh tokens, mailed links): what the client gets,
+/// and the hash we store.
+pub fn new_opaque_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_refresh_token(&token);
+    let hash = hash_opaque_token(&token);
     (token, hash)
 }
 
-/// The stored form of a refresh token.
-pub fn hash_refresh_token(token: &str) -> String {
+/// The stored form of an opaque token.
+pub fn hash_opaque_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -123,10 +124,10 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_random_and_stored_hashed() {
-        let (a, hash_a) = new_refresh_token();
-        let (b, _) = new_refresh_token();
+        let (a, hash_a) = new_opaque_token();
+        let (b, _) = new_opaque_token();
         assert_ne!(a, b);
-        assert_eq!(hash_refresh_token(&a), hash_a);
+        assert_eq!(hash_opaque_token(&a), hash_a);
         assert_eq!(hash_a.len(), 64);
     }
 }

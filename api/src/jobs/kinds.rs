@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use entity::{job, session};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use crate::{jobs::schedule::Periodic, state::AppState};
+use crate::{auth::verification, jobs::schedule::Periodic, state::AppState};
 
 /// Deletes sessions that expired or were revoked more than a week ago (their refresh tokens go
 /// with them).
@@ -44,6 +44,11 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
             .exec(&state.db)
             .await
             .map(|_| ()),
+        verification::JOB => {
+            let payload: serde_json::Value =
+                serde_json::from_str(&job.payload).map_err(|err| err.to_string())?;
+            return verification::send_mail(state, &payload).await;
+        }
         other => return Err(format!("no handler for job kind {other:?}")),
     };
     result.map_err(|err| err.to_string())

@@ -94,6 +94,13 @@ impl Member {
             .then_some(self.row.email.as_str())
     }
 
+    /// Whether the member has confirmed the e-mail address through the mailed link: visible only
+    /// to the member and to site admins, null for others.
+    async fn email_verified(&self, ctx: &Context<'_>) -> Option<bool> {
+        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
+            .then_some(self.row.email_verified_at.is_some())
+    }
+
     /// Whether this member administers the whole site.
     async fn is_site_admin(&self) -> bool {
         self.row.is_site_admin

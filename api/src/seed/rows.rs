@@ -151,5 +151,8 @@ pub fn member(
         is_site_admin: false,
         created_at: at,
         updated_at: at,
+        // Seeded accounts are ready to use: their addresses count as verified.
+        email_verified_at: Some(at),
+        locale: "NB".into(),
     }
 }
