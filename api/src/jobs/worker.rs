@@ -54,8 +54,16 @@ impl Workers {
 async fn work(state: AppState, drain: Drain) {
     let name = format!("worker-{}", Uuid::new_v4().simple());
     let poll = state.settings.jobs.poll;
+    let mut upkeep_due = std::time::Instant::now();
     while !drain.is_draining() {
-        let claimed = tick(&state, &name).await;
+        // Periodic jobs and expired leases are looked at once per poll interval, not per job.
+        if std::time::Instant::now() >= upkeep_due {
+            if let Err(err) = upkeep(&state).await {
+                tracing::warn!(%err, "job worker: periodic jobs or leases could not be checked");
+            }
+            upkeep_due = std::time::Instant::now() + poll;
+        }
+        let claimed = claim(&state, &name).await;
         match claimed {
             Ok(Some(job)) => finish(&state, job).await,
             Ok(None) => {
@@ -75,8 +83,8 @@ async fn work(state: AppState, drain: Drain) {
     }
 }
 
-/// Enqueues due periodic jobs, requeues jobs whose lease ran out, and claims the oldest due job.
-async fn tick(state: &AppState, worker: &str) -> AppResult<Option<job::Model>> {
+/// Enqueues due periodic jobs and requeues jobs whose lease ran out.
+async fn upkeep(state: &AppState) -> AppResult<()> {
     schedule::enqueue_due(state).await?;
     let now = Utc::now();
     job::Entity::update_many()
@@ -87,7 +95,7 @@ async fn tick(state: &AppState, worker: &str) -> AppResult<Option<job::Model>> {
         .filter(job::Column::LockedUntil.lt(now))
         .exec(&state.db)
         .await?;
-    claim(state, worker).await
+    Ok(())
 }
 
 /// Claims the oldest due job for `worker`: on PostgreSQL the row is locked, and rows other
