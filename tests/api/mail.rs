@@ -50,7 +50,15 @@ async fn a_new_account_is_mailed_a_link_that_verifies_its_address_once() {
     let before = app.graphql(token, ME, json!({})).await;
     assert_eq!(before["data"]["me"]["emailVerified"], false, "{before}");
 
+    let first = smtp.next_mail().await;
+    // A second link on request; either one verifies, once.
+    let resend = "mutation { resendVerification }";
+    let resent = app.graphql(token, resend, json!({})).await;
+    assert_eq!(resent["data"]["resendVerification"], true, "{resent}");
+    let anonymous = app.graphql(None, resend, json!({})).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
     let mail = smtp.next_mail().await;
+    assert_ne!(token_in(&first), token_in(&mail));
     assert_eq!(mail.to, vec![address.clone()]);
     assert_eq!(mail.subject(), "Bekreft e-postadressen din");
     assert!(
@@ -78,6 +86,11 @@ async fn a_new_account_is_mailed_a_link_that_verifies_its_address_once() {
         .await;
     assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
     assert_eq!(again["errors"][0]["extensions"]["field"], "token");
+    let verified_already = app.graphql(token, resend, json!({})).await;
+    assert_eq!(
+        verified_already["data"]["resendVerification"], false,
+        "{verified_already}"
+    );
     // Others never see whether an address is verified.
     let other = app.register(&email("other"), "Other").await;
     let seen = app

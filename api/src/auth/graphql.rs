@@ -217,6 +217,13 @@ impl AuthMutation {
         Ok(Member::own(verified))
     }
 
+    /// Mails the signed-in member a new verification link (at most five an hour). `false` when
+    /// the address is verified already.
+    async fn resend_verification(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        let actor = ctx.viewer().require()?;
+        verification::resend(ctx.state()?, actor).await
+    }
+
     /// Signs out the session the refresh token belongs to; its access tokens stop working.
     async fn logout(
         &self,

@@ -10,7 +10,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::tokens::{hash_opaque_token, new_opaque_token},
+    auth::{
+        commands::throttle,
+        throttle::Rule,
+        tokens::{hash_opaque_token, new_opaque_token},
+        viewer::Identity,
+    },
     db::begin_write,
     error::{AppError, AppResult},
     jobs::{NewJob, enqueue},
@@ -23,6 +28,7 @@ pub const JOB: &str = "verify-email";
 
 const PURPOSE: &str = "VERIFY";
 const VALID_FOR: Duration = Duration::hours(24);
+const RESENDS_PER_HOUR: u32 = 5;
 
 /// Enqueues the verification mail for `member_id` on `db` (the registering transaction).
 pub async fn enqueue_mail<C: ConnectionTrait>(
@@ -32,6 +38,26 @@ pub async fn enqueue_mail<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let job = NewJob::now(JOB, serde_json::json!({ "memberId": member_id }));
     enqueue(db, job, state.settings.jobs.max_attempts).await
+}
+
+/// Mails a new verification link to the signed-in member, at most five times an hour. `false`
+/// when the address is verified already (nothing is sent).
+pub async fn resend(state: &AppState, actor: &Identity) -> AppResult<bool> {
+    throttle(
+        state,
+        &format!("resend-verification:{}", actor.member_id),
+        Rule::per_hour(RESENDS_PER_HOUR),
+    )
+    .await?;
+    let member = member::Entity::find_by_id(actor.member_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated("Sign in to do this"))?;
+    if member.email_verified_at.is_some() {
+        return Ok(false);
+    }
+    enqueue_mail(state, &state.db, member.id).await?;
+    Ok(true)
 }
 
 /// The job: a fresh token and its link, mailed. A member already verified gets nothing.
