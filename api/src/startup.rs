@@ -51,8 +51,7 @@ pub enum StartupError {
 /// Connects, migrates and builds the shared services: what the server and the job workers both
 /// run on.
 async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), StartupError> {
-    let (connection, statements) = db::connect(&settings).await?;
-    db::migrate(&connection).await?;
+    let (connection, statements) = connect_and_migrate(&settings).await?;
     let settings = Arc::new(settings);
     if !settings.throttles.enabled {
         tracing::warn!("RATE_LIMIT=off: sign-in and write throttles are disabled");
@@ -73,6 +72,33 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
     };
     Ok((state, statements))
+}
+
+/// How long start-up waits for a database that is busy (another replica migrating it) or not
+/// up yet.
+const STARTUP_WAIT: Duration = Duration::from_secs(60);
+
+/// Connects and migrates, waiting while the database cannot serve yet: replicas starting
+/// together queue behind the one that migrates instead of failing.
+async fn connect_and_migrate(
+    settings: &Settings,
+) -> Result<(sea_orm::DatabaseConnection, StatementCounter), StartupError> {
+    let started = std::time::Instant::now();
+    loop {
+        let attempt = async {
+            let (connection, statements) = db::connect(settings).await?;
+            db::migrate(&connection).await?;
+            Ok::<_, sea_orm::DbErr>((connection, statements))
+        };
+        match attempt.await {
+            Ok(ready) => return Ok(ready),
+            Err(err) if db::is_unavailable(&err) && started.elapsed() < STARTUP_WAIT => {
+                tracing::warn!(%err, "the database cannot serve yet; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 /// `fagruppe worker`: job workers without the HTTP server, until `drain` begins; the workers
