@@ -21,7 +21,7 @@ use crate::{
         drain::{self, Drain},
         request_id,
     },
-    jobs::worker::Workers,
+    jobs::{OUTCOMES_BUFFER, Outcome, worker::Workers},
     mail::Mailer,
     state::AppState,
     storage::LocalFileStore,
@@ -70,6 +70,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         events,
         files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
         mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
+        job_outcomes: tokio::sync::broadcast::channel(OUTCOMES_BUFFER).0,
     };
     Ok((state, statements))
 }
@@ -166,6 +167,11 @@ impl Application {
     /// Counts SQL statements run through this server's pool.
     pub fn statement_counter(&self) -> StatementCounter {
         self.statements.clone()
+    }
+
+    /// The outcome of every job attempt this server's workers make, from now on.
+    pub fn job_outcomes(&self) -> tokio::sync::broadcast::Sender<Outcome> {
+        self.state.job_outcomes.clone()
     }
 
     /// Starts a graceful stop, as SIGTERM does.

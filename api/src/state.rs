@@ -9,6 +9,7 @@ use crate::{
     auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
     config::Settings,
     events::EventBus,
+    jobs::Outcome,
     mail::Mailer,
     storage::FileStore,
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub events: Arc<dyn EventBus>,
     pub files: Arc<dyn FileStore>,
     pub mailer: Mailer,
+    /// Every job attempt's outcome, as workers record it.
+    pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

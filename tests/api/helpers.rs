@@ -7,7 +7,7 @@ use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use fagruppe::{
     auth::throttle::Write, config::Settings, db::StatementCounter, http::drain::Drain,
-    startup::Application,
+    jobs::Outcome, startup::Application,
 };
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database};
@@ -28,6 +28,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// Begins a graceful stop, as SIGTERM does.
     pub drain: Drain,
+    /// Announces each job attempt's outcome (`subscribe` before causing the job).
+    pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,
     server: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     statements: StatementCounter,
     _database: Arc<TestDatabase>,
@@ -172,6 +174,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
     let port = app.port();
     let statements = app.statement_counter();
     let drain = app.drain();
+    let job_outcomes = app.job_outcomes();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -183,6 +186,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         database_url: database.url.clone(),
         data_dir: database.data_dir.clone(),
         drain,
+        job_outcomes,
         server: tokio::sync::Mutex::new(Some(server)),
         statements,
         _database: database,
@@ -374,6 +378,24 @@ impl WsClient {
             }
         }
     }
+}
+
+/// The next job outcome that `wanted` accepts, waiting at most ten seconds for it.
+pub async fn outcome_where(
+    outcomes: &mut tokio::sync::broadcast::Receiver<Outcome>,
+    wanted: impl Fn(&Outcome) -> bool,
+) -> Outcome {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match outcomes.recv().await {
+                Ok(outcome) if wanted(&outcome) => return outcome,
+                Ok(_) => continue,
+                Err(err) => panic!("job outcomes: {err}"),
+            }
+        }
+    })
+    .await
+    .expect("the job outcome within ten seconds")
 }
 
 /// A string field of a response.

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, email, error_code, spawn_app_with, spawn_two_apps_on_one_database_with,
+    TestApp, email, error_code, outcome_where, spawn_app_with, spawn_two_apps_on_one_database_with,
 };
 
 const FAST: [(&str, &str); 3] = [
@@ -16,10 +16,11 @@ const FAST: [(&str, &str); 3] = [
     ("JOBS_BACKOFF_MS", "10"),
 ];
 
-async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) {
+async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) -> uuid::Uuid {
     let now = Utc::now();
+    let id = uuid::Uuid::now_v7();
     job::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
+        id: Set(id),
         kind: Set(kind.to_owned()),
         payload: Set("{}".into()),
         idempotency_key: Set(None),
@@ -36,6 +37,7 @@ async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) {
     .insert(db)
     .await
     .expect("insert a job");
+    id
 }
 
 /// A site admin's token.
@@ -53,28 +55,14 @@ async fn site_admin(app: &TestApp) -> String {
 
 const JOBS: &str = "query($state: JobState!) { jobs(state: $state, first: 100) { totalCount nodes { id kind state attempts maxAttempts lastError } } }";
 
-/// The jobs in `state` once `done` holds for them; the workers run in the background, so this
-/// asks again every 20 ms, for at most ten seconds.
-async fn jobs_when(
-    app: &TestApp,
-    token: &str,
-    state: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    for _ in 0..500 {
-        let body = app
-            .graphql(Some(token), JOBS, json!({ "state": state }))
-            .await;
-        let nodes = body["data"]["jobs"]["nodes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("no jobs list: {body}"));
-        if done(&nodes) {
-            return nodes;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("the {state} jobs never came to the expected state");
+async fn jobs_in(app: &TestApp, token: &str, state: &str) -> Vec<Value> {
+    let body = app
+        .graphql(Some(token), JOBS, json!({ "state": state }))
+        .await;
+    body["data"]["jobs"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("no jobs list: {body}"))
 }
 
 #[tokio::test]
@@ -82,12 +70,15 @@ async fn a_job_that_always_fails_is_retried_then_dead_and_an_admin_can_retry_it(
     let app = spawn_app_with(&FAST).await;
     let token = site_admin(&app).await;
     let db = Database::connect(&app.database_url).await.expect("connect");
-    insert_job(&db, "no-such-job", 3).await;
-
-    let dead = jobs_when(&app, &token, "DEAD", |nodes| {
-        nodes.iter().any(|n| n["kind"] == "no-such-job")
+    let mut outcomes = app.job_outcomes.subscribe();
+    let failing = insert_job(&db, "no-such-job", 3).await;
+    let last = outcome_where(&mut outcomes, |o| {
+        o.id == failing && o.state != job::State::Queued
     })
     .await;
+    assert_eq!((last.state, last.attempts), (job::State::Dead, 3));
+
+    let dead = jobs_in(&app, &token, "DEAD").await;
     let failed = dead
         .iter()
         .find(|n| n["kind"] == "no-such-job")
@@ -117,10 +108,19 @@ async fn a_job_that_always_fails_is_retried_then_dead_and_an_admin_can_retry_it(
     let retried = app.graphql(Some(&token), retry, vars).await;
     assert_eq!(retried["data"]["retryJob"]["state"], "QUEUED", "{retried}");
     assert_eq!(retried["data"]["retryJob"]["attempts"], 0, "{retried}");
-    // Only a dead job can be retried: the periodic jobs the worker ran are done.
-    let done = jobs_when(&app, &token, "DONE", |nodes| !nodes.is_empty()).await;
+
+    // Only a dead job can be retried.
+    let fine = insert_job(&db, "purge-jobs", 3).await;
+    outcome_where(&mut outcomes, |o| {
+        o.id == fine && o.state == job::State::Done
+    })
+    .await;
     let finished = app
-        .graphql(Some(&token), retry, json!({ "id": done[0]["id"] }))
+        .graphql(
+            Some(&token),
+            retry,
+            json!({ "id": fagruppe::ids::encode(fagruppe::ids::Kind::Job, fine) }),
+        )
         .await;
     assert_eq!(error_code(&finished), "CONFLICT", "{finished}");
 }
@@ -132,33 +132,40 @@ async fn two_replicas_work_off_the_queue_each_job_once() {
     let db = Database::connect(&first.database_url)
         .await
         .expect("connect");
+    let mut heard = [
+        first.job_outcomes.subscribe(),
+        second.job_outcomes.subscribe(),
+    ];
+    let mut inserted = std::collections::HashSet::new();
     for _ in 0..40 {
-        insert_job(&db, "purge-jobs", 3).await;
+        inserted.insert(insert_job(&db, "purge-jobs", 3).await);
     }
-    let done = jobs_when(&second, &token, "DONE", |nodes| {
-        nodes.iter().filter(|n| n["kind"] == "purge-jobs").count() >= 41
-    })
-    .await;
-    // Each job ran once: one attempt each, none left running or queued. The periodic
-    // purge-jobs of this hour ran once too, though both replicas schedule it.
-    let purges: Vec<&Value> = done.iter().filter(|n| n["kind"] == "purge-jobs").collect();
-    assert_eq!(purges.len(), 41, "{done:?}");
-    assert!(purges.iter().all(|n| n["attempts"] == 1), "{done:?}");
-    for state in ["QUEUED", "RUNNING"] {
-        let left = first
-            .graphql(Some(&token), JOBS, json!({ "state": state }))
-            .await;
-        let purge_jobs = left["data"]["jobs"]["nodes"].as_array().map_or(0, |nodes| {
-            nodes.iter().filter(|n| n["kind"] == "purge-jobs").count()
-        });
-        assert_eq!(purge_jobs, 0, "{left}");
+    // Every inserted job is done once, by one replica or the other, at its first attempt.
+    let mut finished = std::collections::HashSet::new();
+    while finished.len() < inserted.len() {
+        let [a, b] = &mut heard;
+        let outcome = tokio::select! {
+            outcome = outcome_where(a, |o| inserted.contains(&o.id)) => outcome,
+            outcome = outcome_where(b, |o| inserted.contains(&o.id)) => outcome,
+        };
+        assert_eq!(
+            (outcome.state, outcome.attempts),
+            (job::State::Done, 1),
+            "{outcome:?}"
+        );
+        assert!(finished.insert(outcome.id), "{} ran twice", outcome.id);
     }
-    let sessions = done
-        .iter()
-        .filter(|n| n["kind"] == "purge-sessions")
-        .count();
+    // Both replicas schedule the hourly jobs; each exists once.
+    let mut sessions = 0;
+    for state in ["QUEUED", "RUNNING", "DONE"] {
+        sessions += jobs_in(&second, &token, state)
+            .await
+            .iter()
+            .filter(|n| n["kind"] == "purge-sessions")
+            .count();
+    }
     assert_eq!(
         sessions, 1,
-        "the periodic job ran {sessions} times this period"
+        "the periodic job exists {sessions} times this period"
     );
 }

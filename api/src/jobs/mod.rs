@@ -18,6 +18,21 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use crate::{error::AppResult, ids};
 
+/// An attempt's outcome as a worker recorded it, announced on `AppState::job_outcomes` right
+/// after it is written: what an operator's metrics count, and what tests wait on.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    /// `Done`, `Queued` (failed, to be retried) or `Dead`.
+    pub state: job::State,
+    pub attempts: i32,
+    pub error: Option<String>,
+}
+
+/// How many outcomes a slow listener may fall behind before it misses some.
+pub const OUTCOMES_BUFFER: usize = 1024;
+
 /// A job to enqueue.
 pub struct NewJob {
     pub kind: &'static str,

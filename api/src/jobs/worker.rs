@@ -20,7 +20,7 @@ use crate::{
     db::begin_write,
     error::AppResult,
     http::drain::Drain,
-    jobs::{kinds, schedule},
+    jobs::{Outcome, kinds, schedule},
     state::AppState,
 };
 
@@ -150,23 +150,33 @@ async fn finish(state: &AppState, job: job::Model) {
         updated_at: Set(now),
         ..Default::default()
     };
-    match outcome {
-        Ok(()) => row.state = Set(job::State::Done),
+    let (next, error) = match outcome {
+        Ok(()) => (job::State::Done, None),
         Err(reason) => {
             tracing::warn!(kind = %job.kind, attempts = job.attempts, %reason, "job failed");
             row.last_error = Set(Some(reason.chars().take(2000).collect()));
             if job.attempts >= job.max_attempts {
-                row.state = Set(job::State::Dead);
+                (job::State::Dead, Some(reason))
             } else {
-                row.state = Set(job::State::Queued);
                 row.run_at = Set(now + backoff(&state.settings.jobs, job.attempts));
+                (job::State::Queued, Some(reason))
             }
         }
-    }
+    };
+    row.state = Set(next);
     if let Err(err) = job::Entity::update(row).exec(&state.db).await {
         // The lease runs out and another worker runs the job again: at least once.
         tracing::warn!(%err, job = %job.id, "job worker: the outcome could not be recorded");
+        return;
     }
+    // Nobody listening is the normal case.
+    let _ = state.job_outcomes.send(Outcome {
+        id: job.id,
+        kind: job.kind,
+        state: next,
+        attempts: job.attempts,
+        error,
+    });
 }
 
 /// The wait before attempt `attempts + 1`: the base doubled per attempt, at most an hour, times
