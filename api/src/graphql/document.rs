@@ -458,23 +458,15 @@ pub fn check_variables(variables: &Variables) -> Result<(), ServerError> {
 
 fn check_arguments(arguments: &[(Positioned<Name>, Positioned<Value>)]) -> Result<(), ServerError> {
     for (name, value) in arguments {
-        check_value(&value.node, &mut vec![name.node.as_str()])?;
+        // Variables stand as null here; their values are checked per request (`check_variables`).
+        let literal = value
+            .node
+            .clone()
+            .into_const_with(|_| Ok::<_, std::convert::Infallible>(ConstValue::Null))
+            .unwrap_or_else(|never| match never {});
+        check_const(&literal, &mut vec![name.node.as_str()])?;
     }
     Ok(())
-}
-
-fn check_value<'v>(value: &'v Value, path: &mut Vec<&'v str>) -> Result<(), ServerError> {
-    match value {
-        Value::String(text) => check_text(text, path),
-        Value::List(items) => items.iter().try_for_each(|item| check_value(item, path)),
-        Value::Object(fields) => fields.iter().try_for_each(|(key, item)| {
-            path.push(key.as_str());
-            let result = check_value(item, path);
-            path.pop();
-            result
-        }),
-        _ => Ok(()),
-    }
 }
 
 fn check_const<'v>(value: &'v ConstValue, path: &mut Vec<&'v str>) -> Result<(), ServerError> {
