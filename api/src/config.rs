@@ -98,6 +98,8 @@ pub struct Throttles {
     pub login_per_account_per_hour: u32,
     pub register_per_address_per_hour: u32,
     pub refresh_per_address_per_minute: u32,
+    /// `requestPasswordReset` per client address.
+    pub password_reset_per_address_per_hour: u32,
     /// Per-member write budgets (per minute, per hour), in the order of [`Write::ALL`].
     pub writes: [(u32, u32); Write::ALL.len()],
 }
@@ -118,6 +120,7 @@ impl Default for Throttles {
             login_per_account_per_hour: 25,
             register_per_address_per_hour: 10,
             refresh_per_address_per_minute: 30,
+            password_reset_per_address_per_hour: 10,
             writes: Write::ALL.map(Write::default_limits),
         }
     }
@@ -389,6 +392,11 @@ impl Settings {
                 &var,
                 "REFRESH_LIMIT_PER_ADDRESS_PER_MINUTE",
                 defaults.refresh_per_address_per_minute,
+            )?,
+            password_reset_per_address_per_hour: parse_or(
+                &var,
+                "PASSWORD_RESET_LIMIT_PER_ADDRESS_PER_HOUR",
+                defaults.password_reset_per_address_per_hour,
             )?,
             writes: write_limits(&var)?,
         };

@@ -49,10 +49,11 @@ pub struct Profile {
     pub is_site_admin: bool,
     pub created_at: DateTimeUtc,
     pub email_verified_at: Option<DateTimeUtc>,
+    pub locale: String,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 11] = [
+pub const PROFILE_COLUMNS: [Column; 12] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -64,6 +65,7 @@ pub const PROFILE_COLUMNS: [Column; 11] = [
     Column::IsSiteAdmin,
     Column::CreatedAt,
     Column::EmailVerifiedAt,
+    Column::Locale,
 ];
 
 impl From<Model> for Profile {
@@ -80,6 +82,7 @@ impl From<Model> for Profile {
             is_site_admin: row.is_site_admin,
             created_at: row.created_at,
             email_verified_at: row.email_verified_at,
+            locale: row.locale,
         }
     }
 }

@@ -630,67 +630,6 @@ async fn two_owners_demoting_each_other_at_the_same_moment_leave_one_owner() {
 }
 
 #[tokio::test]
-async fn an_invitation_to_an_address_without_an_account_is_claimed_at_registration() {
-    let app = spawn_app().await;
-    let owner = app.register(&email("owner"), "Owner").await;
-    let group = create_group(&app, &owner, "By invitation", "MEMBERS_ONLY", "INVITE_ONLY").await;
-    let newcomer_email = email("newcomer");
-    let invited = app
-        .graphql(
-            Some(&owner.access_token),
-            "mutation($id: ID!, $email: String!) { inviteToGroup(input: {groupId: $id, email: $email}) { id email } }",
-            json!({ "id": group.id, "email": newcomer_email.to_uppercase() }),
-        )
-        .await;
-    assert!(
-        invited["data"]["inviteToGroup"]["id"].is_string(),
-        "{invited}"
-    );
-
-    let newcomer = app.register(&newcomer_email, "Newcomer").await;
-    let mine = app
-        .graphql(
-            Some(&newcomer.access_token),
-            "{ myInvitations { totalCount nodes { id group { name } invitedBy { displayName } } } }",
-            json!({}),
-        )
-        .await;
-    let invitation = &mine["data"]["myInvitations"]["nodes"][0];
-    assert_eq!(invitation["group"]["name"], "By invitation", "{mine}");
-    assert_eq!(invitation["invitedBy"]["displayName"], "Owner");
-
-    let stranger = app.register(&email("stranger"), "Stranger").await;
-    let accept = "mutation($id: ID!) { acceptInvitation(invitationId: $id) { status role } }";
-    let stolen = app
-        .graphql(
-            Some(&stranger.access_token),
-            accept,
-            json!({ "id": invitation["id"] }),
-        )
-        .await;
-    assert_eq!(error_code(&stolen), "NOT_FOUND");
-    let accepted = app
-        .graphql(
-            Some(&newcomer.access_token),
-            accept,
-            json!({ "id": invitation["id"] }),
-        )
-        .await;
-    assert_eq!(
-        accepted["data"]["acceptInvitation"]["status"], "ACTIVE",
-        "{accepted}"
-    );
-    let members = app
-        .graphql(
-            Some(&newcomer.access_token),
-            MEMBERS,
-            json!({ "slug": group.slug }),
-        )
-        .await;
-    assert_eq!(members["data"]["group"]["members"]["totalCount"], 2);
-}
-
-#[tokio::test]
 async fn an_invitation_can_be_declined() {
     let app = spawn_app().await;
     let owner = app.register(&email("owner"), "Owner").await;

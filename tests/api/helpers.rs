@@ -32,6 +32,8 @@ pub struct TestApp {
     pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,
     server: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     statements: StatementCounter,
+    /// A connection of the test's own, for setting up or breaking things on purpose.
+    db: tokio::sync::OnceCell<sea_orm::DatabaseConnection>,
     _database: Arc<TestDatabase>,
 }
 
@@ -148,6 +150,8 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         ("PASSWORD_HASH_ITERATIONS", "1"),
         // Every test client comes from 127.0.0.1; tests that check throttles set their own.
         ("REGISTER_LIMIT_PER_ADDRESS_PER_HOUR", "1000"),
+        ("LOGIN_LIMIT_PER_ADDRESS_PER_MINUTE", "1000"),
+        ("LOGIN_LIMIT_PER_ADDRESS_PER_HOUR", "10000"),
         // Job workers would run statements between a test's counted requests; the job tests
         // start their own.
         ("WORKERS_JOBS", "0"),
@@ -189,6 +193,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         job_outcomes,
         server: tokio::sync::Mutex::new(Some(server)),
         statements,
+        db: tokio::sync::OnceCell::new(),
         _database: database,
     }
 }
@@ -246,22 +251,71 @@ impl TestApp {
         (body, statements)
     }
 
+    /// Registers a member whose address counts as verified and signs them in: what most tests
+    /// start from. The address is marked verified in the database, as `fagruppe seed` does; the
+    /// mailed link itself is tested end to end in `mail.rs`.
     pub async fn register(&self, email: &str, display_name: &str) -> Account {
+        self.register_mutation(email, display_name).await;
+        self.mark_verified(email).await;
+        self.sign_in(email).await
+    }
+
+    /// Registers a member who has not followed the verification link yet, and signs them in.
+    pub async fn register_unverified(&self, email: &str, display_name: &str) -> Account {
+        self.register_mutation(email, display_name).await;
+        self.sign_in(email).await
+    }
+
+    async fn register_mutation(&self, email: &str, display_name: &str) {
         let body = self
             .graphql(
                 None,
-                "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken member { id email } } }",
+                "mutation($input: RegisterInput!) { register(input: $input) { email } }",
                 json!({ "input": { "email": email, "password": PASSWORD, "displayName": display_name } }),
             )
             .await;
-        let payload = &body["data"]["register"];
-        assert!(payload.is_object(), "registration failed: {body}");
+        assert_eq!(
+            body["data"]["register"]["email"], email,
+            "registration failed: {body}"
+        );
+    }
+
+    /// Signs in with the test password.
+    pub async fn sign_in(&self, email: &str) -> Account {
+        let body = self.login(email, PASSWORD).await;
+        let payload = &body["data"]["login"];
+        assert!(payload.is_object(), "sign-in failed: {body}");
         Account {
             id: text(&payload["member"]["id"]),
             email: email.to_owned(),
             access_token: text(&payload["accessToken"]),
             refresh_token: text(&payload["refreshToken"]),
         }
+    }
+
+    async fn mark_verified(&self, email: &str) {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let verified = entity::member::Entity::update_many()
+            .col_expr(
+                entity::member::Column::EmailVerifiedAt,
+                Expr::value(Some(chrono::Utc::now())),
+            )
+            .filter(entity::member::Column::EmailKey.eq(fagruppe::text::email_key(email)))
+            .exec(self.db().await)
+            .await
+            .expect("mark the address verified");
+        assert_eq!(verified.rows_affected, 1, "no member has {email}");
+    }
+
+    /// The test's own connection to its database.
+    pub async fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.db
+            .get_or_init(|| async {
+                Database::connect(&self.database_url)
+                    .await
+                    .expect("connect to the test database")
+            })
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Value {
@@ -275,11 +329,11 @@ impl TestApp {
 
     /// Runs SQL directly against this test's database (to set up or break things on purpose).
     pub async fn execute_sql(&self, sql: &str) {
-        let db = Database::connect(&self.database_url)
+        self.db()
             .await
-            .expect("connect to the test database");
-        db.execute_unprepared(sql).await.expect("run SQL");
-        db.close().await.expect("close");
+            .execute_unprepared(sql)
+            .await
+            .expect("run SQL");
     }
 
     /// Opens a `graphql-transport-ws` connection without saying anything on it yet.

@@ -79,6 +79,16 @@ impl SmtpServer {
             .expect("a mail within ten seconds")
             .expect("the SMTP server is running")
     }
+
+    /// The next mail with this subject to this address, skipping any other.
+    pub async fn next_mail_to(&mut self, address: &str, subject: &str) -> Received {
+        loop {
+            let mail = self.next_mail().await;
+            if mail.to.iter().any(|to| to == address) && mail.subject() == subject {
+                return mail;
+            }
+        }
+    }
 }
 
 async fn serve(stream: TcpStream, mails: mpsc::UnboundedSender<Received>) {

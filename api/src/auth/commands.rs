@@ -20,6 +20,7 @@ use crate::{
     audit,
     auth::{
         password::PASSWORD_LENGTH,
+        reset,
         throttle::{Rule, Write, address_key},
         tokens::{hash_opaque_token, new_opaque_token},
         verification,
@@ -48,6 +49,42 @@ pub struct Registration<'a> {
     pub display_name: &'a str,
 }
 
+/// The domain of the placeholder address a deleted account keeps (RFC 2606: it cannot exist).
+const DELETED_DOMAIN: &str = "deleted.invalid";
+
+/// Whether the account was deleted (and must get no mail).
+pub fn is_deleted(member: &member::Model) -> bool {
+    member
+        .email
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain == DELETED_DOMAIN)
+}
+
+/// Checks the viewer's password before a sensitive change, counting the attempt against the
+/// account's budget; a wrong one is `BAD_USER_INPUT` on `field`.
+pub(crate) async fn verify_password(
+    state: &AppState,
+    viewer: &Identity,
+    password: &str,
+    field: &'static str,
+) -> AppResult<()> {
+    throttle(
+        state,
+        &format!("password:{}", viewer.member_id),
+        Rule::per_hour(state.settings.throttles.login_per_account_per_hour),
+    )
+    .await?;
+    if state
+        .passwords
+        .verify(password, Some(&viewer.member.password_hash))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(field, "The password is wrong"))
+    }
+}
+
 const WRONG_CREDENTIALS: AppError = AppError::Unauthenticated("E-mail or password is wrong");
 const BAD_REFRESH: AppError = AppError::Unauthenticated("The refresh token is invalid or expired");
 
@@ -73,7 +110,7 @@ pub async fn throttle_write(state: &AppState, actor: &Identity, kind: Write) -> 
     throttle(state, &key, Rule::per_hour(per_hour)).await
 }
 
-fn check_password(password: &str, field: &str) -> AppResult<()> {
+pub(crate) fn check_password(password: &str, field: &str) -> AppResult<()> {
     let length = password.chars().count();
     if PASSWORD_LENGTH.contains(&length) {
         Ok(())
@@ -89,12 +126,14 @@ fn check_password(password: &str, field: &str) -> AppResult<()> {
     }
 }
 
-/// Creates an account and signs it in.
+/// Creates an account and mails a link that verifies its address; the member signs in with
+/// `login`. The answer is the same for a taken address, whose owner is mailed instead, so it
+/// tells a stranger nothing about who has an account.
 pub async fn register(
     state: &AppState,
     client: &ClientInfo,
     input: Registration<'_>,
-) -> AppResult<IssuedSession> {
+) -> AppResult<String> {
     let limits = &state.settings.throttles;
     throttle(
         state,
@@ -110,8 +149,8 @@ pub async fn register(
     let now = Utc::now();
     let member = member::ActiveModel {
         id: Set(ids::new_key()),
-        email: Set(email),
-        email_key: Set(email_key),
+        email: Set(email.clone()),
+        email_key: Set(email_key.clone()),
         password_hash: Set(password_hash),
         display_name: Set(display_name),
         headline: Set(None),
@@ -126,22 +165,26 @@ pub async fn register(
         ..Default::default()
     };
     let txn = begin_write(&state.db).await?;
-    let member = match member.insert(&txn).await {
-        Ok(member) => member,
+    match member.insert(&txn).await {
+        Ok(member) => {
+            verification::enqueue_mail(state, &txn, member.id).await?;
+            txn.commit().await?;
+            tracing::info!(member_id = %member.id, "member registered");
+        }
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(AppError::bad_input(
-                "email",
-                "This e-mail address cannot be used to register. If it is yours, sign in instead.",
-            ));
+            // PostgreSQL has aborted the transaction: tell the owner outside it.
+            txn.rollback().await?;
+            let owner = member::Entity::find()
+                .filter(member::Column::EmailKey.eq(&email_key))
+                .one(&state.db)
+                .await?;
+            if let Some(owner) = owner {
+                verification::enqueue_registration_attempt(state, &state.db, owner.id).await?;
+            }
         }
         Err(err) => return Err(err.into()),
-    };
-    groups::commands::claim_invitations(&txn, member.id, &member.email_key).await?;
-    verification::enqueue_mail(state, &txn, member.id).await?;
-    let issued = start_session(state, &txn, member, client).await?;
-    txn.commit().await?;
-    tracing::info!(member_id = %issued.member.id, "member registered");
-    Ok(issued)
+    }
+    Ok(email)
 }
 
 /// Signs in with e-mail and password. An unknown e-mail and a wrong password answer alike, in
@@ -357,7 +400,7 @@ pub async fn revoke_session(
     Ok(())
 }
 
-async fn revoke_sessions(db: &impl ConnectionTrait, which: Condition) -> AppResult<u64> {
+pub(crate) async fn revoke_sessions(db: &impl ConnectionTrait, which: Condition) -> AppResult<u64> {
     let result = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Some(Utc::now())))
         .filter(which)
@@ -375,31 +418,12 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> AppResult<()> {
-    throttle(
-        state,
-        &format!("password:{}", viewer.member_id),
-        Rule::per_hour(state.settings.throttles.login_per_account_per_hour),
-    )
-    .await?;
     check_password(new, "newPassword")?;
-    let member = member::Entity::find_by_id(viewer.member_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::Unauthenticated("Sign in to do this"))?;
-    if !state
-        .passwords
-        .verify(current, Some(&member.password_hash))
-        .await?
-    {
-        return Err(AppError::bad_input(
-            "currentPassword",
-            "The current password is wrong",
-        ));
-    }
+    verify_password(state, viewer, current, "currentPassword").await?;
     let password_hash = state.passwords.hash(new).await?;
     let txn = begin_write(&state.db).await?;
     member::ActiveModel {
-        id: Set(member.id),
+        id: Set(viewer.member_id),
         password_hash: Set(password_hash),
         ..Default::default()
     }
@@ -408,10 +432,11 @@ pub async fn change_password(
     revoke_sessions(
         &txn,
         Condition::all()
-            .add(session::Column::MemberId.eq(member.id))
+            .add(session::Column::MemberId.eq(viewer.member_id))
             .add(session::Column::Id.ne(viewer.session_id)),
     )
     .await?;
+    reset::enqueue_changed_notice(state, &txn, viewer.member_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -486,19 +511,7 @@ pub async fn authenticate_calendar_token(state: &AppState, token: &str) -> AppRe
 /// password), and sessions, feed token, memberships and seats at coming meetups are removed.
 /// The last owner of a group must hand it over first.
 pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str) -> AppResult<()> {
-    throttle(
-        state,
-        &format!("password:{}", viewer.member_id),
-        Rule::per_hour(state.settings.throttles.login_per_account_per_hour),
-    )
-    .await?;
-    if !state
-        .passwords
-        .verify(password, Some(&viewer.member.password_hash))
-        .await?
-    {
-        return Err(AppError::bad_input("password", "The password is wrong"));
-    }
+    verify_password(state, viewer, password, "password").await?;
     let txn = begin_write(&state.db).await?;
     let owned = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(viewer.member_id))
@@ -534,7 +547,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
     calendar_token::Entity::delete_by_id(viewer.member_id)
         .exec(&txn)
         .await?;
-    let gone = format!("deleted-{}@deleted.invalid", viewer.member_id.simple());
+    let gone = format!("deleted-{}@{DELETED_DOMAIN}", viewer.member_id.simple());
     member::ActiveModel {
         id: Set(viewer.member_id),
         email: Set(gone.clone()),

@@ -11,7 +11,7 @@ use crate::graphql::scalars;
 use crate::{
     auth::{
         commands::{self, IssuedSession, Registration},
-        verification,
+        reset, verification,
     },
     error::AppResult,
     graphql::{
@@ -34,6 +34,44 @@ pub struct RegisterInput {
     /// The name shown to others, 1 to 80 characters.
     #[graphql(validator(custom = "crate::text::limits::DISPLAY_NAME"))]
     pub display_name: String,
+}
+
+/// What `register` answers: the same whether the address was new or already had an account, so
+/// the answer tells a stranger nothing about who has one. Sign in with `login`; until the mailed
+/// link is followed, the account may read but not join, post or accept invitations.
+#[derive(SimpleObject)]
+pub struct RegisterPayload {
+    /// The address the mail went to, as it is stored.
+    pub email: String,
+}
+
+/// An address that forgot its password.
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    /// Up to 254 characters.
+    #[graphql(validator(custom = "crate::text::limits::EMAIL"))]
+    pub email: String,
+}
+
+/// A new password, with the token from the mailed link.
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The `token` of the link in the mail.
+    #[graphql(validator(max_length = 200))]
+    pub token: String,
+    /// 10 to 1024 characters.
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD.named(\"newPassword\")"))]
+    pub new_password: String,
+}
+
+/// A new address for the viewer's account, confirmed by the password.
+#[derive(InputObject)]
+pub struct ChangeEmailInput {
+    /// Up to 254 characters. The account moves only when the link mailed to it is followed.
+    #[graphql(validator(custom = "crate::text::limits::EMAIL.named(\"newEmail\")"))]
+    pub new_email: String,
+    #[graphql(validator(custom = "crate::text::limits::PASSWORD"))]
+    pub password: String,
 }
 
 /// E-mail and password.
@@ -176,15 +214,57 @@ pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
-    /// Creates an account and signs it in.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> AppResult<AuthPayload> {
+    /// Creates an account and mails a link that verifies its address; then sign in with
+    /// `login`. A taken address answers the same (its owner gets a mail instead).
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> AppResult<RegisterPayload> {
         let registration = Registration {
             email: &input.email,
             password: &input.password,
             display_name: &input.display_name,
         };
-        let issued = commands::register(ctx.state()?, ctx.client()?, registration).await?;
-        Ok(issued.into())
+        let email = commands::register(ctx.state()?, ctx.client()?, registration).await?;
+        Ok(RegisterPayload { email })
+    }
+
+    /// Mails a link for choosing a new password (single use, 30 minutes) if the address has an
+    /// account. Always `true`: the answer does not tell whether it has one.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> AppResult<bool> {
+        reset::request(ctx.state()?, ctx.client()?, &input.email).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token from the mailed link. Every session of the account
+    /// ends (sign in again) and a notice is mailed.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> AppResult<bool> {
+        reset::reset(
+            ctx.state()?,
+            ctx.client()?,
+            &input.token,
+            &input.new_password,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Starts moving the viewer's account to a new address: a link goes to it, and the account
+    /// moves when it is followed (`verifyEmail`); the old address is then told.
+    async fn change_email(&self, ctx: &Context<'_>, input: ChangeEmailInput) -> AppResult<bool> {
+        let viewer = ctx.viewer().require()?;
+        verification::request_email_change(ctx.state()?, viewer, &input.new_email, &input.password)
+            .await?;
+        Ok(true)
     }
 
     /// Signs in. A wrong password and an unknown e-mail give the same `UNAUTHENTICATED`.
@@ -205,8 +285,9 @@ impl AuthMutation {
         Ok(issued.into())
     }
 
-    /// Confirms an e-mail address with the token from the mailed link (single use, 24 hours).
-    /// Needs no sign-in: the link is the proof.
+    /// Confirms an e-mail address with the token from the mailed link (single use, 24 hours):
+    /// a new account's address, or the new address of `changeEmail`. Invitations sent to the
+    /// address become the member's. Needs no sign-in: the link is the proof.
     async fn verify_email(
         &self,
         ctx: &Context<'_>,

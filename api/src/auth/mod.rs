@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod graphql;
 pub mod password;
+pub mod reset;
 pub mod throttle;
 pub mod tokens;
 pub mod verification;

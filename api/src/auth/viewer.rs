@@ -36,6 +36,21 @@ impl Viewer {
             .ok_or(AppError::Unauthenticated("Sign in to do this"))
     }
 
+    /// The signed-in member whose address is verified: `UNAUTHENTICATED` without a sign-in,
+    /// `FORBIDDEN` before the address is verified. An address is not a person until it is
+    /// verified, so every write in a group (joining, accepting an invitation, posting, answering
+    /// a meetup, sharing, inviting, organising) needs one; reading, the member's own profile and
+    /// account, leaving a group and declining an invitation do not.
+    pub fn require_verified(&self) -> AppResult<&Identity> {
+        let identity = self.require()?;
+        if identity.member.email_verified_at.is_none() {
+            return Err(AppError::Forbidden(
+                "Confirm your e-mail address first: follow the link we mailed you (resendVerification sends a new one)",
+            ));
+        }
+        Ok(identity)
+    }
+
     pub fn member_id(&self) -> Option<Uuid> {
         self.identity().map(|identity| identity.member_id)
     }

@@ -102,7 +102,7 @@ pub async fn start_thread(
     body: &str,
     topics: &[String],
 ) -> AppResult<thread::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Thread).await?;
     let title = clean_title(title)?;
     let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
@@ -140,7 +140,7 @@ pub async fn update_thread(
     body: Option<&str>,
     topics: Option<&[String]>,
 ) -> AppResult<thread::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_can_edit_thread()?;
@@ -173,7 +173,7 @@ pub async fn delete_thread(
     viewer: &Viewer,
     thread_id: Uuid,
 ) -> AppResult<thread::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_can_delete_thread()?;
@@ -217,7 +217,7 @@ pub async fn post_comment(
     parent_id: Option<Uuid>,
     quote: Option<QuoteRequest>,
 ) -> AppResult<comment::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Comment).await?;
     let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
@@ -304,7 +304,7 @@ pub async fn edit_comment(
     comment_id: Uuid,
     body: &str,
 ) -> AppResult<comment::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
@@ -341,7 +341,7 @@ pub async fn delete_comment(
     viewer: &Viewer,
     comment_id: Uuid,
 ) -> AppResult<comment::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
     access.ensure_can_delete_comment(&current)?;
@@ -379,7 +379,7 @@ pub async fn react(
     kind: reaction::Kind,
     on: bool,
 ) -> AppResult<comment::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Reaction).await?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
@@ -458,7 +458,7 @@ async fn moderate_thread(
     action: &str,
     change: impl FnOnce(&mut thread::ActiveModel),
 ) -> AppResult<thread::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_moderator()?;
@@ -490,7 +490,7 @@ pub async fn set_hidden(
     hidden: bool,
     reason: Option<&str>,
 ) -> AppResult<comment::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let reason = text::limits::REASON.clean_optional(reason)?;
     let txn = begin_write(&state.db).await?;
     let (access, _) = lock_comment(state, &txn, actor, comment_id).await?;
@@ -527,7 +527,7 @@ pub async fn redact_revision(
     viewer: &Viewer,
     revision_id: Uuid,
 ) -> AppResult<comment_revision::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let revision = comment_revision::Entity::find_by_id(revision_id)
         .one(&state.db)
         .await?
@@ -566,7 +566,7 @@ pub async fn report(
     subject: (report::SubjectType, Uuid),
     reason: &str,
 ) -> AppResult<()> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Report).await?;
     let reason = text::limits::REPORT_REASON.clean(reason)?;
     let (subject_type, subject_id) = subject;
@@ -612,7 +612,7 @@ pub async fn resolve_report(
     viewer: &Viewer,
     report_id: Uuid,
 ) -> AppResult<report::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let found = report::Entity::find_by_id(report_id)
         .one(&txn)

@@ -22,7 +22,17 @@ use async_graphql_value::{ConstValue, Name, Value};
 use crate::config::Limits;
 
 /// Root fields that guess or mint credentials: at most one of them per operation.
-const SENSITIVE_FIELDS: [&str; 4] = ["login", "register", "refreshSession", "changePassword"];
+const SENSITIVE_FIELDS: [&str; 9] = [
+    "login",
+    "register",
+    "refreshSession",
+    "changePassword",
+    "verifyEmail",
+    "requestPasswordReset",
+    "resetPassword",
+    "changeEmail",
+    "deleteAccount",
+];
 
 /// The introspection root fields. `__typename` is a leaf and costs nothing.
 const INTROSPECTION_ROOTS: [&str; 2] = ["__schema", "__type"];

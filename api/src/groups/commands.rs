@@ -222,7 +222,7 @@ pub async fn create_group(
     viewer: &Viewer,
     fields: GroupFields<'_>,
 ) -> AppResult<interest_group::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Group).await?;
     let name = clean_name(fields.name.unwrap_or_default())?;
     let description = clean_description(fields.description.unwrap_or_default())?;
@@ -381,7 +381,7 @@ pub async fn update_group(
     group_id: Uuid,
     fields: GroupFields<'_>,
 ) -> AppResult<interest_group::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, group_id).await?;
     access.ensure_change(GroupAction::UpdateSettings)?;
@@ -441,7 +441,7 @@ pub async fn archive_group(
     viewer: &Viewer,
     group_id: Uuid,
 ) -> AppResult<interest_group::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, group_id).await?;
     access.ensure_change(GroupAction::Archive)?;
@@ -476,7 +476,7 @@ pub async fn join_group(
     viewer: &Viewer,
     group_id: Uuid,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, group_id).await?;
     // An invitation counts only for someone who is not in the group in any status.
@@ -511,7 +511,7 @@ pub async fn approve_membership(
     viewer: &Viewer,
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let MembershipChange { txn, target, .. } =
         begin_membership_change(state, actor, membership_id, GroupAction::ReviewRequests).await?;
     if target.status == Status::Active {
@@ -529,7 +529,7 @@ pub async fn reject_membership(
     viewer: &Viewer,
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let MembershipChange {
         txn,
         access,
@@ -606,7 +606,7 @@ pub async fn set_member_role(
     membership_id: Uuid,
     role: Role,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let MembershipChange { txn, target, .. } =
         begin_membership_change(state, actor, membership_id, GroupAction::ManageRoles).await?;
     if target.status != Status::Active {
@@ -640,7 +640,7 @@ pub async fn remove_member(
     viewer: &Viewer,
     membership_id: Uuid,
 ) -> AppResult<()> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let MembershipChange {
         txn,
         access,
@@ -694,7 +694,7 @@ pub async fn transfer_ownership(
     viewer: &Viewer,
     membership_id: Uuid,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let MembershipChange {
         txn,
         access,
@@ -738,7 +738,7 @@ pub async fn invite(
     group_id: Uuid,
     email: &str,
 ) -> AppResult<invitation::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Invitation).await?;
     let (email, email_key) = text::email(email, "email")?;
     let txn = begin_write(&state.db).await?;
@@ -773,7 +773,11 @@ pub async fn invite(
         group_id: Set(group_id),
         email: Set(email),
         email_key: Set(email_key),
-        invitee_id: Set(invitee.map(|m| m.id)),
+        // Only an account that proved the address may see and accept what was sent to it;
+        // otherwise the invitation waits for the account that verifies it.
+        invitee_id: Set(invitee
+            .filter(|m| m.email_verified_at.is_some())
+            .map(|m| m.id)),
         invited_by: Set(actor.member_id),
         status: Set(invitation::Status::Pending),
         created_at: Set(Utc::now()),
@@ -797,8 +801,9 @@ pub async fn invite(
     Ok(invitation)
 }
 
-/// Attaches invitations sent to an address before its account existed. Runs in the
-/// registration transaction.
+/// Attaches the invitations sent to an address to the member who just proved it is theirs. Runs
+/// in the transaction that verifies the address (a verification link, a new address, a password
+/// reset).
 pub async fn claim_invitations(
     txn: &impl ConnectionTrait,
     member_id: Uuid,
@@ -847,7 +852,7 @@ pub async fn accept_invitation(
     viewer: &Viewer,
     invitation_id: Uuid,
 ) -> AppResult<membership::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let invitation = own_invitation(state, actor, invitation_id).await?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, invitation.group_id).await?;

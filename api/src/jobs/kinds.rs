@@ -5,7 +5,11 @@ use chrono::{Duration, Utc};
 use entity::{job, session};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use crate::{auth::verification, jobs::schedule::Periodic, state::AppState};
+use crate::{
+    auth::{reset, verification},
+    jobs::schedule::Periodic,
+    state::AppState,
+};
 
 /// Deletes sessions that expired or were revoked more than a week ago (their refresh tokens go
 /// with them).
@@ -44,12 +48,26 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
             .exec(&state.db)
             .await
             .map(|_| ()),
-        verification::JOB => {
-            let payload: serde_json::Value =
-                serde_json::from_str(&job.payload).map_err(|err| err.to_string())?;
-            return verification::send_mail(state, &payload).await;
-        }
-        other => return Err(format!("no handler for job kind {other:?}")),
+        other => return run_mail(state, other, &job.payload).await,
     };
     result.map_err(|err| err.to_string())
+}
+
+/// Runs a job that sends mail.
+async fn run_mail(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
+    let payload: serde_json::Value =
+        serde_json::from_str(payload).map_err(|err| err.to_string())?;
+    match kind {
+        verification::JOB => verification::send_mail(state, &payload).await,
+        verification::REGISTRATION_ATTEMPT_JOB => {
+            verification::send_registration_attempt(state, &payload).await
+        }
+        verification::CONFIRM_NEW_EMAIL_JOB => {
+            verification::send_confirm_new_email(state, &payload).await
+        }
+        verification::EMAIL_CHANGED_JOB => verification::send_email_changed(state, &payload).await,
+        reset::JOB => reset::send_mail(state, &payload).await,
+        reset::CHANGED_JOB => reset::send_changed_notice(state, &payload).await,
+        other => Err(format!("no handler for job kind {other:?}")),
+    }
 }

@@ -7,7 +7,10 @@ pub mod templates;
 
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart},
+    message::{
+        Mailbox, MultiPart,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
 };
 
 use crate::config::{MailSettings, MailTransport};
@@ -18,6 +21,19 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The one-click unsubscribe link of a mail that is not about the account's security
+    /// (`List-Unsubscribe` with `List-Unsubscribe-Post`, RFC 8058).
+    pub list_unsubscribe: Option<String>,
+    /// A file sent along, such as a meetup's iCalendar invitation.
+    pub attachment: Option<Attachment>,
+}
+
+/// A file attached to a mail.
+pub struct Attachment {
+    pub filename: String,
+    /// The full content type, parameters included (`text/calendar; method=REQUEST; …`).
+    pub content_type: String,
+    pub body: String,
 }
 
 /// Sends mail as the settings say.
@@ -54,12 +70,30 @@ impl Mailer {
             .parse()
             .map_err(|err| format!("MAIL_FROM: {err}"))?;
         let to: Mailbox = mail.to.parse().map_err(|err| format!("recipient: {err}"))?;
-        let message = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(mail.subject)
-            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
-            .map_err(|err| err.to_string())?;
+        let mut builder = Message::builder().from(from).to(to).subject(mail.subject);
+        if let Some(link) = &mail.list_unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{link}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        let bodies = MultiPart::alternative_plain_html(mail.text, mail.html);
+        let message = match mail.attachment {
+            None => builder.multipart(bodies),
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|err| format!("attachment: {err}"))?;
+                builder.multipart(MultiPart::mixed().multipart(bodies).singlepart(
+                    lettre::message::Attachment::new(file.filename).body(file.body, content_type),
+                ))
+            }
+        }
+        .map_err(|err| err.to_string())?;
         match self {
             Self::Smtp(transport) => transport
                 .send(message)

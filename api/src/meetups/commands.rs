@@ -275,7 +275,7 @@ pub async fn create_meetup(
     fields: MeetupFields,
     publish: bool,
 ) -> AppResult<meetup::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = groups::commands::access_in(&txn, actor, group_id, false).await?;
     access.ensure_change(GroupAction::ManageMeetups)?;
@@ -348,7 +348,7 @@ pub async fn update_meetup(
     meetup_id: Uuid,
     fields: MeetupFields,
 ) -> AppResult<meetup::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, meetup_id).await?;
     access.ensure_manage()?;
@@ -401,7 +401,7 @@ async fn change_status(
     status: meetup::Status,
     reason: Option<String>,
 ) -> AppResult<meetup::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, meetup_id).await?;
     access.ensure_manage()?;
@@ -532,7 +532,7 @@ pub async fn rsvp(
     meetup_id: Uuid,
     going: bool,
 ) -> AppResult<rsvp::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, meetup_id).await?;
     let joins_group = access.may_rsvp()?;
@@ -667,7 +667,7 @@ pub async fn check_in(
     meetup_id: Uuid,
     member_id: Uuid,
 ) -> AppResult<rsvp::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_access(&txn, actor, meetup_id).await?;
     access.ensure_check_in()?;

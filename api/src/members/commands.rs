@@ -12,6 +12,7 @@ use crate::{
     auth::viewer::Viewer,
     error::{AppError, AppResult},
     events::Event,
+    mail::templates::Locale,
     members::policy,
     state::AppState,
     text,
@@ -26,6 +27,8 @@ pub struct ProfileChanges<'a> {
     pub bio: Option<&'a str>,
     pub website_url: Option<&'a str>,
     pub avatar_url: Option<&'a str>,
+    /// The language of the member's mail.
+    pub locale: Option<Locale>,
 }
 
 pub async fn update_profile(
@@ -56,6 +59,9 @@ pub async fn update_profile(
     }
     if let Some(url) = changes.avatar_url {
         update.avatar_url = Set(text::web_url(Some(url), "avatarUrl")?);
+    }
+    if let Some(locale) = changes.locale {
+        update.locale = Set(locale.code().to_owned());
     }
     let member = update.update(&state.db).await.map_err(|err| match err {
         sea_orm::DbErr::RecordNotUpdated => AppError::Unauthenticated("Sign in to do this"),

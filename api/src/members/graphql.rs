@@ -10,7 +10,7 @@ use crate::{
     ids,
     members::{
         commands::{self, ProfileChanges},
-        types::Member,
+        types::{Locale, Member},
     },
 };
 
@@ -55,6 +55,8 @@ pub struct UpdateProfileInput {
     /// An http or https URL, up to 2048 characters.
     #[graphql(validator(custom = "crate::text::limits::URL.named(\"avatarUrl\")"))]
     pub avatar_url: Option<String>,
+    /// The language of the member's mail.
+    pub locale: Option<Locale>,
 }
 
 #[derive(Default)]
@@ -75,6 +77,7 @@ impl MembersMutation {
             bio: input.bio.as_deref(),
             website_url: input.website_url.as_deref(),
             avatar_url: input.avatar_url.as_deref(),
+            locale: input.locale.map(Into::into),
         };
         let member = commands::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
         Ok(Member::own(member))

@@ -1,16 +1,27 @@
 //! The GraphQL face of a member, built from the row but never exposing it whole.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use entity::member;
 use uuid::Uuid;
 
 use crate::graphql::scalars;
+use crate::mail::templates;
 use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids,
     members::policy,
 };
+
+/// The language of a member's mail.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::mail::templates::Locale")]
+pub enum Locale {
+    /// Norwegian bokmål, the default.
+    Nb,
+    /// English.
+    En,
+}
 
 /// A person in the community: their public profile, as they wrote it.
 pub struct Member {
@@ -99,6 +110,13 @@ impl Member {
     async fn email_verified(&self, ctx: &Context<'_>) -> Option<bool> {
         (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
             .then_some(self.row.email_verified_at.is_some())
+    }
+
+    /// The language of the member's mail: visible only to the member and to site admins, null
+    /// for others.
+    async fn locale(&self, ctx: &Context<'_>) -> Option<Locale> {
+        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
+            .then(|| templates::Locale::of(&self.row.locale).into())
     }
 
     /// Whether this member administers the whole site.

@@ -148,7 +148,7 @@ pub async fn share(
     url: Option<&str>,
     file: Option<UploadedFile>,
 ) -> AppResult<resource::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Resource).await?;
     if file.is_some() {
         throttle_write(state, actor, Write::Upload).await?;
@@ -287,7 +287,7 @@ pub async fn update(
     resource_id: Uuid,
     changes: ResourceChanges,
 ) -> AppResult<resource::Model> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_resource(&txn, actor, resource_id).await?;
     access.ensure_can_edit()?;
@@ -328,7 +328,7 @@ pub async fn update(
 
 /// Removes a resource from the library (soft: the row stays, the link may be shared again).
 pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> AppResult<()> {
-    let actor = viewer.require()?;
+    let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
     let access = lock_resource(&txn, actor, resource_id).await?;
     access.ensure_can_edit()?;
