@@ -15,6 +15,7 @@ mod m20261127_000007_create_calendar_token_table;
 mod m20261201_000008_stored_counts;
 mod m20261201_000009_create_job_tables;
 mod m20261201_000010_email_verification;
+mod m20261203_000011_meetup_mail;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_stored_counts::Migration),
             Box::new(m20261201_000009_create_job_tables::Migration),
             Box::new(m20261201_000010_email_verification::Migration),
+            Box::new(m20261203_000011_meetup_mail::Migration),
         ]
     }
 }

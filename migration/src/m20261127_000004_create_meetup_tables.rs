@@ -179,7 +179,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Meetup {
+pub enum Meetup {
     Table,
     Id,
     GroupId,

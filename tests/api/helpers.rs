@@ -30,6 +30,8 @@ pub struct TestApp {
     pub drain: Drain,
     /// Announces each job attempt's outcome (`subscribe` before causing the job).
     pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,
+    /// Every outcome since the server started, for the first who asks (`outcomes_since_start`).
+    outcomes_since_start: std::sync::Mutex<Option<tokio::sync::broadcast::Receiver<Outcome>>>,
     server: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     statements: StatementCounter,
     /// A connection of the test's own, for setting up or breaking things on purpose.
@@ -179,6 +181,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
     let statements = app.statement_counter();
     let drain = app.drain();
     let job_outcomes = app.job_outcomes();
+    let outcomes_since_start = job_outcomes.subscribe();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -191,6 +194,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         data_dir: database.data_dir.clone(),
         drain,
         job_outcomes,
+        outcomes_since_start: std::sync::Mutex::new(Some(outcomes_since_start)),
         server: tokio::sync::Mutex::new(Some(server)),
         statements,
         db: tokio::sync::OnceCell::new(),
@@ -199,6 +203,22 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
 }
 
 impl TestApp {
+    /// Another server on this test's database, as a second replica would run, with its own
+    /// settings.
+    pub async fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
+        start_server(self._database.clone(), overrides).await
+    }
+
+    /// Every job outcome since the server started, including those of jobs it ran before the
+    /// caller could subscribe. Once per server.
+    pub fn outcomes_since_start(&self) -> tokio::sync::broadcast::Receiver<Outcome> {
+        self.outcomes_since_start
+            .lock()
+            .ok()
+            .and_then(|mut receiver| receiver.take())
+            .expect("outcomes_since_start is taken once")
+    }
+
     /// Waits until the server has stopped (after [`Drain::begin`]).
     pub async fn stopped(&self) -> std::io::Result<()> {
         match self.server.lock().await.take() {

@@ -10,19 +10,26 @@ use crate::{
     smtp::{Received, SmtpServer},
 };
 
-fn settings(smtp: &str) -> Vec<(&'static str, String)> {
+/// Settings for a server that mails through `smtp` with two job workers, links under
+/// `https://fagruppe.example`.
+pub fn settings(smtp: &str) -> Vec<(&'static str, String)> {
     vec![
         ("SMTP_URL", smtp.to_owned()),
         ("PUBLIC_URL", "https://fagruppe.example".into()),
-        ("WORKERS_JOBS", "1".into()),
+        ("MAIL_FROM", "Fagruppe <noreply@fagruppe.example>".into()),
+        ("WORKERS_JOBS", "2".into()),
         ("JOBS_POLL_MS", "20".into()),
         ("JOBS_BACKOFF_MS", "50".into()),
     ]
 }
 
-async fn spawn(settings: &[(&'static str, String)]) -> TestApp {
-    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    spawn_app_with(&pairs).await
+/// The settings as `spawn_app_with` and `TestApp::replica` take them.
+pub fn pairs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+pub async fn spawn(settings: &[(&'static str, String)]) -> TestApp {
+    spawn_app_with(&pairs(settings)).await
 }
 
 /// The token in a mail's link to a page of the web client (`verify-email`, `reset-password`).

@@ -9,6 +9,7 @@ mod helpers;
 mod jobs;
 mod limits;
 mod mail;
+mod meetup_mail;
 mod meetups;
 mod members;
 mod pages;

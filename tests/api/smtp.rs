@@ -35,6 +35,33 @@ impl Received {
             .unwrap_or_default()
     }
 
+    /// A header's value as sent, unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.message()
+            .header_raw(name)
+            .map(|value| value.replace("\r\n", "").trim().to_owned())
+    }
+
+    /// The calendar attachment: its `method` parameter and its text.
+    pub fn calendar(&self) -> Option<(String, String)> {
+        use mail_parser::MimeHeaders;
+        let message = self.message();
+        message.attachments().find_map(|part| {
+            let content_type = part.content_type()?;
+            (content_type.ctype() == "text" && content_type.subtype() == Some("calendar")).then(
+                || {
+                    (
+                        content_type
+                            .attribute("method")
+                            .unwrap_or_default()
+                            .to_owned(),
+                        String::from_utf8_lossy(part.contents()).into_owned(),
+                    )
+                },
+            )
+        })
+    }
+
     pub fn html(&self) -> String {
         self.message()
             .body_html(0)
@@ -46,6 +73,8 @@ impl Received {
 pub struct SmtpServer {
     pub port: u16,
     mails: mpsc::UnboundedReceiver<Received>,
+    /// Mails read while looking for another one, in the order they came.
+    held: Vec<Received>,
 }
 
 impl SmtpServer {
@@ -65,7 +94,11 @@ impl SmtpServer {
                 tokio::spawn(serve(stream, sender.clone()));
             }
         });
-        Self { port, mails }
+        Self {
+            port,
+            mails,
+            held: Vec::new(),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -80,13 +113,29 @@ impl SmtpServer {
             .expect("the SMTP server is running")
     }
 
-    /// The next mail with this subject to this address, skipping any other.
+    /// Every mail that has arrived and was not taken yet: nothing is waited for.
+    pub fn mails_so_far(&mut self) -> Vec<Received> {
+        let mut mails = std::mem::take(&mut self.held);
+        while let Ok(mail) = self.mails.try_recv() {
+            mails.push(mail);
+        }
+        mails
+    }
+
+    /// The next mail with this subject to this address; others that come first are kept for
+    /// later calls.
     pub async fn next_mail_to(&mut self, address: &str, subject: &str) -> Received {
+        let wanted =
+            |mail: &Received| mail.to.iter().any(|to| to == address) && mail.subject() == subject;
+        if let Some(index) = self.held.iter().position(wanted) {
+            return self.held.remove(index);
+        }
         loop {
             let mail = self.next_mail().await;
-            if mail.to.iter().any(|to| to == address) && mail.subject() == subject {
+            if wanted(&mail) {
                 return mail;
             }
+            self.held.push(mail);
         }
     }
 }

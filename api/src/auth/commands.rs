@@ -538,7 +538,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
             )));
         }
     }
-    let withdrawn = meetups::commands::withdraw_member(&txn, viewer.member_id).await?;
+    let withdrawn = meetups::commands::withdraw_member(state, &txn, viewer.member_id).await?;
     groups::commands::remove_memberships_of(&txn, viewer.member_id).await?;
     session::Entity::delete_many()
         .filter(session::Column::MemberId.eq(viewer.member_id))

@@ -14,7 +14,6 @@ use actix_web::{
 };
 use chrono::{Duration, Utc};
 use entity::{interest_group, meetup};
-use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
@@ -24,56 +23,12 @@ use crate::{
     groups::{self, policy::GroupAction},
     http::{HttpState, graphql::viewer_from_header},
     ids,
-    meetups::reads,
+    meetups::{ical::calendar, reads},
 };
 
 /// How far back a group feed reaches, and how many events it holds at most.
 const FEED_HISTORY_DAYS: i64 = 90;
 const FEED_MAX_EVENTS: u64 = 200;
-
-fn event(meetup: &meetup::Model, group: &interest_group::Model) -> Event {
-    let mut description = format!("{}\n\n{}", meetup.description, group.name);
-    if let Some(reason) = &meetup.cancel_reason {
-        description = format!("Cancelled: {reason}\n\n{description}");
-    }
-    let mut event = Event::new();
-    event
-        .uid(&format!("{}@fagruppe", meetup.id))
-        .timestamp(meetup.updated_at)
-        .created(meetup.created_at)
-        .last_modified(meetup.updated_at)
-        .sequence(u32::try_from(meetup.sequence).unwrap_or_default())
-        .starts(meetup.starts_at)
-        .ends(meetup.ends_at)
-        .summary(&meetup.title)
-        .description(&description)
-        .status(match meetup.status {
-            meetup::Status::Published => EventStatus::Confirmed,
-            meetup::Status::Cancelled => EventStatus::Cancelled,
-            meetup::Status::Draft => EventStatus::Tentative,
-        });
-    if let Some(venue) = &meetup.venue_name {
-        event.location(&match &meetup.venue_address {
-            Some(address) => format!("{venue}, {address}"),
-            None => venue.clone(),
-        });
-    }
-    event.done()
-}
-
-/// A whole calendar of `meetups` of `group`. The `icalendar` crate escapes TEXT values and folds
-/// lines at 75 octets without splitting a character.
-pub fn calendar(group: &interest_group::Model, meetups: &[meetup::Model]) -> String {
-    let mut calendar = Calendar::empty();
-    calendar
-        .append_property(("VERSION", "2.0"))
-        .append_property(("PRODID", "-//Fagruppe//Meetups//EN"))
-        .append_property(("CALSCALE", "GREGORIAN"))
-        .append_property(("METHOD", "PUBLISH"))
-        .name(&group.name);
-    calendar.extend(meetups.iter().map(|meetup| event(meetup, group)));
-    calendar.to_string()
-}
 
 fn ics_response(filename: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -162,70 +117,4 @@ pub async fn meetup_feed(
         &access.meetup.id.to_string(),
         calendar(&access.group.group, std::slice::from_ref(&access.meetup)),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use entity::interest_group::{JoinPolicy, Visibility};
-    use uuid::Uuid;
-
-    use super::*;
-
-    #[test]
-    fn long_norwegian_lines_fold_at_75_octets_and_separators_are_escaped() {
-        let now = Utc::now();
-        let group = interest_group::Model {
-            id: Uuid::from_u128(1),
-            slug: "g".into(),
-            name: "Sosiale medier; etikk, og ROI".into(),
-            description: String::new(),
-            visibility: Visibility::Public,
-            join_policy: JoinPolicy::Open,
-            created_by: Uuid::from_u128(2),
-            created_at: now,
-            updated_at: now,
-            archived_at: None,
-            member_count: 0,
-        };
-        let meetup = meetup::Model {
-            id: Uuid::from_u128(3),
-            group_id: group.id,
-            title: "æøå".repeat(40),
-            description: "Linje én\nlinje to".into(),
-            kind: meetup::Kind::Formal,
-            format: meetup::Format::InPerson,
-            venue_name: Some("Kulturhuset".into()),
-            venue_address: None,
-            online_url: None,
-            starts_at: now,
-            ends_at: now,
-            timezone: "Europe/Oslo".into(),
-            capacity: None,
-            rsvp_deadline: None,
-            status: meetup::Status::Cancelled,
-            cancel_reason: None,
-            agenda: "[]".into(),
-            sequence: 2,
-            created_by: group.created_by,
-            created_at: now,
-            updated_at: now,
-            going_count: 0,
-            waitlist_count: 0,
-        };
-        let ics = calendar(&group, std::slice::from_ref(&meetup));
-        for physical in ics.split("\r\n") {
-            assert!(
-                physical.len() <= 75,
-                "{} octets: {physical}",
-                physical.len()
-            );
-        }
-        let unfolded = ics.replace("\r\n ", "");
-        assert!(unfolded.contains(&format!("SUMMARY:{}\r\n", "æøå".repeat(40))));
-        assert!(unfolded.contains("X-WR-CALNAME:Sosiale medier\\; etikk\\, og ROI"));
-        assert!(unfolded.contains("UID:00000000-0000-0000-0000-000000000003@fagruppe"));
-        assert!(unfolded.contains("SEQUENCE:2"));
-        assert!(unfolded.contains("STATUS:CANCELLED"));
-        assert_eq!(unfolded.matches("PRODID").count(), 1);
-    }
 }

@@ -9,6 +9,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod request_id;
+pub mod unsubscribe;
 pub mod websocket;
 
 use actix_web::{
@@ -52,6 +53,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/meetups/{id}.ics", web::get().to(calendar::meetup_feed))
         .route("/files/{id}", web::get().to(files::download))
+        .service(
+            web::resource("/unsubscribe")
+                .route(web::get().to(unsubscribe::confirm))
+                .route(web::post().to(unsubscribe::unsubscribe)),
+        )
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))

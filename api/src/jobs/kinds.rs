@@ -7,7 +7,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::{
     auth::{reset, verification},
+    error::AppError,
     jobs::schedule::Periodic,
+    meetups,
     state::AppState,
 };
 
@@ -18,7 +20,7 @@ pub const PURGE_SESSIONS: &str = "purge-sessions";
 pub const PURGE_JOBS: &str = "purge-jobs";
 
 /// The periodic jobs and their periods.
-pub const PERIODIC: [Periodic; 2] = [
+pub const PERIODIC: [Periodic; 3] = [
     Periodic {
         kind: PURGE_SESSIONS,
         every_seconds: 3600,
@@ -26,6 +28,10 @@ pub const PERIODIC: [Periodic; 2] = [
     Periodic {
         kind: PURGE_JOBS,
         every_seconds: 3600,
+    },
+    Periodic {
+        kind: meetups::mail::REMINDER_SCAN_JOB,
+        every_seconds: 60,
     },
 ];
 
@@ -48,6 +54,9 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
             .exec(&state.db)
             .await
             .map(|_| ()),
+        meetups::mail::REMINDER_SCAN_JOB => {
+            return meetups::mail::scan_reminders(state).await.map_err(failure);
+        }
         other => return run_mail(state, other, &job.payload).await,
     };
     result.map_err(|err| err.to_string())
@@ -57,17 +66,33 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
 async fn run_mail(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
     let payload: serde_json::Value =
         serde_json::from_str(payload).map_err(|err| err.to_string())?;
-    match kind {
-        verification::JOB => verification::send_mail(state, &payload).await,
+    let result = match kind {
+        verification::JOB => return verification::send_mail(state, &payload).await,
         verification::REGISTRATION_ATTEMPT_JOB => {
-            verification::send_registration_attempt(state, &payload).await
+            return verification::send_registration_attempt(state, &payload).await;
         }
         verification::CONFIRM_NEW_EMAIL_JOB => {
-            verification::send_confirm_new_email(state, &payload).await
+            return verification::send_confirm_new_email(state, &payload).await;
         }
-        verification::EMAIL_CHANGED_JOB => verification::send_email_changed(state, &payload).await,
-        reset::JOB => reset::send_mail(state, &payload).await,
-        reset::CHANGED_JOB => reset::send_changed_notice(state, &payload).await,
-        other => Err(format!("no handler for job kind {other:?}")),
+        verification::EMAIL_CHANGED_JOB => {
+            return verification::send_email_changed(state, &payload).await;
+        }
+        reset::JOB => return reset::send_mail(state, &payload).await,
+        reset::CHANGED_JOB => return reset::send_changed_notice(state, &payload).await,
+        meetups::mail::ANSWER_JOB => meetups::mail::send_answer(state, &payload).await,
+        meetups::mail::PROMOTED_JOB => meetups::mail::send_promoted(state, &payload).await,
+        meetups::mail::CHANGE_JOB => meetups::mail::fan_out_change(state, &payload).await,
+        meetups::mail::CHANGE_MAIL_JOB => meetups::mail::send_change(state, &payload).await,
+        meetups::mail::REMINDER_JOB => meetups::mail::send_reminder(state, &payload).await,
+        other => return Err(format!("no handler for job kind {other:?}")),
+    };
+    result.map_err(failure)
+}
+
+/// The reason an attempt failed, as kept on the job: the cause, even of an internal error.
+fn failure(err: AppError) -> String {
+    match err {
+        AppError::Internal(cause) => cause,
+        other => other.to_string(),
     }
 }

@@ -3,6 +3,7 @@
 //! `DATA_DIR/outbox/` with its link logged, so a newcomer can click through on the embedded
 //! default.
 
+pub mod preferences;
 pub mod templates;
 
 use lettre::{

@@ -48,6 +48,16 @@ pub struct Letter {
     pub action: Option<(String, String)>,
     /// Small print under the rest.
     pub footer: Option<String>,
+    /// The one-click unsubscribe link of a mail that is not about the account's security: shown
+    /// at the bottom and sent as `List-Unsubscribe`.
+    pub unsubscribe: Option<Unsubscribe>,
+}
+
+/// How to stop a kind of mail.
+pub struct Unsubscribe {
+    /// What the link stops, in the mail's language ("reminders before meetups").
+    pub what: String,
+    pub link: String,
 }
 
 impl Letter {
@@ -61,7 +71,10 @@ impl Letter {
         for paragraph in &self.paragraphs {
             text.push_str(paragraph);
             text.push_str("\n\n");
-            html.push_str(&format!("<p>{}</p>", escape(paragraph)));
+            html.push_str(&format!(
+                "<p>{}</p>",
+                escape(paragraph).replace('\n', "<br>")
+            ));
         }
         if let Some((label, link)) = &self.action {
             text.push_str(&format!("{label}: {link}\n\n"));
@@ -76,13 +89,21 @@ impl Letter {
             text.push('\n');
             html.push_str(&format!("<p style=\"color: #555\">{}</p>", escape(footer)));
         }
+        if let Some(unsubscribe) = &self.unsubscribe {
+            text.push_str(&format!("\n{}: {}\n", unsubscribe.what, unsubscribe.link));
+            html.push_str(&format!(
+                "<p style=\"color: #555; font-size: small\"><a href=\"{}\">{}</a></p>",
+                escape(&unsubscribe.link),
+                escape(&unsubscribe.what)
+            ));
+        }
         html.push_str("</body></html>");
         Mail {
             to: to.to_owned(),
             subject: self.subject,
             text,
             html,
-            list_unsubscribe: None,
+            list_unsubscribe: self.unsubscribe.map(|unsubscribe| unsubscribe.link),
             attachment: None,
         }
     }
@@ -107,6 +128,7 @@ pub fn verify_email(locale: Locale, to: &str, name: &str, link: &str) -> Mail {
             "Har du ikke laget en konto hos Fagruppe, kan du se bort fra denne e-posten.",
             "If you did not create a Fagruppe account, you can ignore this e-mail.",
         ).into()),
+        unsubscribe: None,
     }
     .render(to)
 }
@@ -136,6 +158,7 @@ pub fn registration_attempt(locale: Locale, to: &str, name: &str, reset_link: &s
             "Var det ikke deg, trenger du ikke gjøre noe.",
             "If it was not you, there is nothing you need to do.",
         ).into()),
+        unsubscribe: None,
     }
     .render(to)
 }
@@ -159,6 +182,7 @@ pub fn password_reset(locale: Locale, to: &str, name: &str, link: &str) -> Mail 
             "Ba du ikke om dette, kan du se bort fra denne e-posten: passordet ditt er uendret.",
             "If you did not ask for this, you can ignore this e-mail: your password is unchanged.",
         ).into()),
+        unsubscribe: None,
     }
     .render(to)
 }
@@ -182,6 +206,7 @@ pub fn password_changed(locale: Locale, to: &str, name: &str, reset_link: &str) 
             reset_link.into(),
         )),
         footer: None,
+        unsubscribe: None,
     }
     .render(to)
 }
@@ -205,6 +230,7 @@ pub fn confirm_new_email(locale: Locale, to: &str, name: &str, link: &str) -> Ma
             "Ba du ikke om dette, kan du se bort fra denne e-posten.",
             "If you did not ask for this, you can ignore this e-mail.",
         ).into()),
+        unsubscribe: None,
     }
     .render(to)
 }
@@ -229,6 +255,195 @@ pub fn email_changed(locale: Locale, to: &str, name: &str, new_address: &str) ->
             "Var det ikke deg, svar på denne e-posten med en gang.",
             "If it was not you, answer this e-mail at once.",
         ).into()),
+        unsubscribe: None,
+    }
+    .render(to)
+}
+
+/// What a meetup mail says about the meetup, already in the member's language and the meetup's
+/// local time.
+pub struct MeetupFacts {
+    pub title: String,
+    pub group_name: String,
+    /// "tirsdag 8. desember kl. 18:00" / "Tuesday 8 December at 18:00".
+    pub when: String,
+    /// The venue, the online meeting, or both.
+    pub place: String,
+    /// The meetup's page in the web client.
+    pub link: String,
+}
+
+/// When a meetup starts, in its own timezone and the member's language.
+pub fn local_time(locale: Locale, at: chrono::DateTime<chrono::Utc>, timezone: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Europe::Oslo);
+    let local = at.with_timezone(&tz);
+    let weekday = local.weekday().num_days_from_monday() as usize;
+    let month = local.month0() as usize;
+    match locale {
+        Locale::Nb => {
+            const DAYS: [&str; 7] = [
+                "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+            ];
+            const MONTHS: [&str; 12] = [
+                "januar",
+                "februar",
+                "mars",
+                "april",
+                "mai",
+                "juni",
+                "juli",
+                "august",
+                "september",
+                "oktober",
+                "november",
+                "desember",
+            ];
+            format!(
+                "{} {}. {} kl. {:02}:{:02}",
+                DAYS[weekday],
+                local.day(),
+                MONTHS[month],
+                local.hour(),
+                local.minute()
+            )
+        }
+        Locale::En => {
+            const DAYS: [&str; 7] = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ];
+            const MONTHS: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            format!(
+                "{} {} {} at {:02}:{:02}",
+                DAYS[weekday],
+                local.day(),
+                MONTHS[month],
+                local.hour(),
+                local.minute()
+            )
+        }
+    }
+}
+
+/// What happened that a meetup mail tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeetupNews {
+    /// The member's answer gave them a seat.
+    Going,
+    /// The member's answer put them on the waitlist.
+    Waitlisted,
+    /// A seat freed up and is now the member's.
+    Promoted,
+    /// A day before.
+    ReminderDay,
+    /// Two hours before.
+    ReminderHours,
+    /// The time or place changed.
+    Moved,
+    /// It is off; the reason, if the organisers gave one.
+    Cancelled,
+}
+
+/// A mail about a meetup the member answered.
+pub fn meetup_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    news: MeetupNews,
+    meetup: &MeetupFacts,
+    cancel_reason: Option<&str>,
+    unsubscribe: Unsubscribe,
+) -> Mail {
+    let title = &meetup.title;
+    let (subject, lead) = match news {
+        MeetupNews::Going => (
+            locale.pick(format!("Du er påmeldt: {title}"), format!("You are going: {title}")),
+            locale.pick(
+                "Du har plass. Invitasjonen ligger ved, så møtet kommer i kalenderen din.",
+                "You have a seat. The invitation is attached, so the meetup goes into your calendar.",
+            ).to_owned(),
+        ),
+        MeetupNews::Waitlisted => (
+            locale.pick(
+                format!("Du står på venteliste: {title}"),
+                format!("You are on the waitlist: {title}"),
+            ),
+            locale.pick(
+                "Møtet er fullt, så du står på ventelisten. Blir en plass ledig, får du den og en e-post om det.",
+                "The meetup is full, so you are on the waitlist. If a seat frees up, it is yours and we mail you.",
+            ).to_owned(),
+        ),
+        MeetupNews::Promoted => (
+            locale.pick(format!("Du har fått plass: {title}"), format!("You got a seat: {title}")),
+            locale.pick(
+                "En plass ble ledig, og den er din. Invitasjonen ligger ved. Kan du ikke komme likevel, meld fra, så går plassen videre.",
+                "A seat freed up, and it is yours. The invitation is attached. If you cannot come after all, say so, and the seat goes on to the next.",
+            ).to_owned(),
+        ),
+        MeetupNews::ReminderDay | MeetupNews::ReminderHours => (
+            locale.pick(format!("Påminnelse: {title}"), format!("Reminder: {title}")),
+            match (news, locale) {
+                (MeetupNews::ReminderDay, Locale::Nb) => "Snart er det møte, og du er påmeldt.",
+                (MeetupNews::ReminderDay, Locale::En) => "A meetup you are going to is coming up.",
+                (_, Locale::Nb) => "Møtet begynner om et par timer.",
+                (_, Locale::En) => "The meetup starts in a couple of hours.",
+            }
+            .to_owned(),
+        ),
+        MeetupNews::Moved => (
+            locale.pick(
+                format!("Ny tid eller nytt sted: {title}"),
+                format!("New time or place: {title}"),
+            ),
+            locale.pick(
+                "Arrangørene har endret tid eller sted. Her er det som gjelder nå; kalenderen din oppdateres med vedlegget.",
+                "The organisers changed the time or place. This is what holds now; the attachment updates your calendar.",
+            ).to_owned(),
+        ),
+        MeetupNews::Cancelled => (
+            locale.pick(format!("Avlyst: {title}"), format!("Cancelled: {title}")),
+            match cancel_reason {
+                Some(reason) => locale.pick(
+                    format!("Møtet er avlyst. Arrangørene skriver: «{reason}»"),
+                    format!("The meetup is cancelled. The organisers write: “{reason}”"),
+                ),
+                None => locale.pick("Møtet er avlyst.", "The meetup is cancelled.").to_owned(),
+            },
+        ),
+    };
+    let facts = format!(
+        "{title}\n{} · {}\n{}",
+        meetup.group_name, meetup.when, meetup.place
+    );
+    Letter {
+        subject,
+        greeting: locale.greeting(name),
+        paragraphs: vec![lead, facts],
+        action: Some((
+            locale.pick("Se møtet", "See the meetup").into(),
+            meetup.link.clone(),
+        )),
+        footer: None,
+        unsubscribe: Some(unsubscribe),
     }
     .render(to)
 }
@@ -259,6 +474,21 @@ mod tests {
         assert!(nb.text.contains("https://x.no/v?t=1&u=2"));
         let en = verify_email(Locale::of("en"), "a@b.no", "Kari", "https://x.no");
         assert_eq!(en.subject, "Confirm your e-mail address");
+    }
+
+    #[test]
+    fn meetup_times_are_local_and_in_the_members_language() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-08T17:00:00Z")
+            .map(|at| at.to_utc())
+            .unwrap_or_default();
+        assert_eq!(
+            local_time(Locale::Nb, at, "Europe/Oslo"),
+            "tirsdag 8. desember kl. 18:00"
+        );
+        assert_eq!(
+            local_time(Locale::En, at, "America/New_York"),
+            "Tuesday 8 December at 12:00"
+        );
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::{
     events::Event,
     groups::{self, policy::GroupAction},
     ids,
-    meetups::policy::MeetupAccess,
+    meetups::{mail, policy::MeetupAccess},
     state::AppState,
     text, topics,
 };
@@ -367,8 +367,23 @@ pub async fn update_meetup(
     if let Some(topics) = &fields.topics {
         topics::set::<meetup_topic::Entity>(&txn, meetup.id, topics).await?;
     }
-    promote_waitlist(&txn, &meetup).await?;
+    promote_waitlist(state, &txn, &meetup).await?;
     store_counts(&txn, meetup.id).await?;
+    let before = &access.meetup;
+    let moved = (
+        meetup.starts_at,
+        meetup.ends_at,
+        &meetup.venue_name,
+        &meetup.venue_address,
+    ) != (
+        before.starts_at,
+        before.ends_at,
+        &before.venue_name,
+        &before.venue_address,
+    ) || meetup.online_url != before.online_url;
+    if moved && meetup.status == meetup::Status::Published {
+        mail::enqueue_change(state, &txn, meetup.id, mail::Change::Moved, meetup.sequence).await?;
+    }
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
     Ok(meetup)
@@ -426,6 +441,16 @@ async fn change_status(
     }
     .update(&txn)
     .await?;
+    if status == meetup::Status::Cancelled {
+        mail::enqueue_change(
+            state,
+            &txn,
+            meetup_id,
+            mail::Change::Cancelled,
+            meetup.sequence,
+        )
+        .await?;
+    }
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
     Ok(meetup)
@@ -485,43 +510,41 @@ async fn store_counts(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<(
     Ok(())
 }
 
-/// Moves the first of the waitlist up while seats are free. Runs under the meetup lock.
-async fn promote_waitlist(txn: &DatabaseTransaction, meetup: &meetup::Model) -> AppResult<()> {
-    let Some(capacity) = meetup.capacity.and_then(|c| u64::try_from(c).ok()) else {
-        // Unlimited: everyone waiting may come.
-        rsvp::Entity::update_many()
-            .col_expr(rsvp::Column::Status, Expr::value(rsvp::Status::Going))
-            .col_expr(rsvp::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(rsvp::Column::MeetupId.eq(meetup.id))
-            .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
-            .exec(txn)
-            .await?;
-        return Ok(());
-    };
-    let free = capacity.saturating_sub(going_count(txn, meetup.id).await?);
-    if free == 0 {
-        return Ok(());
-    }
-    let next: Vec<Uuid> = rsvp::Entity::find()
+/// Moves the first of the waitlist up while seats are free, and enqueues "you got a seat" for
+/// each. Runs under the meetup lock.
+async fn promote_waitlist(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    meetup: &meetup::Model,
+) -> AppResult<()> {
+    let mut waiting = rsvp::Entity::find()
         .select_only()
         .column(rsvp::Column::Id)
+        .column(rsvp::Column::MemberId)
         .filter(rsvp::Column::MeetupId.eq(meetup.id))
         .filter(rsvp::Column::Status.eq(rsvp::Status::Waitlisted))
         .order_by_asc(rsvp::Column::QueuedAt)
-        .order_by_asc(rsvp::Column::Id)
-        .limit(free)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    if !next.is_empty() {
-        rsvp::Entity::update_many()
-            .col_expr(rsvp::Column::Status, Expr::value(rsvp::Status::Going))
-            .col_expr(rsvp::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(rsvp::Column::Id.is_in(next))
-            .exec(txn)
-            .await?;
+        .order_by_asc(rsvp::Column::Id);
+    // Unlimited seats: everyone waiting may come.
+    if let Some(capacity) = meetup.capacity.and_then(|c| u64::try_from(c).ok()) {
+        let free = capacity.saturating_sub(going_count(txn, meetup.id).await?);
+        if free == 0 {
+            return Ok(());
+        }
+        waiting = waiting.limit(free);
     }
-    Ok(())
+    let next: Vec<(Uuid, Uuid)> = waiting.into_tuple().all(txn).await?;
+    if next.is_empty() {
+        return Ok(());
+    }
+    let (answers, members): (Vec<Uuid>, Vec<Uuid>) = next.into_iter().unzip();
+    rsvp::Entity::update_many()
+        .col_expr(rsvp::Column::Status, Expr::value(rsvp::Status::Going))
+        .col_expr(rsvp::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(rsvp::Column::Id.is_in(answers))
+        .exec(txn)
+        .await?;
+    mail::enqueue_promoted(state, txn, meetup.id, &members).await
 }
 
 /// Answers a meetup. Going takes a seat if one is free, else a place on the waitlist; not going
@@ -619,7 +642,10 @@ pub async fn rsvp(
         }
     };
     if was_going && !going {
-        promote_waitlist(&txn, meetup).await?;
+        promote_waitlist(state, &txn, meetup).await?;
+    }
+    if going {
+        mail::enqueue_answer(state, &txn, meetup_id, actor.member_id).await?;
     }
     store_counts(&txn, meetup_id).await?;
     txn.commit().await?;
@@ -630,7 +656,11 @@ pub async fn rsvp(
 /// Gives up every seat and waitlist place `member_id` holds for meetups that have not started,
 /// promoting from each waitlist: part of deleting an account. Runs in the caller's transaction,
 /// locking each meetup row in turn.
-pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn withdraw_member(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    member_id: Uuid,
+) -> AppResult<Vec<Uuid>> {
     let answers = rsvp::Entity::find()
         .filter(rsvp::Column::MemberId.eq(member_id))
         .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
@@ -653,7 +683,7 @@ pub async fn withdraw_member(txn: &DatabaseTransaction, member_id: Uuid) -> AppR
         }
         .update(txn)
         .await?;
-        promote_waitlist(txn, &meetup).await?;
+        promote_waitlist(state, txn, &meetup).await?;
         store_counts(txn, meetup.id).await?;
         changed.push(meetup.id);
     }

@@ -3,7 +3,9 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod ical;
 pub mod loaders;
+pub mod mail;
 pub mod policy;
 pub mod reads;
 pub mod types;

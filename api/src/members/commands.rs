@@ -10,9 +10,13 @@ use sea_orm::{
 
 use crate::{
     auth::viewer::Viewer,
+    db::begin_write,
     error::{AppError, AppResult},
     events::Event,
-    mail::templates::Locale,
+    mail::{
+        preferences::{self, MailKind},
+        templates::Locale,
+    },
     members::policy,
     state::AppState,
     text,
@@ -69,6 +73,22 @@ pub async fn update_profile(
     })?;
     state.events.publish(Event::MemberUpdated { member_id });
     Ok(member)
+}
+
+/// Turns kinds of mail on or off for the viewer, in one transaction; returns the kinds now off.
+pub async fn update_notification_settings(
+    state: &AppState,
+    viewer: &Viewer,
+    changes: &[(MailKind, bool)],
+) -> AppResult<Vec<MailKind>> {
+    let member_id = viewer.require()?.member_id;
+    let txn = begin_write(&state.db).await?;
+    for (kind, wanted) in changes {
+        preferences::set(&txn, member_id, *kind, *wanted).await?;
+    }
+    let off = preferences::turned_off(&txn, member_id).await?;
+    txn.commit().await?;
+    Ok(off)
 }
 
 /// Operator command: makes the member with this e-mail a site admin, or no longer one.

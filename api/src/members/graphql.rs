@@ -8,9 +8,10 @@ use crate::{
     events::member_topic,
     graphql::context::ContextExt,
     ids,
+    mail::preferences::MailKind,
     members::{
         commands::{self, ProfileChanges},
-        types::{Locale, Member},
+        types::{Locale, Member, NotificationSettings},
     },
 };
 
@@ -59,6 +60,15 @@ pub struct UpdateProfileInput {
     pub locale: Option<Locale>,
 }
 
+/// Kinds of mail to turn on (`true`) or off (`false`); a field left out stays as it is.
+#[derive(InputObject)]
+pub struct UpdateNotificationSettingsInput {
+    pub rsvp_confirmations: Option<bool>,
+    pub meetup_reminders: Option<bool>,
+    pub waitlist_promotions: Option<bool>,
+    pub meetup_changes: Option<bool>,
+}
+
 #[derive(Default)]
 pub struct MembersMutation;
 
@@ -81,6 +91,27 @@ impl MembersMutation {
         };
         let member = commands::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
         Ok(Member::own(member))
+    }
+
+    /// Turns kinds of the signed-in member's mail on or off. Mail about the account itself is
+    /// always sent.
+    async fn update_notification_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateNotificationSettingsInput,
+    ) -> AppResult<NotificationSettings> {
+        let changes: Vec<(MailKind, bool)> = [
+            (MailKind::RsvpConfirmation, input.rsvp_confirmations),
+            (MailKind::MeetupReminder, input.meetup_reminders),
+            (MailKind::WaitlistPromotion, input.waitlist_promotions),
+            (MailKind::MeetupChange, input.meetup_changes),
+        ]
+        .into_iter()
+        .filter_map(|(kind, wanted)| wanted.map(|wanted| (kind, wanted)))
+        .collect();
+        let off =
+            commands::update_notification_settings(ctx.state()?, ctx.viewer(), &changes).await?;
+        Ok(NotificationSettings::from_turned_off(&off))
     }
 }
 

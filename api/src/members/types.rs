@@ -1,17 +1,46 @@
 //! The GraphQL face of a member, built from the row but never exposing it whole.
 
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::member;
 use uuid::Uuid;
 
 use crate::graphql::scalars;
-use crate::mail::templates;
+use crate::mail::{
+    preferences::{self, MailKind},
+    templates,
+};
 use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids,
     members::policy,
 };
+
+/// Which mail a member gets. Mail about the account itself (verification, password, address)
+/// is always sent. Every other mail carries a one-click link that turns its kind off.
+#[derive(SimpleObject, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotificationSettings {
+    /// "You are going" with the calendar invitation, or "you are on the waitlist".
+    pub rsvp_confirmations: bool,
+    /// A day and two hours before a meetup the member is going to.
+    pub meetup_reminders: bool,
+    /// "You got a seat" when the waitlist moves.
+    pub waitlist_promotions: bool,
+    /// A meetup the member is going to or waiting for was moved or cancelled.
+    pub meetup_changes: bool,
+}
+
+impl NotificationSettings {
+    pub fn from_turned_off(off: &[MailKind]) -> Self {
+        let on = |kind| !off.contains(&kind);
+        Self {
+            rsvp_confirmations: on(MailKind::RsvpConfirmation),
+            meetup_reminders: on(MailKind::MeetupReminder),
+            waitlist_promotions: on(MailKind::WaitlistPromotion),
+            meetup_changes: on(MailKind::MeetupChange),
+        }
+    }
+}
 
 /// The language of a member's mail.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +146,18 @@ impl Member {
     async fn locale(&self, ctx: &Context<'_>) -> Option<Locale> {
         (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
             .then(|| templates::Locale::of(&self.row.locale).into())
+    }
+
+    /// Which mail the member gets: visible only to the member, null for others.
+    async fn notification_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<Option<NotificationSettings>> {
+        if !(self.own || policy::can_see_mail_settings(ctx.viewer(), self.row.id)) {
+            return Ok(None);
+        }
+        let off = preferences::turned_off(&ctx.state()?.db, self.row.id).await?;
+        Ok(Some(NotificationSettings::from_turned_off(&off)))
     }
 
     /// Whether this member administers the whole site.
