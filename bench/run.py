@@ -144,7 +144,7 @@ class Database:
             run(["psql", self.admin, "-qc", f'DROP DATABASE IF EXISTS "{self.name}"'])
 
 
-def server_env(database, workdir, port, log_filter):
+def server_env(database, workdir, port, log_filter, extra_env=None):
     env = dict(os.environ)
     env.update(
         {
@@ -156,17 +156,18 @@ def server_env(database, workdir, port, log_filter):
             "RUST_LOG": log_filter,
         }
     )
+    env.update(extra_env or {})
     return env
 
 
 class Server:
-    def __init__(self, database, workdir, log_filter="warn"):
+    def __init__(self, database, workdir, log_filter="warn", binary=None, extra_env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(workdir / f"server-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            [str(BINARY), "serve"],
-            env=server_env(database, workdir, self.port, log_filter),
+            [str(binary or BINARY), "serve"],
+            env=server_env(database, workdir, self.port, log_filter, extra_env),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

@@ -71,6 +71,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
         mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
         job_outcomes: tokio::sync::broadcast::channel(OUTCOMES_BUFFER).0,
+        job_wakeup: Arc::new(tokio::sync::Notify::new()),
     };
     Ok((state, statements))
 }

@@ -26,6 +26,9 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Every job attempt's outcome, as workers record it.
     pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,
+    /// Wakes this process's idle job workers (`jobs::enqueue`, and on PostgreSQL the listener of
+    /// the replicas' `NOTIFY`).
+    pub job_wakeup: Arc<tokio::sync::Notify>,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

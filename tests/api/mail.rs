@@ -470,3 +470,17 @@ async fn a_new_address_takes_over_only_once_confirmed_and_the_old_one_is_told_in
     let by_old = app.login(&old, PASSWORD).await;
     assert_eq!(error_code(&by_old), "UNAUTHENTICATED", "{by_old}");
 }
+
+#[tokio::test]
+async fn idle_workers_wake_when_a_job_is_enqueued_instead_of_waiting_for_their_next_poll() {
+    let mut smtp = SmtpServer::start().await;
+    let mut slow_poll = settings(&smtp.url());
+    slow_poll.push(("JOBS_POLL_MS", "600000".into()));
+    let app = spawn(&slow_poll).await;
+    let address = email("prompt");
+    app.register_unverified(&address, "Rask").await;
+    // Within the ten seconds `next_mail_to` waits, though the workers would next poll in ten
+    // minutes.
+    smtp.next_mail_to(&address, "Bekreft e-postadressen din")
+        .await;
+}

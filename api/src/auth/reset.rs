@@ -53,7 +53,7 @@ pub async fn request(state: &AppState, client: &ClientInfo, email: &str) -> AppR
             .is_ok();
     if within_budget {
         let job = NewJob::now(JOB, serde_json::json!({ "emailKey": email_key }));
-        enqueue(&state.db, job, state.settings.jobs.max_attempts).await?;
+        enqueue(state, &state.db, job).await?;
     }
     Ok(())
 }
@@ -138,7 +138,7 @@ pub async fn enqueue_changed_notice<C: sea_orm::ConnectionTrait>(
     member_id: uuid::Uuid,
 ) -> AppResult<()> {
     let job = NewJob::now(CHANGED_JOB, serde_json::json!({ "memberId": member_id }));
-    enqueue(db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, db, job).await
 }
 
 /// The job: "your password was changed".

@@ -150,7 +150,7 @@ pub async fn enqueue_mail<C: ConnectionTrait>(
     member_id: Uuid,
 ) -> AppResult<()> {
     let job = NewJob::now(JOB, serde_json::json!({ "memberId": member_id }));
-    enqueue(db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, db, job).await
 }
 
 /// Tells the owner of a registered address that someone tried to register it, at most once an
@@ -166,7 +166,7 @@ pub async fn enqueue_registration_attempt<C: ConnectionTrait>(
         serde_json::json!({ "memberId": member_id }),
     )
     .key(format!("{REGISTRATION_ATTEMPT_JOB}:{member_id}:{hour}"));
-    enqueue(db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, db, job).await
 }
 
 /// Mails a new verification link to the signed-in member, at most five times an hour. `false`
@@ -258,7 +258,7 @@ pub async fn request_email_change(
         CONFIRM_NEW_EMAIL_JOB,
         serde_json::json!({ "memberId": actor.member_id, "email": email }),
     );
-    enqueue(&state.db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, &state.db, job).await
 }
 
 /// The job: a token for the new address, mailed to it.
@@ -352,7 +352,7 @@ pub async fn verify(state: &AppState, token: &str) -> AppResult<member::Model> {
                 EMAIL_CHANGED_JOB,
                 serde_json::json!({ "memberId": member.id, "oldEmail": member.email }),
             );
-            enqueue(&txn, notice, state.settings.jobs.max_attempts).await?;
+            enqueue(state, &txn, notice).await?;
         }
         tracing::info!(member_id = %member.id, "e-mail address changed");
         groups::commands::claim_invitations(&txn, moved.id, &moved.email_key).await?;

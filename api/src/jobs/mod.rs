@@ -14,9 +14,9 @@ pub mod worker;
 
 use chrono::{DateTime, Utc};
 use entity::job;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait};
 
-use crate::{error::AppResult, ids};
+use crate::{error::AppResult, ids, state::AppState};
 
 /// An attempt's outcome as a worker recorded it, announced on `AppState::job_outcomes` right
 /// after it is written: what an operator's metrics count, and what tests wait on.
@@ -59,9 +59,17 @@ impl NewJob {
     }
 }
 
+/// The PostgreSQL channel on which an enqueue wakes idle workers of every replica.
+pub const WAKEUP_CHANNEL: &str = "fagruppe_jobs";
+
 /// Enqueues a job on `db` (pass the transaction of the change that causes it). A job whose key
-/// is already queued or done is not enqueued again.
-pub async fn enqueue<C: ConnectionTrait>(db: &C, job: NewJob, max_attempts: i32) -> AppResult<()> {
+/// is already queued or done is not enqueued again. Idle workers wake at once rather than at
+/// their next poll: on PostgreSQL through `NOTIFY`, which is delivered to every replica when the
+/// transaction commits (and never if it rolls back); on SQLite through this process's own
+/// wake-up, since a worker's claim waits for the write lock and so sees the job once the change
+/// commits.
+pub async fn enqueue<C: ConnectionTrait>(state: &AppState, db: &C, job: NewJob) -> AppResult<()> {
+    let max_attempts = state.settings.jobs.max_attempts;
     let now = Utc::now();
     let row = job::ActiveModel {
         id: Set(ids::new_key()),
@@ -82,5 +90,11 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, job: NewJob, max_attempts: i32)
         .on_conflict_do_nothing_on([job::Column::IdempotencyKey])
         .exec(db)
         .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("NOTIFY {WAKEUP_CHANNEL}"))
+            .await?;
+    } else {
+        state.job_wakeup.notify_waiters();
+    }
     Ok(())
 }

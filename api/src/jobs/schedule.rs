@@ -49,7 +49,7 @@ pub async fn enqueue_due(state: &AppState) -> AppResult<()> {
             let period = now.timestamp() / periodic.every_seconds;
             let job = NewJob::now(periodic.kind, serde_json::json!({}))
                 .key(format!("{}:{period}", periodic.kind));
-            enqueue(&txn, job, state.settings.jobs.max_attempts).await?;
+            enqueue(state, &txn, job).await?;
         }
         txn.commit().await?;
     }

@@ -20,7 +20,7 @@ use crate::{
     db::begin_write,
     error::AppResult,
     http::drain::Drain,
-    jobs::{Outcome, kinds, schedule},
+    jobs::{Outcome, WAKEUP_CHANNEL, kinds, schedule},
     state::AppState,
 };
 
@@ -38,9 +38,12 @@ pub struct Workers {
 impl Workers {
     /// Starts `settings.workers` workers, which stop when `drain` begins.
     pub fn start(state: &AppState, drain: &Drain) -> Self {
-        let handles = (0..state.settings.jobs.workers)
+        let mut handles: Vec<_> = (0..state.settings.jobs.workers)
             .map(|_| tokio::spawn(work(state.clone(), drain.clone())))
             .collect();
+        if !handles.is_empty() && state.db.get_database_backend() == DbBackend::Postgres {
+            handles.push(tokio::spawn(listen(state.clone(), drain.clone())));
+        }
         Self { handles }
     }
 
@@ -56,6 +59,10 @@ async fn work(state: AppState, drain: Drain) {
     let poll = state.settings.jobs.poll;
     let mut upkeep_due = std::time::Instant::now();
     while !drain.is_draining() {
+        // Listen before looking, so a wake-up that comes while the queue is read is not lost.
+        let woken = state.job_wakeup.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         // Periodic jobs and expired leases are looked at once per poll interval, not per job.
         if std::time::Instant::now() >= upkeep_due {
             if let Err(err) = upkeep(&state).await {
@@ -68,6 +75,7 @@ async fn work(state: AppState, drain: Drain) {
             Ok(Some(job)) => finish(&state, job).await,
             Ok(None) => {
                 tokio::select! {
+                    () = woken => {}
                     () = tokio::time::sleep(poll) => {}
                     () = drain.begun() => {}
                 }
@@ -79,6 +87,43 @@ async fn work(state: AppState, drain: Drain) {
                     () = drain.begun() => {}
                 }
             }
+        }
+    }
+}
+
+/// On PostgreSQL: turns the replicas' `NOTIFY` after each enqueue into a wake-up of this
+/// process's idle workers. Should the listening connection fail, workers still poll, and it is
+/// opened again after a poll interval.
+async fn listen(state: AppState, drain: Drain) {
+    let poll = state.settings.jobs.poll;
+    while !drain.is_draining() {
+        let pool = state.db.get_postgres_connection_pool();
+        match sqlx::postgres::PgListener::connect_with(pool).await {
+            Ok(mut listener) => match listener.listen(WAKEUP_CHANNEL).await {
+                Ok(()) => {
+                    // Whatever was enqueued before this moment sent its NOTIFY to nobody:
+                    // look once now.
+                    state.job_wakeup.notify_waiters();
+                    loop {
+                        tokio::select! {
+                            received = listener.recv() => match received {
+                                Ok(_) => state.job_wakeup.notify_waiters(),
+                                Err(err) => {
+                                    tracing::warn!(%err, "job wake-ups: the listening connection failed");
+                                    break;
+                                }
+                            },
+                            () = drain.begun() => return,
+                        }
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "job wake-ups: LISTEN failed"),
+            },
+            Err(err) => tracing::warn!(%err, "job wake-ups: no listening connection"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            () = drain.begun() => {}
         }
     }
 }

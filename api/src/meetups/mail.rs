@@ -62,7 +62,7 @@ pub async fn enqueue_answer<C: ConnectionTrait>(
         ANSWER_JOB,
         json!({ "meetupId": meetup_id, "memberId": member_id }),
     );
-    enqueue(db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, db, job).await
 }
 
 /// Enqueues "you got a seat" for each promoted member on `db` (the promoting transaction).
@@ -77,7 +77,7 @@ pub async fn enqueue_promoted<C: ConnectionTrait>(
             PROMOTED_JOB,
             json!({ "meetupId": meetup_id, "memberId": member_id }),
         );
-        enqueue(db, job, state.settings.jobs.max_attempts).await?;
+        enqueue(state, db, job).await?;
     }
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn enqueue_change<C: ConnectionTrait>(
         json!({ "meetupId": meetup_id, "change": change.code(), "sequence": sequence }),
     )
     .key(format!("{CHANGE_JOB}:{meetup_id}:{sequence}"));
-    enqueue(db, job, state.settings.jobs.max_attempts).await
+    enqueue(state, db, job).await
 }
 
 fn uuid_in(payload: &serde_json::Value, field: &str) -> AppResult<Uuid> {
@@ -149,7 +149,7 @@ pub async fn fan_out_change(state: &AppState, payload: &serde_json::Value) -> Ap
         .key(format!(
             "{CHANGE_MAIL_JOB}:{meetup_id}:{sequence}:{member_id}"
         ));
-        enqueue(&txn, job, state.settings.jobs.max_attempts).await?;
+        enqueue(state, &txn, job).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -212,7 +212,7 @@ pub async fn scan_reminders(state: &AppState) -> AppResult<()> {
                         "{REMINDER_JOB}:{kind}:{meetup_id}:{}:{member_id}",
                         starts_at.timestamp()
                     ));
-                    enqueue(&txn, job, state.settings.jobs.max_attempts).await?;
+                    enqueue(state, &txn, job).await?;
                 }
             }
             txn.commit().await?;
