@@ -256,6 +256,18 @@ pub struct Settings {
     pub websocket_init_timeout: Duration,
     pub jobs: JobSettings,
     pub mail: MailSettings,
+    /// The store several replicas share (`REDIS_URL`); `None` keeps throttles and events in
+    /// this process (one replica).
+    pub redis: Option<RedisSettings>,
+}
+
+/// `REDIS_URL` and `REDIS_KEY_PREFIX`.
+#[derive(Clone, Debug)]
+pub struct RedisSettings {
+    /// May carry a password.
+    pub url: Secret<String>,
+    /// Starts every key and channel, so deployments may share one Redis.
+    pub prefix: String,
 }
 
 /// A setting that could not be used. Displays as one line naming the variable.
@@ -497,6 +509,12 @@ impl Settings {
                 max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
             },
             mail,
+            redis: var("REDIS_URL")
+                .filter(|url| !url.is_empty())
+                .map(|url| RedisSettings {
+                    url: Secret::new(url),
+                    prefix: var("REDIS_KEY_PREFIX").unwrap_or_else(|| "fagruppe".into()),
+                }),
         })
     }
 

@@ -23,6 +23,7 @@ use crate::{
     },
     jobs::{OUTCOMES_BUFFER, Outcome, worker::Workers},
     mail::Mailer,
+    redis_store::{RedisEventBus, RedisRateLimiter, RedisStore},
     state::AppState,
     storage::LocalFileStore,
 };
@@ -59,8 +60,27 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
     let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
     let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)
         .map_err(|err| StartupError::Setup(err.to_string()))?;
-    let limiter: Arc<dyn RateLimiter> = Arc::new(InProcessRateLimiter::default());
-    let events: Arc<dyn EventBus> = Arc::new(InProcessEventBus::default());
+    let redis = settings
+        .redis
+        .as_ref()
+        .map(|redis| RedisStore::new(redis.url.expose(), &redis.prefix))
+        .transpose()
+        .map_err(StartupError::Setup)?;
+    let (limiter, events): (Arc<dyn RateLimiter>, Arc<dyn EventBus>) = match &redis {
+        Some(store) => (
+            Arc::new(RedisRateLimiter::new(store.clone())),
+            Arc::new(RedisEventBus::start(store.clone())),
+        ),
+        None => (
+            Arc::new(InProcessRateLimiter::default()),
+            Arc::new(InProcessEventBus::default()),
+        ),
+    };
+    if let Some(store) = &redis
+        && !store.relaying_within(REDIS_START_WAIT).await
+    {
+        tracing::warn!("Redis is unreachable: starting, not ready until it is");
+    }
     let state = AppState {
         db: connection,
         settings: settings.clone(),
@@ -72,9 +92,14 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
         job_outcomes: tokio::sync::broadcast::channel(OUTCOMES_BUFFER).0,
         job_wakeup: Arc::new(tokio::sync::Notify::new()),
+        redis,
     };
     Ok((state, statements))
 }
+
+/// How long start-up waits for the event relay to subscribe to Redis before it goes on
+/// without (and reports itself not ready until the relay is up).
+const REDIS_START_WAIT: Duration = Duration::from_secs(2);
 
 /// How long start-up waits for a database that is busy (another replica migrating it) or not
 /// up yet.

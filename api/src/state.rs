@@ -11,6 +11,7 @@ use crate::{
     events::EventBus,
     jobs::Outcome,
     mail::Mailer,
+    redis_store::RedisStore,
     storage::FileStore,
 };
 
@@ -29,6 +30,8 @@ pub struct AppState {
     /// Wakes this process's idle job workers (`jobs::enqueue`, and on PostgreSQL the listener of
     /// the replicas' `NOTIFY`).
     pub job_wakeup: Arc<tokio::sync::Notify>,
+    /// The store several replicas share, when `REDIS_URL` is set (readiness checks it).
+    pub redis: Option<RedisStore>,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

@@ -13,6 +13,7 @@ mod meetup_mail;
 mod meetups;
 mod members;
 mod pages;
+mod replicas;
 mod resources;
 mod schema;
 mod seed;

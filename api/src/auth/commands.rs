@@ -21,7 +21,7 @@ use crate::{
     auth::{
         password::PASSWORD_LENGTH,
         reset,
-        throttle::{Rule, Write, address_key},
+        throttle::{Refusal, Rule, Write, address_key},
         tokens::{hash_opaque_token, new_opaque_token},
         verification,
         viewer::Identity,
@@ -88,26 +88,41 @@ pub(crate) async fn verify_password(
 const WRONG_CREDENTIALS: AppError = AppError::Unauthenticated("E-mail or password is wrong");
 const BAD_REFRESH: AppError = AppError::Unauthenticated("The refresh token is invalid or expired");
 
-/// Counts one attempt against a throttle; over the limit is `RATE_LIMITED`.
+/// Counts one attempt against a throttle; over the limit is `RATE_LIMITED`. When the shared
+/// store cannot count, the attempt is refused (`SERVICE_UNAVAILABLE`): sign-in and the other
+/// guessable fields fail closed.
 pub async fn throttle(state: &AppState, key: &str, rule: Rule) -> AppResult<()> {
-    if !state.settings.throttles.enabled {
-        return Ok(());
-    }
-    state
-        .limiter
-        .hit(key, rule)
-        .await
-        .map_err(|wait| AppError::RateLimited {
-            retry_after_seconds: wait.as_secs().max(1),
-        })
+    count(state, key, rule).await.map_err(refused)
 }
 
-/// Counts one write of `kind` by a member against its per-minute and per-hour budgets.
+/// Counts one write of `kind` by a member against its per-minute and per-hour budgets. These
+/// budgets fail open: a signed-in, verified member keeps writing while the shared store is away.
 pub async fn throttle_write(state: &AppState, actor: &Identity, kind: Write) -> AppResult<()> {
     let (per_minute, per_hour) = state.settings.throttles.write(kind);
     let key = format!("write:{}:{}", kind.name(), actor.member_id);
-    throttle(state, &key, Rule::per_minute(per_minute)).await?;
-    throttle(state, &key, Rule::per_hour(per_hour)).await
+    for rule in [Rule::per_minute(per_minute), Rule::per_hour(per_hour)] {
+        match count(state, &key, rule).await {
+            Ok(()) | Err(Refusal::Unavailable) => {}
+            Err(refusal) => return Err(refused(refusal)),
+        }
+    }
+    Ok(())
+}
+
+async fn count(state: &AppState, key: &str, rule: Rule) -> Result<(), Refusal> {
+    if !state.settings.throttles.enabled {
+        return Ok(());
+    }
+    state.limiter.hit(key, rule).await
+}
+
+fn refused(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::Wait(wait) => AppError::RateLimited {
+            retry_after_seconds: wait.as_secs().max(1),
+        },
+        Refusal::Unavailable => AppError::Unavailable,
+    }
 }
 
 pub(crate) fn check_password(password: &str, field: &str) -> AppResult<()> {

@@ -1,8 +1,8 @@
 //! Attempt throttles for the sensitive auth fields. Counting happens inside the resolvers, per
 //! client address and per account, so aliases and batching cannot multiply guesses. The
 //! [`RateLimiter`] trait is the seam for a shared store: the in-process default counts fixed
-//! windows in memory, which is right for one replica; several replicas need a Redis
-//! implementation (an `INCR` with `EXPIRE` per key is enough).
+//! windows in memory, which is right for one replica; with `REDIS_URL` every replica counts in
+//! Redis (`redis_store::RedisRateLimiter`).
 
 use std::{
     collections::HashMap,
@@ -92,9 +92,18 @@ impl Write {
     }
 }
 
-/// Counts attempts. `Err` carries how long until the next attempt is allowed.
+/// Why an attempt was not counted as allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over the limit: the next attempt is allowed after this long.
+    Wait(Duration),
+    /// The shared store cannot count now; attempts are refused rather than let through.
+    Unavailable,
+}
+
+/// Counts attempts.
 pub trait RateLimiter: Send + Sync {
-    fn hit<'a>(&'a self, key: &'a str, rule: Rule) -> BoxFuture<'a, Result<(), Duration>>;
+    fn hit<'a>(&'a self, key: &'a str, rule: Rule) -> BoxFuture<'a, Result<(), Refusal>>;
 }
 
 /// Fixed-window counters in this process's memory.
@@ -113,7 +122,7 @@ struct Window {
 const SWEEP_ABOVE: usize = 10_000;
 
 impl InProcessRateLimiter {
-    fn count(&self, key: &str, rule: Rule) -> Result<(), Duration> {
+    fn count(&self, key: &str, rule: Rule) -> Result<(), Refusal> {
         let now = Instant::now();
         let Ok(mut windows) = self.windows.lock() else {
             // A poisoned lock means a panic elsewhere; failing open keeps sign-in working.
@@ -134,9 +143,10 @@ impl InProcessRateLimiter {
             window.count = 0;
         }
         if window.count >= rule.limit {
-            return Err(rule
-                .window
-                .saturating_sub(now.duration_since(window.started)));
+            return Err(Refusal::Wait(
+                rule.window
+                    .saturating_sub(now.duration_since(window.started)),
+            ));
         }
         window.count += 1;
         Ok(())
@@ -144,7 +154,7 @@ impl InProcessRateLimiter {
 }
 
 impl RateLimiter for InProcessRateLimiter {
-    fn hit<'a>(&'a self, key: &'a str, rule: Rule) -> BoxFuture<'a, Result<(), Duration>> {
+    fn hit<'a>(&'a self, key: &'a str, rule: Rule) -> BoxFuture<'a, Result<(), Refusal>> {
         let result = self.count(key, rule);
         Box::pin(async move { result })
     }
@@ -176,7 +186,7 @@ mod tests {
         assert!(limiter.count("a", rule).is_ok());
         assert!(limiter.count("a", rule).is_ok());
         let wait = limiter.count("a", rule).err();
-        assert!(wait.is_some_and(|w| w > Duration::from_secs(50)));
+        assert!(matches!(wait, Some(Refusal::Wait(w)) if w > Duration::from_secs(50)));
         assert!(limiter.count("b", rule).is_ok());
     }
 

@@ -337,10 +337,12 @@ impl DiscussionsSubscription {
         thread_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Comment> + use<>> {
         let id = self::thread_id(&thread_id)?;
-        reads::thread_by_id(ctx, id).await?;
         let state: AppState = ctx.state()?.clone();
-        let viewer: Viewer = ctx.viewer().clone();
+        // Listening starts before the access check's first await, so nothing published once
+        // the subscription is processed is missed.
         let events = state.events.subscribe(&thread_topic(id));
+        reads::thread_by_id(ctx, id).await?;
+        let viewer: Viewer = ctx.viewer().clone();
         Ok(events.filter_map(move |event| {
             let state = state.clone();
             let viewer = viewer.clone();

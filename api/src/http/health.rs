@@ -11,17 +11,24 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// The process can reach its database and may take traffic: not while it is draining.
+/// The process can reach its database (and Redis, when it shares one) and may take traffic:
+/// not while it is draining.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
     if state.drain.is_draining() {
         return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
     }
-    match state.app.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
-        }
+    if let Err(err) = state.app.db.ping().await {
+        tracing::warn!(%err, "readiness check failed: the database");
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": "unreachable" }));
     }
+    if let Some(redis) = &state.app.redis
+        && let Err(err) = redis.ping().await
+    {
+        tracing::warn!(%err, "readiness check failed: Redis");
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "redis": "unreachable" }));
+    }
+    HttpResponse::Ok().json(json!({ "status": "ready" }))
 }

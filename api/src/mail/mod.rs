@@ -27,6 +27,9 @@ pub struct Mail {
     pub list_unsubscribe: Option<String>,
     /// A file sent along, such as a meetup's iCalendar invitation.
     pub attachment: Option<Attachment>,
+    /// The mail's one action link, logged when the mail goes to the development outbox so a
+    /// newcomer can click through without opening the file.
+    pub link: Option<String>,
 }
 
 /// A file attached to a mail.
@@ -71,6 +74,7 @@ impl Mailer {
             .parse()
             .map_err(|err| format!("MAIL_FROM: {err}"))?;
         let to: Mailbox = mail.to.parse().map_err(|err| format!("recipient: {err}"))?;
+        let link = mail.link;
         let mut builder = Message::builder().from(from).to(to).subject(mail.subject);
         if let Some(link) = &mail.list_unsubscribe {
             builder = builder
@@ -106,7 +110,11 @@ impl Mailer {
                     .send(message)
                     .await
                     .map_err(|err| err.to_string())?;
-                tracing::info!(mail = %id, "mail written to the outbox (no SMTP_URL)");
+                tracing::info!(
+                    mail = %id,
+                    link = link.as_deref().unwrap_or("-"),
+                    "mail written to the outbox (no SMTP_URL)"
+                );
                 Ok(())
             }
             Self::Off => Ok(()),

@@ -105,6 +105,7 @@ impl Letter {
             html,
             list_unsubscribe: self.unsubscribe.map(|unsubscribe| unsubscribe.link),
             attachment: None,
+            link: self.action.map(|(_, link)| link),
         }
     }
 }

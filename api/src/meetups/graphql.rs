@@ -296,10 +296,12 @@ impl MeetupsSubscription {
         meetup_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Meetup> + use<>> {
         let id = self::meetup_id(&meetup_id)?;
-        reads::meetup_by_id(ctx, id).await?;
         let state: AppState = ctx.state()?.clone();
-        let viewer: Viewer = ctx.viewer().clone();
+        // Listening starts before the access check's first await, so nothing published once
+        // the subscription is processed is missed.
         let events = state.events.subscribe(&meetup_topic(id));
+        reads::meetup_by_id(ctx, id).await?;
+        let viewer: Viewer = ctx.viewer().clone();
         Ok(events.filter_map(move |_| {
             let state = state.clone();
             let viewer = viewer.clone();
