@@ -14,5 +14,6 @@ ENV LISTEN_ADDR=0.0.0.0:8080 \
     DATA_DIR=/data \
     LOG_FORMAT=json
 EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=6s --start-period=10s CMD ["fagruppe", "ready"]
 ENTRYPOINT ["fagruppe"]
 CMD ["serve"]

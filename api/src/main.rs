@@ -1,7 +1,10 @@
-//! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, `seed`, and the
-//! operator commands `grant-admin EMAIL` / `revoke-admin EMAIL`.
+//! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, `seed`, the
+//! operator commands `grant-admin EMAIL` / `revoke-admin EMAIL`, and `ready` (a container health
+//! check).
 
-use std::process::ExitCode;
+use std::{net::SocketAddr, process::ExitCode, time::Duration};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use fagruppe::{
     auth::password::Passwords,
@@ -15,7 +18,7 @@ use fagruppe::{
 
 const USAGE: &str = "usage: fagruppe [serve | worker | migrate | export-schema | seed standard \
                      [--scale N] [--force] | seed demo [--force] | grant-admin EMAIL | \
-                     revoke-admin EMAIL]";
+                     revoke-admin EMAIL | ready]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -50,6 +53,7 @@ async fn main() -> ExitCode {
         ["seed", rest @ ..] => seed(&settings, rest).await,
         ["grant-admin", email] => site_admin(&settings, email, true).await,
         ["revoke-admin", email] => site_admin(&settings, email, false).await,
+        ["ready"] => ready(settings.listen_addr).await,
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -96,6 +100,39 @@ async fn worker(mut settings: Settings) -> Result<(), String> {
     startup::run_workers(settings, drain)
         .await
         .map_err(|err| err.to_string())
+}
+
+/// Succeeds when the server on `LISTEN_ADDR` in this container answers `/readyz` with 200: the
+/// image's health check (it has no curl).
+async fn ready(listen: SocketAddr) -> Result<(), String> {
+    let mut address = listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(address).await?;
+        stream
+            .write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0_u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(Duration::from_secs(5), check)
+        .await
+        .map_err(|_| format!("{address}: no answer within 5 s"))?
+        .map_err(|err| format!("{address}: {err}"))?;
+    if head.ends_with(b" 200") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{address}/readyz answered {}",
+            String::from_utf8_lossy(&head)
+        ))
+    }
 }
 
 /// SIGTERM (an orchestrator stopping the replica) or Ctrl-C.
