@@ -13,7 +13,7 @@ older one, so the comparison is made in one session):
 - `rsvp` p50/p99 at concurrency 32 for S seconds: 32 verified members each answering GOING and
   NOT_GOING in turn to one published meetup (each answer writes, and GOING enqueues a mail).
 
-    bench/mail.py [--before PATH] [--count N] [--seconds S]
+    bench/mail.py [--binary PATH] [--before PATH] [--count N] [--seconds S]
 
 Needs a release build (`cargo build --release`) and PostgreSQL at PG_ADMIN_URL (default
 postgres://postgres@127.0.0.1:5432/postgres) with psql.
@@ -88,10 +88,16 @@ def graphql(connection, query, variables=None, token=None):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    connection.request(
-        "POST", "/graphql", json.dumps({"query": query, "variables": variables or {}}), headers
-    )
-    body = json.loads(connection.getresponse().read())
+    payload = json.dumps({"query": query, "variables": variables or {}})
+    try:
+        connection.request("POST", "/graphql", payload, headers)
+        response = connection.getresponse()
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        # The server closed an idle keep-alive connection: open another.
+        connection.close()
+        connection.request("POST", "/graphql", payload, headers)
+        response = connection.getresponse()
+    body = json.loads(response.read())
     if body.get("errors"):
         raise RuntimeError(json.dumps(body["errors"]))
     return body["data"]
@@ -233,12 +239,13 @@ def row(result, key):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="an older build to measure in the same run")
+    parser.add_argument("--binary", type=Path, help="the build to measure (default: target/release)")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     bench.ensure_tools(["postgres"])
     sink = SmtpSink()
-    builds = [(bench.BINARY, "now")]
+    builds = [((args.binary or bench.BINARY).resolve(), "now")]
     if args.before:
         builds.insert(0, (args.before.resolve(), "before"))
     results = []
