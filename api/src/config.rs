@@ -259,6 +259,8 @@ pub struct Settings {
     /// The store several replicas share (`REDIS_URL`); `None` keeps throttles and events in
     /// this process (one replica).
     pub redis: Option<RedisSettings>,
+    /// Where `/metrics` is served (`METRICS_ADDR`); `None` serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// `REDIS_URL` and `REDIS_KEY_PREFIX`.
@@ -509,6 +511,10 @@ impl Settings {
                 max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
             },
             mail,
+            metrics_addr: match var("METRICS_ADDR").filter(|raw| !raw.is_empty()) {
+                None => None,
+                Some(_) => Some(parse_or(&var, "METRICS_ADDR", listen_addr)?),
+            },
             redis: var("REDIS_URL")
                 .filter(|url| !url.is_empty())
                 .map(|url| RedisSettings {

@@ -6,12 +6,13 @@
 use std::{
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
 
 use migration::{Migrator, MigratorTrait};
+use prometheus_client::metrics::counter::Counter;
 use sea_orm::{
     Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -28,14 +29,20 @@ pub struct StatementCounter(Arc<Statements>);
 
 #[derive(Debug, Default)]
 struct Statements {
-    count: AtomicU64,
+    /// Also served as the `fagruppe_sql_statements_total` metric.
+    count: Counter,
     recording: AtomicBool,
     recorded: Mutex<Vec<String>>,
 }
 
 impl StatementCounter {
     pub fn get(&self) -> u64 {
-        self.0.count.load(Ordering::Relaxed)
+        self.0.count.get()
+    }
+
+    /// The count as a metric to register.
+    pub fn metric(&self) -> Counter {
+        self.0.count.clone()
     }
 
     /// Starts keeping the text of every statement, or stops and forgets them.
@@ -79,7 +86,7 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
     let counter = StatementCounter::default();
     let hook = counter.clone();
     db.set_metric_callback(move |info| {
-        hook.0.count.fetch_add(1, Ordering::Relaxed);
+        hook.0.count.inc();
         if hook.0.recording.load(Ordering::Relaxed) {
             hook.recorded().push(info.statement.sql.clone());
         }

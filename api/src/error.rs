@@ -75,6 +75,29 @@ impl AppError {
     }
 }
 
+/// Every `extensions.code` the API answers with (API.md).
+const CODES: [&str; 10] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "SERVICE_UNAVAILABLE",
+    "INTERNAL",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+];
+
+/// `code` as one of the API's codes (`OTHER` if it is none of them), for a metrics label.
+pub fn known_code(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
 /// Seconds a client should wait before retrying after `SERVICE_UNAVAILABLE`.
 pub const RETRY_UNAVAILABLE_SECONDS: u64 = 5;
 

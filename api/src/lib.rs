@@ -23,6 +23,7 @@ pub mod mail;
 pub mod markdown;
 pub mod meetups;
 pub mod members;
+pub mod metrics;
 pub mod redis_store;
 pub mod resources;
 pub mod seed;

@@ -23,6 +23,7 @@ use crate::{
     },
     jobs::{OUTCOMES_BUFFER, Outcome, worker::Workers},
     mail::Mailer,
+    metrics::Metrics,
     redis_store::{RedisEventBus, RedisRateLimiter, RedisStore},
     state::AppState,
     storage::LocalFileStore,
@@ -32,6 +33,9 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_port: Option<u16>,
+    /// Serves `/metrics` when `METRICS_ADDR` is set.
+    metrics_server: Option<Server>,
     statements: StatementCounter,
     drain: Drain,
     drain_period: Duration,
@@ -60,6 +64,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
     let passwords = Passwords::for_settings(&settings).map_err(StartupError::Setup)?;
     let tokens = AccessTokens::new(settings.jwt_secret.expose(), settings.access_token_ttl)
         .map_err(|err| StartupError::Setup(err.to_string()))?;
+    let metrics = Metrics::new(statements.metric(), settings.database_max_connections);
     let redis = settings
         .redis
         .as_ref()
@@ -93,6 +98,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         job_outcomes: tokio::sync::broadcast::channel(OUTCOMES_BUFFER).0,
         job_wakeup: Arc::new(tokio::sync::Notify::new()),
         redis,
+        metrics,
     };
     Ok((state, statements))
 }
@@ -150,6 +156,7 @@ impl Application {
                 terse,
                 settings.limits.clone(),
                 !settings.is_production(),
+                app_state.metrics.clone(),
             ),
             app: app_state.clone(),
             graphiql: !settings.is_production(),
@@ -176,8 +183,22 @@ impl Application {
         .disable_signals()
         .listen(listener)?
         .run();
+        let (metrics_server, metrics_port) = match settings.metrics_addr {
+            Some(address) => {
+                let listener = TcpListener::bind(address)?;
+                let port = listener.local_addr()?.port();
+                tracing::info!(%address, port, "serving metrics at /metrics");
+                (
+                    Some(http::metrics::server(app_state.clone(), listener)?),
+                    Some(port),
+                )
+            }
+            None => (None, None),
+        };
         Ok(Self {
             port,
+            metrics_port,
+            metrics_server,
             server,
             statements,
             drain,
@@ -188,6 +209,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` is served on, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Counts SQL statements run through this server's pool.
@@ -208,7 +234,21 @@ impl Application {
     /// Serves until [`Drain::begin`] (the `serve` command calls it on SIGTERM and Ctrl-C); then
     /// drains for `SHUTDOWN_DRAIN_MS`, stops taking connections, and lets in-flight requests
     /// finish (at most 30 s).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        // Metrics stay up while draining, and stop with the server.
+        let metrics = self.metrics_server.take().map(|server| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let result = self.serve().await;
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
+        }
+        result
+    }
+
+    async fn serve(self) -> std::io::Result<()> {
         let workers = Workers::start(&self.state, &self.drain);
         let handle = self.server.handle();
         let mut server = self.server;

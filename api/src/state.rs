@@ -11,6 +11,7 @@ use crate::{
     events::EventBus,
     jobs::Outcome,
     mail::Mailer,
+    metrics::Metrics,
     redis_store::RedisStore,
     storage::FileStore,
 };
@@ -32,6 +33,8 @@ pub struct AppState {
     pub job_wakeup: Arc<tokio::sync::Notify>,
     /// The store several replicas share, when `REDIS_URL` is set (readiness checks it).
     pub redis: Option<RedisStore>,
+    /// This server's Prometheus metrics (served on `METRICS_ADDR` when set).
+    pub metrics: Metrics,
 }
 
 /// Facts about the HTTP request behind a GraphQL operation.

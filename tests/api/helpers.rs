@@ -22,6 +22,8 @@ pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-01234567
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// Where `/metrics` is served, when the test set `METRICS_ADDR`.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub database_url: String,
     /// The server's data folder (uploaded files live under `files/`).
@@ -178,6 +180,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         .await
         .expect("build the server");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let statements = app.statement_counter();
     let drain = app.drain();
     let job_outcomes = app.job_outcomes();
@@ -186,6 +189,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -12,6 +12,7 @@ mod mail;
 mod meetup_mail;
 mod meetups;
 mod members;
+mod metrics;
 mod pages;
 mod replicas;
 mod resources;

@@ -113,7 +113,13 @@ async fn count(state: &AppState, key: &str, rule: Rule) -> Result<(), Refusal> {
     if !state.settings.throttles.enabled {
         return Ok(());
     }
-    state.limiter.hit(key, rule).await
+    let counted = state.limiter.hit(key, rule).await;
+    match counted {
+        Err(Refusal::Wait(_)) => state.metrics.throttle_refusal("limited"),
+        Err(Refusal::Unavailable) => state.metrics.throttle_refusal("unavailable"),
+        Ok(()) => {}
+    }
+    counted
 }
 
 fn refused(refusal: Refusal) -> AppError {

@@ -12,7 +12,7 @@ use std::{
 
 use async_graphql::{
     Data, Request, Response, ServerError,
-    parser::types::{ExecutableDocument, OperationType},
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::BoxStream;
 
@@ -22,6 +22,7 @@ use crate::{
         AppSchema,
         document::{self, request_error},
     },
+    metrics::Metrics,
 };
 
 /// Documents with more fields than this are validated without suggestions: a person typing a
@@ -38,6 +39,7 @@ pub struct GuardedSchema {
     limits: Arc<Limits>,
     introspection: bool,
     documents: Arc<DocumentCache>,
+    metrics: Metrics,
 }
 
 /// Documents that passed [`GuardedSchema::precheck`], by text and operation name: a frontend sends the same few
@@ -89,21 +91,40 @@ impl DocumentCache {
 
 impl GuardedSchema {
     /// `introspection: false` refuses `__schema` and `__type` (production).
-    pub fn new(schema: AppSchema, terse: AppSchema, limits: Limits, introspection: bool) -> Self {
+    pub fn new(
+        schema: AppSchema,
+        terse: AppSchema,
+        limits: Limits,
+        introspection: bool,
+        metrics: Metrics,
+    ) -> Self {
         Self {
             schema,
             terse,
             limits: Arc::new(limits),
             introspection,
             documents: Arc::default(),
+            metrics,
         }
     }
 
     /// Checks a request before async-graphql validates it: the document's text, its parse and
     /// its parts ([`document`]), remembering documents that pass so that one seen before is
     /// neither parsed nor walked again; then the variables, which change with every request.
-    /// A request without a query is refused here too.
+    /// A request without a query is refused here too. Refusals count in the metrics.
     pub fn precheck(&self, request: &mut Request) -> Result<Plan, ServerError> {
+        let checked = self.check(request);
+        if let Err(error) = &checked {
+            self.metrics.operation(
+                request.operation_name.as_deref(),
+                "unknown",
+                error_code(Some(error)),
+            );
+        }
+        checked
+    }
+
+    fn check(&self, request: &mut Request) -> Result<Plan, ServerError> {
         if request.query.trim().is_empty() {
             return Err(request_error("The request has no query", "BAD_USER_INPUT"));
         }
@@ -159,20 +180,70 @@ impl GuardedSchema {
     }
 
     /// The results of a subscription that already passed [`GuardedSchema::precheck`].
-    pub fn stream_checked(&self, request: Request, plan: Plan) -> BoxStream<'static, Response> {
+    pub fn stream_checked(&self, mut request: Request, plan: Plan) -> BoxStream<'static, Response> {
+        self.metrics.operation(
+            operation_name(&mut request).as_deref(),
+            kind_name(plan.operation),
+            "started",
+        );
         self.schema_for(plan)
             .execute_stream_with_session_data(request, Arc::new(Data::default()))
     }
 
     /// Runs a request that already passed [`GuardedSchema::precheck`].
-    pub async fn execute_checked(&self, request: Request, plan: Plan) -> Response {
+    pub async fn execute_checked(&self, mut request: Request, plan: Plan) -> Response {
+        let name = operation_name(&mut request);
         let execution = self.schema_for(plan).execute(request);
-        match tokio::time::timeout(self.limits.execution_timeout, execution).await {
+        let response = match tokio::time::timeout(self.limits.execution_timeout, execution).await {
             Ok(response) => response,
             Err(_) => Response::from_errors(vec![request_error(
                 "The request took too long and was stopped",
                 "INTERNAL",
             )]),
+        };
+        self.metrics.operation(
+            name.as_deref(),
+            kind_name(plan.operation),
+            error_code(response.errors.first()),
+        );
+        response
+    }
+}
+
+/// The name of the operation that runs: the one asked for, or the document's only one.
+fn operation_name(request: &mut Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    // Parsed by the pre-check already: this reads it, it does not parse again.
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(ToString::to_string)
         }
+        _ => None,
+    }
+}
+
+fn kind_name(operation: Option<OperationType>) -> &'static str {
+    match operation {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    }
+}
+
+/// `ok`, or the first error's `extensions.code` (a closed set: API.md's codes).
+fn error_code(error: Option<&ServerError>) -> &'static str {
+    let Some(error) = error else {
+        return "ok";
+    };
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"));
+    match code {
+        Some(async_graphql::Value::String(code)) => crate::error::known_code(code),
+        _ => "GRAPHQL_VALIDATION_FAILED",
     }
 }

@@ -8,6 +8,7 @@ pub mod files;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod request_id;
 pub mod unsubscribe;
 pub mod websocket;

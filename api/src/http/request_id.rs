@@ -1,5 +1,7 @@
 //! A request id on every response (`X-Request-Id`) and every log line of the request. A
 //! well-formed id from a trusted edge proxy is kept, so one id follows the request through.
+//! The same place logs each request once served and counts it in the metrics, by route pattern
+//! (`/files/{id}`, never the path itself, so ids do not become labels).
 
 use std::time::Instant;
 
@@ -9,8 +11,11 @@ use actix_web::{
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
+    web,
 };
 use tracing::Instrument;
+
+use crate::http::HttpState;
 
 /// The id of the request being served, in the request extensions.
 #[derive(Clone, Debug)]
@@ -48,7 +53,15 @@ pub async fn middleware(
         response.headers_mut().insert(HEADER, value);
     }
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(state) = response.request().app_data::<web::Data<HttpState>>() {
+        let route = response.request().match_pattern();
+        state
+            .app
+            .metrics
+            .http_request(route.as_deref().unwrap_or("unmatched"), status, elapsed);
+    }
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, elapsed_ms, "served"));
     Ok(response)
 }

@@ -38,6 +38,7 @@ use crate::{
         HttpState,
         graphql::{client_info, refuse, request_id},
     },
+    metrics::GaugeGuard,
     state::ClientInfo,
 };
 
@@ -134,6 +135,7 @@ pub async fn upgrade(
         .aggregate_continuations()
         .max_continuation_size(limit);
     let connection = Connection {
+        _open: state.app.metrics.websocket_connection(),
         client: client_info(&request, &state),
         request_id: request_id(&request),
         state: state.into_inner(),
@@ -158,6 +160,8 @@ struct Connection {
     viewer: Option<Viewer>,
     running: HashMap<String, AbortHandle>,
     streams: SelectAll<BoxStream<'static, Event>>,
+    /// Counts the connection in the metrics while it is open.
+    _open: GaugeGuard,
 }
 
 /// Why the connection ends.
@@ -331,7 +335,15 @@ impl Connection {
         // A query or mutation answers once, within the execution timeout, as over HTTP.
         let results: BoxStream<'static, Response> =
             if plan.operation == Some(OperationType::Subscription) {
-                schema.stream_checked(request, plan)
+                // Counted as live until its stream ends or is dropped.
+                let live = self.state.app.metrics.subscription();
+                schema
+                    .stream_checked(request, plan)
+                    .map(move |response| {
+                        let _live = &live;
+                        response
+                    })
+                    .boxed()
             } else {
                 let schema = schema.clone();
                 stream::once(async move { schema.execute_checked(request, plan).await }).boxed()

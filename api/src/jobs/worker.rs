@@ -209,6 +209,7 @@ async fn finish(state: &AppState, job: job::Model) {
         }
     };
     row.state = Set(next);
+    state.metrics.job_finished(&job.kind, next);
     if let Err(err) = job::Entity::update(row).exec(&state.db).await {
         // The lease runs out and another worker runs the job again: at least once.
         tracing::warn!(%err, job = %job.id, "job worker: the outcome could not be recorded");
