@@ -261,6 +261,72 @@ pub struct Settings {
     pub redis: Option<RedisSettings>,
     /// Where `/metrics` is served (`METRICS_ADDR`); `None` serves no metrics.
     pub metrics_addr: Option<SocketAddr>,
+    pub file_store: FileStoreSettings,
+}
+
+/// Where uploaded files are stored (`FILE_STORE`).
+#[derive(Clone, Debug)]
+pub enum FileStoreSettings {
+    /// A folder (default `DATA_DIR/files`): one replica, or a volume every replica mounts.
+    Local(PathBuf),
+    /// An S3-compatible bucket (`s3://bucket/prefix`) that every replica reaches.
+    S3(S3Settings),
+}
+
+/// `FILE_STORE=s3://bucket/prefix` with `S3_ENDPOINT`, `S3_REGION`, `S3_ACCESS_KEY_ID`,
+/// `S3_SECRET_ACCESS_KEY` and `S3_ALLOW_HTTP`.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Keys start with it (no leading or trailing slash); may be empty.
+    pub prefix: String,
+    /// An S3-compatible server's URL (MinIO, Garage, Ceph…); AWS when unset.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Key id and secret; unset, `object_store` looks for the machine's role (instance
+    /// metadata, web identity).
+    pub credentials: Option<(String, Secret<String>)>,
+    /// Whether a plain-HTTP endpoint is allowed (local test servers).
+    pub allow_http: bool,
+}
+
+impl FileStoreSettings {
+    fn from_lookup(
+        var: &impl Fn(&str) -> Option<String>,
+        data_dir: &std::path::Path,
+    ) -> Result<Self, ConfigError> {
+        let Some(raw) = var("FILE_STORE").filter(|raw| !raw.is_empty()) else {
+            return Ok(Self::Local(data_dir.join("files")));
+        };
+        let Some(location) = raw.strip_prefix("s3://") else {
+            return Ok(Self::Local(PathBuf::from(raw)));
+        };
+        let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+        if bucket.is_empty() {
+            return Err(ConfigError::new(
+                "FILE_STORE",
+                "expected s3://bucket/prefix or a folder",
+            ));
+        }
+        let credentials = match (var("S3_ACCESS_KEY_ID"), var("S3_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => Some((id, Secret::new(secret))),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::new(
+                    "S3_SECRET_ACCESS_KEY",
+                    "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither",
+                ));
+            }
+        };
+        Ok(Self::S3(S3Settings {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            endpoint: var("S3_ENDPOINT").filter(|endpoint| !endpoint.is_empty()),
+            region: var("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+            credentials,
+            allow_http: parse_or(var, "S3_ALLOW_HTTP", false)?,
+        }))
+    }
 }
 
 /// `REDIS_URL` and `REDIS_KEY_PREFIX`.
@@ -461,6 +527,7 @@ impl Settings {
                 ));
             }
         };
+        let file_store = FileStoreSettings::from_lookup(&var, &data_dir)?;
         let listen_addr: SocketAddr = parse_or(
             &var,
             "LISTEN_ADDR",
@@ -511,6 +578,7 @@ impl Settings {
                 max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
             },
             mail,
+            file_store,
             metrics_addr: match var("METRICS_ADDR").filter(|raw| !raw.is_empty()) {
                 None => None,
                 Some(_) => Some(parse_or(&var, "METRICS_ADDR", listen_addr)?),

@@ -26,7 +26,7 @@ use crate::{
     metrics::Metrics,
     redis_store::{RedisEventBus, RedisRateLimiter, RedisStore},
     state::AppState,
-    storage::LocalFileStore,
+    storage::FileStore,
 };
 
 /// A bound, not yet running server.
@@ -93,7 +93,7 @@ async fn app_state(settings: Settings) -> Result<(AppState, StatementCounter), S
         tokens,
         limiter,
         events,
-        files: Arc::new(LocalFileStore::new(settings.data_dir.join("files"))),
+        files: FileStore::open(&settings.file_store).map_err(StartupError::Setup)?,
         mailer: Mailer::new(&settings.mail).map_err(StartupError::Setup)?,
         job_outcomes: tokio::sync::broadcast::channel(OUTCOMES_BUFFER).0,
         job_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -24,7 +24,7 @@ pub struct AppState {
     pub tokens: AccessTokens,
     pub limiter: Arc<dyn RateLimiter>,
     pub events: Arc<dyn EventBus>,
-    pub files: Arc<dyn FileStore>,
+    pub files: FileStore,
     pub mailer: Mailer,
     /// Every job attempt's outcome, as workers record it.
     pub job_outcomes: tokio::sync::broadcast::Sender<Outcome>,

@@ -12,10 +12,10 @@ const LIBRARY: &str =
     "query($slug: String!) { group(slug: $slug) { resources { totalCount nodes { id title } } } }";
 
 /// A small but real PDF header: enough for content sniffing.
-const PDF: &[u8] =
+pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     actor: &Account,
     group: &TestGroup,
@@ -57,7 +57,7 @@ async fn share_link(app: &TestApp, actor: &Account, group: &TestGroup, url: &str
     .await
 }
 
-fn stored_files(app: &TestApp) -> usize {
+pub fn stored_files(app: &TestApp) -> usize {
     fn count(path: &std::path::Path) -> usize {
         std::fs::read_dir(path)
             .map(|entries| {

@@ -1,5 +1,6 @@
 //! `GET /files/{resourceId}`: the bytes of an uploaded file, to viewers who may see its
-//! resource (the same rule as the GraphQL field), as an attachment with its detected type.
+//! resource (the same rule as the GraphQL field), as an attachment with its detected type,
+//! streamed from the file store.
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -27,7 +28,8 @@ pub async fn download(
         ids::Kind::Resource,
         "Resource",
     )?;
-    let (filename, content_type, bytes) = reads::download(&state.app, &viewer, resource_id).await?;
+    let download = reads::download(&state.app, &viewer, resource_id).await?;
+    let filename = download.name;
     // An ASCII fallback for old clients, and the real name as RFC 5987 `filename*`.
     let fallback: String = filename
         .chars()
@@ -51,9 +53,10 @@ pub async fn download(
         ],
     };
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(download.content_type)
+        .no_chunking(download.size)
         .insert_header(disposition)
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+        .streaming(download.content))
 }

@@ -24,6 +24,7 @@ use async_graphql::{
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 
 use crate::{
     auth::{commands::authenticate, viewer::Viewer},
@@ -425,7 +426,7 @@ async fn post_multipart(
                 }
             }
             file => {
-                let (Some(request), Some(map)) = (graphql.as_mut(), map.as_ref()) else {
+                let (Some(operations), Some(map)) = (graphql.as_mut(), map.as_ref()) else {
                     return bad("Send the operations and map parts before the files");
                 };
                 let Some(paths) = map.get(file) else {
@@ -437,19 +438,30 @@ async fn post_multipart(
                     .unwrap_or("file")
                     .to_owned();
                 let content_type = part.content_type().map(ToString::to_string);
-                let bytes = match part.bytes(upload_limit.saturating_sub(received)).await {
-                    Ok(Ok(bytes)) => bytes,
-                    Ok(Err(_)) => return bad("Malformed multipart body"),
-                    Err(_) => return too_large(),
+                let file = match spool(&mut part, upload_limit, &mut received).await {
+                    Ok(file) => file,
+                    Err(Spool::TooLarge) => return too_large(),
+                    Err(Spool::Malformed) => return bad("Malformed multipart body"),
+                    Err(Spool::Disk(err)) => {
+                        tracing::error!(%err, "an upload could not be spooled");
+                        return refuse(
+                            &request,
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "SERVICE_UNAVAILABLE",
+                            "Uploads are unavailable",
+                        );
+                    }
                 };
-                received += bytes.len();
                 for path in paths {
-                    request.set_upload(
+                    let Ok(content) = file.try_clone() else {
+                        return bad("The upload could not be read");
+                    };
+                    operations.set_upload(
                         path,
                         UploadValue {
                             filename: filename.clone(),
                             content_type: content_type.clone(),
-                            content: bytes.clone(),
+                            content,
                         },
                     );
                 }
@@ -460,6 +472,37 @@ async fn post_multipart(
         return bad("The operations part is missing");
     };
     run_as(&request, &state, viewer, graphql, true).await
+}
+
+/// Why an upload part was not spooled.
+enum Spool {
+    TooLarge,
+    Malformed,
+    Disk(std::io::Error),
+}
+
+/// Writes a file part to an unnamed temporary file as it arrives (never whole in memory),
+/// counting it against the request's upload budget.
+async fn spool(
+    part: &mut actix_multipart::Field,
+    limit: usize,
+    received: &mut usize,
+) -> Result<std::fs::File, Spool> {
+    let file = tokio::task::spawn_blocking(tempfile::tempfile)
+        .await
+        .map_err(|err| Spool::Disk(std::io::Error::other(err)))?
+        .map_err(Spool::Disk)?;
+    let mut file = tokio::fs::File::from_std(file);
+    while let Some(chunk) = part.next().await {
+        let chunk = chunk.map_err(|_| Spool::Malformed)?;
+        *received += chunk.len();
+        if *received > limit {
+            return Err(Spool::TooLarge);
+        }
+        file.write_all(&chunk).await.map_err(Spool::Disk)?;
+    }
+    file.flush().await.map_err(Spool::Disk)?;
+    Ok(file.into_std().await)
 }
 
 fn is_json(request: &HttpRequest) -> bool {

@@ -22,7 +22,7 @@ use crate::{
     groups, ids,
     resources::policy::{self, ResourceAccess},
     state::AppState,
-    storage::content_key,
+    storage::{self, Inspection},
     text, topics,
 };
 
@@ -44,19 +44,14 @@ const ALLOWED_TYPES: [&str; 12] = [
 
 /// The content type of `bytes`, if it is one we accept: a known format from its magic bytes,
 /// or UTF-8 text without control characters.
-pub fn detect_content_type(bytes: &[u8]) -> Option<&'static str> {
-    if let Some(kind) = infer::get(bytes) {
+pub fn detect_content_type(file: &Inspection) -> Option<&'static str> {
+    if let Some(kind) = infer::get(&file.head) {
         return ALLOWED_TYPES
             .iter()
             .copied()
             .find(|allowed| *allowed == kind.mime_type());
     }
-    let text = std::str::from_utf8(bytes).ok()?;
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
-    plain.then_some("text/plain; charset=utf-8")
+    (file.size > 0 && file.text).then_some("text/plain; charset=utf-8")
 }
 
 /// The file name to keep: no folders, no control characters, at most 200 characters.
@@ -127,7 +122,17 @@ async fn check_meetup(
 /// An uploaded file as the HTTP layer received it (already within the size limit).
 pub struct UploadedFile {
     pub filename: String,
-    pub bytes: bytes::Bytes,
+    /// The upload as it was spooled to a temporary file.
+    pub file: std::fs::File,
+}
+
+/// An upload checked and about to be stored.
+struct StoredFile {
+    name: String,
+    content_type: &'static str,
+    key: String,
+    size: u64,
+    file: std::fs::File,
 }
 
 /// What `shareResource` carries besides the link or file.
@@ -167,19 +172,27 @@ pub async fn share(
         }
     };
     let stored = match file {
-        Some(file) => {
-            let content_type = detect_content_type(&file.bytes).ok_or_else(|| {
+        Some(UploadedFile { filename, mut file }) => {
+            let inspection = tokio::task::spawn_blocking(move || {
+                storage::inspect(&mut file).map(|inspection| (inspection, file))
+            })
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+            let (inspection, file) = inspection;
+            let content_type = detect_content_type(&inspection).ok_or_else(|| {
                 AppError::bad_input(
                     "file",
                     "Only PDF, PNG, JPEG, Office, OpenDocument and plain text files",
                 )
             })?;
-            Some((
-                clean_filename(&file.filename),
+            Some(StoredFile {
+                name: clean_filename(&filename),
                 content_type,
-                content_key(&file.bytes),
-                file.bytes,
-            ))
+                key: inspection.key,
+                size: inspection.size,
+                file,
+            })
         }
         None => None,
     };
@@ -200,14 +213,12 @@ pub async fn share(
         kind: Set(fields.kind),
         url: Set(link.as_ref().map(|(url, _)| url.clone())),
         url_key: Set(link.map(|(_, key)| key)),
-        file_sha256: Set(stored.as_ref().map(|(_, _, key, _)| key.clone())),
-        file_name: Set(stored.as_ref().map(|(name, _, _, _)| name.clone())),
-        file_content_type: Set(stored
-            .as_ref()
-            .map(|(_, content_type, _, _)| (*content_type).to_owned())),
+        file_sha256: Set(stored.as_ref().map(|stored| stored.key.clone())),
+        file_name: Set(stored.as_ref().map(|stored| stored.name.clone())),
+        file_content_type: Set(stored.as_ref().map(|stored| stored.content_type.to_owned())),
         file_size: Set(stored
             .as_ref()
-            .map(|(_, _, _, bytes)| i64::try_from(bytes.len()).unwrap_or(i64::MAX))),
+            .map(|stored| i64::try_from(stored.size).unwrap_or(i64::MAX))),
         added_by: Set(Some(actor.member_id)),
         created_at: Set(now),
         removed_at: Set(None),
@@ -222,14 +233,14 @@ pub async fn share(
         _ => err.into(),
     })?;
     topics::set::<resource_topic::Entity>(&txn, row.id, &fields.topics).await?;
-    if let Some((_, _, key, bytes)) = &stored {
+    if let Some(StoredFile { key, file, .. }) = stored {
         state
             .files
-            .put(key, bytes)
+            .put(&key, file)
             .await
             .map_err(AppError::internal)?;
         if let Err(err) = txn.commit().await {
-            forget_file(state, key).await;
+            forget_file(state, &key).await;
             return Err(err.into());
         }
     } else {
@@ -359,23 +370,26 @@ pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> App
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
+
+    fn detect(bytes: &[u8]) -> Option<&'static str> {
+        let mut file = tempfile::tempfile().expect("temporary file");
+        file.write_all(bytes).expect("write");
+        detect_content_type(&storage::inspect(&mut file).expect("inspect"))
+    }
 
     #[test]
     fn content_types_come_from_the_bytes() {
+        assert_eq!(detect(b"%PDF-1.7\n..."), Some("application/pdf"));
         assert_eq!(
-            detect_content_type(b"%PDF-1.7\n..."),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            detect_content_type("Møtereferat\n".as_bytes()),
+            detect("Møtereferat\n".as_bytes()),
             Some("text/plain; charset=utf-8")
         );
-        assert_eq!(
-            detect_content_type(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"),
-            None
-        );
-        assert_eq!(detect_content_type(b"MZ\x90\0\x03\0\0\0"), None);
+        assert_eq!(detect(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), None);
+        assert_eq!(detect(b"MZ\x90\0\x03\0\0\0"), None);
+        assert_eq!(detect(b""), None);
     }
 
     #[test]

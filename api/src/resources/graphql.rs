@@ -105,7 +105,7 @@ impl ResourcesMutation {
                     .value(ctx)
                     .map(|value| UploadedFile {
                         filename: value.filename,
-                        bytes: value.content,
+                        file: value.content,
                     })
                     .map_err(|_| AppError::bad_input("file", "The file part is missing"))
             })

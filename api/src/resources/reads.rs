@@ -2,7 +2,9 @@
 //! request's loaders. Writes live in `commands`.
 
 use async_graphql::Context;
+use bytes::Bytes;
 use entity::{resource, resource_topic};
+use futures_util::stream::BoxStream;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -118,13 +120,17 @@ pub async fn meetup_resources(
     page_of(ctx, &meetup.group, select, first, after).await
 }
 
-/// The file bytes of a resource for `viewer`, with its stored name and type; `NOT_FOUND` when
-/// the viewer may not see it.
-pub async fn download(
-    state: &AppState,
-    viewer: &Viewer,
-    resource_id: Uuid,
-) -> AppResult<(String, String, Vec<u8>)> {
+/// A stored file on its way to a client.
+pub struct Download {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub content: BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+/// The file of a resource for `viewer`, streaming from the store, with its stored name, type
+/// and size; `NOT_FOUND` when the viewer may not see it.
+pub async fn download(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> AppResult<Download> {
     let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
     let row = resource::Entity::find_by_id(resource_id)
         .one(&state.db)
@@ -137,11 +143,14 @@ pub async fn download(
         resource.file_sha256,
         resource.file_name,
         resource.file_content_type,
+        resource.file_size,
     ) {
-        (Some(key), Some(name), Some(content_type)) => {
-            let bytes = state.files.get(&key).await.map_err(AppError::internal)?;
-            Ok((name, content_type, bytes))
-        }
+        (Some(key), Some(name), Some(content_type), Some(size)) => Ok(Download {
+            name,
+            content_type,
+            size: u64::try_from(size).unwrap_or_default(),
+            content: state.files.get(&key).await.map_err(AppError::internal)?,
+        }),
         _ => Err(AppError::NotFound("File")),
     }
 }
