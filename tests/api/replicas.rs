@@ -253,7 +253,7 @@ async fn redis_stopping_and_starting_again_loses_no_write_and_subscriptions_resu
     await_readiness(&b, 503).await;
     // Members keep writing (write budgets fail open); sign-in fails closed.
     comment(&a, &member, &thread, "Under utfallet").await;
-    let refused = a.login(&email("owner"), PASSWORD).await;
+    let refused = a.login(&owner.email, PASSWORD).await;
     assert_eq!(error_code(&refused), "SERVICE_UNAVAILABLE", "{refused}");
 
     let port = redis.port;
@@ -277,4 +277,30 @@ async fn redis_stopping_and_starting_again_loses_no_write_and_subscriptions_resu
         .filter_map(|node| node["body"].as_str())
         .collect();
     assert_eq!(bodies, ["Før utfallet", "Under utfallet", "Etter utfallet"]);
+}
+
+#[tokio::test]
+async fn a_rolling_restart_drains_one_replica_while_the_other_serves_its_clients() {
+    let Some(url) = redis_url().await else {
+        return;
+    };
+    let (a, b) = two_replicas(&url, &[("SHUTDOWN_DRAIN_MS", "300")]).await;
+    let (owner, member, thread) = members_only_thread(&a).await;
+    let mut socket = listen_for_comments(&a, &owner, &thread).await;
+
+    // A is restarted: it stops being ready and tells its WebSocket clients to go elsewhere.
+    a.drain.begin();
+    await_readiness(&a, 503).await;
+    assert_eq!(socket.close_frame().await.map(|(code, _)| code), Some(1001));
+    // The client reconnects (through the balancer, to B) and misses nothing posted after.
+    let mut socket = listen_for_comments(&b, &owner, &thread).await;
+    comment(&b, &member, &thread, "Under omstarten").await;
+    assert_eq!(next_comment(&mut socket).await, "Under omstarten");
+    a.stopped().await.expect("A stops cleanly");
+    // Signing in keeps working on B (sessions are rows, throttles in Redis).
+    let signed_in = b.login(&owner.email, PASSWORD).await;
+    assert!(
+        signed_in["data"]["login"]["accessToken"].is_string(),
+        "{signed_in}"
+    );
 }
