@@ -262,6 +262,10 @@ pub struct Settings {
     /// Where `/metrics` is served (`METRICS_ADDR`); `None` serves no metrics.
     pub metrics_addr: Option<SocketAddr>,
     pub file_store: FileStoreSettings,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: where traces go (OTLP/HTTP); `None` exports none.
+    pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`, the traces' service name.
+    pub service_name: String,
 }
 
 /// Where uploaded files are stored (`FILE_STORE`).
@@ -579,6 +583,8 @@ impl Settings {
             },
             mail,
             file_store,
+            otlp_endpoint: var("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            service_name: var("OTEL_SERVICE_NAME").unwrap_or_else(|| "fagruppe".into()),
             metrics_addr: match var("METRICS_ADDR").filter(|raw| !raw.is_empty()) {
                 None => None,
                 Some(_) => Some(parse_or(&var, "METRICS_ADDR", listen_addr)?),

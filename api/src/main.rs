@@ -35,7 +35,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(settings.log_format);
+    let telemetry = telemetry::init(
+        settings.log_format,
+        settings.otlp_endpoint.as_deref(),
+        &settings.service_name,
+    );
     if let Some(path) = &settings.development_secret_file {
         tracing::warn!(
             path = %path.display(),
@@ -56,6 +60,8 @@ async fn main() -> ExitCode {
         ["ready"] => ready(settings.listen_addr).await,
         _ => Err(USAGE.to_owned()),
     };
+    // Blocking: the exporter's last batch leaves from its own thread.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

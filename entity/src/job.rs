@@ -38,6 +38,8 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     pub locked_by: Option<String>,
     pub last_error: Option<String>,
+    /// The W3C `traceparent` of the request that enqueued the job, when traces are exported.
+    pub trace_parent: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

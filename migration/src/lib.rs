@@ -16,6 +16,7 @@ mod m20261201_000008_stored_counts;
 mod m20261201_000009_create_job_tables;
 mod m20261201_000010_email_verification;
 mod m20261203_000011_meetup_mail;
+mod m20261203_000012_job_trace_parent;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_create_job_tables::Migration),
             Box::new(m20261201_000010_email_verification::Migration),
             Box::new(m20261203_000011_meetup_mail::Migration),
+            Box::new(m20261203_000012_job_trace_parent::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) -> u
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
+        trace_parent: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

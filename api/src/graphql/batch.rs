@@ -17,6 +17,7 @@ use std::{
 
 use async_graphql::dataloader::Loader;
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use crate::error::AppError;
 
@@ -106,7 +107,14 @@ where
             if !state.scheduled {
                 state.scheduled = true;
                 let shared = Arc::clone(&self.shared);
-                tokio::spawn(async move { shared.load_pending().await });
+                // The batch is traced as a child of the resolver that started it (off unless
+                // traces are exported: `telemetry`).
+                let span = tracing::debug_span!(
+                    target: "fagruppe::load",
+                    "load",
+                    loader = loader_name::<L>()
+                );
+                tokio::spawn(async move { shared.load_pending().await }.instrument(span));
             }
             receiver
         };
@@ -175,4 +183,11 @@ where
             }
         }
     }
+}
+
+/// A loader's type name without its module path (`MeetupLoader`).
+fn loader_name<L>() -> &'static str {
+    let name = std::any::type_name::<L>();
+    let name = name.split('<').next().unwrap_or(name);
+    name.rsplit("::").next().unwrap_or(name)
 }

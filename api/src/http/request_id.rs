@@ -15,7 +15,7 @@ use actix_web::{
 };
 use tracing::Instrument;
 
-use crate::http::HttpState;
+use crate::{http::HttpState, telemetry};
 
 /// The id of the request being served, in the request extensions.
 #[derive(Clone, Debug)]
@@ -47,6 +47,13 @@ pub async fn middleware(
         method = %request.method(),
         path = %request.path()
     );
+    if let Some(parent) = request
+        .headers()
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+    {
+        telemetry::continue_trace(&span, parent);
+    }
     let started = Instant::now();
     let mut response = next.call(request).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -83,6 +83,7 @@ pub async fn enqueue<C: ConnectionTrait>(state: &AppState, db: &C, job: NewJob) 
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
+        trace_parent: Set(crate::telemetry::current_traceparent()),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -13,6 +13,7 @@ use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
@@ -186,7 +187,11 @@ async fn claim(state: &AppState, worker: &str) -> AppResult<Option<job::Model>> 
 
 /// Runs a claimed job and records the outcome: done, queued again after a backoff, or dead.
 async fn finish(state: &AppState, job: job::Model) {
-    let outcome = kinds::run(state, &job).await;
+    let span = tracing::info_span!("job", kind = %job.kind, id = %job.id, attempt = job.attempts);
+    if let Some(parent) = &job.trace_parent {
+        crate::telemetry::continue_trace(&span, parent);
+    }
+    let outcome = kinds::run(state, &job).instrument(span).await;
     let now = Utc::now();
     let mut row = job::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(job.id),
