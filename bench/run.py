@@ -249,7 +249,8 @@ def check_pages(server, bodies):
 
 def count_statements(database, workdir, bodies):
     """SQL statements one request of each page runs, from the server's statement trace."""
-    server = Server(database, workdir, "warn,fagruppe::sql=trace")
+    # No job workers: their polls would be counted with the page's statements.
+    server = Server(database, workdir, "warn,fagruppe::sql=trace", extra_env={"WORKERS_JOBS": "0"})
     counts = {}
     try:
         for page, body in bodies.items():
