@@ -134,7 +134,7 @@ fn unauthenticated(request: &HttpRequest, error: &AppError) -> HttpResponse {
     response
 }
 
-/// The database cannot serve now: 503 with `Retry-After`.
+/// The database (or the disk uploads are spooled to) cannot serve now: 503 with `Retry-After`.
 fn unavailable(request: &HttpRequest) -> HttpResponse {
     let mut response = refuse(
         request,
@@ -444,12 +444,7 @@ async fn post_multipart(
                     Err(Spool::Malformed) => return bad("Malformed multipart body"),
                     Err(Spool::Disk(err)) => {
                         tracing::error!(%err, "an upload could not be spooled");
-                        return refuse(
-                            &request,
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "SERVICE_UNAVAILABLE",
-                            "Uploads are unavailable",
-                        );
+                        return unavailable(&request);
                     }
                 };
                 for path in paths {

@@ -35,7 +35,8 @@ pub struct HttpState {
     pub app: AppState,
     /// Development conveniences: GraphiQL and `/schema.graphql`.
     pub graphiql: bool,
-    /// Uploads are held in memory while a request runs; this bounds how many at once.
+    /// Bounds how many uploads run at once (each spools to a temporary file and holds up to three
+    /// parts in memory on their way to the store).
     pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
     /// Set when the server is stopping (SIGTERM).
     pub drain: drain::Drain,
