@@ -35,8 +35,21 @@ fn sample(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn metrics_count_the_requests_operations_and_connections_the_test_made() {
-    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let app = spawn_app_with(&[
+        ("METRICS_ADDR", "127.0.0.1:0"),
+        ("REFRESH_LIMIT_PER_ADDRESS_PER_MINUTE", "1"),
+    ])
+    .await;
     let member = app.register(&email("metrics"), "Målt Medlem").await;
+    // The second refresh within the minute is over the budget.
+    for _ in 0..2 {
+        app.graphql(
+            None,
+            "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken } }",
+            json!({ "token": "not-a-session-token-but-long-enough-0123456789" }),
+        )
+        .await;
+    }
     for _ in 0..3 {
         let answer = app
             .graphql(
@@ -112,6 +125,13 @@ async fn metrics_count_the_requests_operations_and_connections_the_test_made() {
     assert!(sample(&text, "fagruppe_sql_statements_total") > 0.0);
     assert!(sample(&text, r#"fagruppe_db_pool_connections{state="idle"}"#) >= 0.0);
     assert_eq!(sample(&text, r#"fagruppe_jobs{state="DEAD"}"#), 0.0);
+    assert_eq!(
+        sample(
+            &text,
+            r#"fagruppe_throttle_refusals_total{reason="limited"}"#
+        ),
+        1.0
+    );
     assert!(
         !text.contains("Målt"),
         "no argument or answer values in metrics"
