@@ -24,10 +24,11 @@ pub enum Kind {
     Report,
     Resource,
     Job,
+    Notification,
 }
 
 impl Kind {
-    const ALL: [Kind; 13] = [
+    const ALL: [Kind; 14] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -41,6 +42,7 @@ impl Kind {
         Kind::Report,
         Kind::Resource,
         Kind::Job,
+        Kind::Notification,
     ];
 
     fn prefix(self) -> &'static str {
@@ -58,6 +60,7 @@ impl Kind {
             Kind::Report => "Report",
             Kind::Resource => "Resource",
             Kind::Job => "Job",
+            Kind::Notification => "Notification",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod meetups;
 pub mod members;
 pub mod metrics;
+pub mod notifications;
 pub mod redis_store;
 pub mod resources;
 pub mod seed;

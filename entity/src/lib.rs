@@ -37,6 +37,7 @@ pub mod meetup_reminder;
 pub mod meetup_topic;
 pub mod member;
 pub mod membership;
+pub mod notification;
 pub mod reaction;
 pub mod refresh_token;
 pub mod report;

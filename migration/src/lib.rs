@@ -17,6 +17,7 @@ mod m20261201_000009_create_job_tables;
 mod m20261201_000010_email_verification;
 mod m20261203_000011_meetup_mail;
 mod m20261203_000012_job_trace_parent;
+mod m20261203_000013_notifications;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_email_verification::Migration),
             Box::new(m20261203_000011_meetup_mail::Migration),
             Box::new(m20261203_000012_job_trace_parent::Migration),
+            Box::new(m20261203_000013_notifications::Migration),
         ]
     }
 }

@@ -30,7 +30,7 @@ pub async fn start_thread(
     text(&started["data"]["startThread"]["id"])
 }
 
-async fn post(app: &TestApp, author: &Account, input: Value) -> Value {
+pub async fn post(app: &TestApp, author: &Account, input: Value) -> Value {
     app.graphql(Some(&author.access_token), POST, json!({ "input": input }))
         .await
 }
@@ -45,7 +45,7 @@ pub async fn comment(app: &TestApp, author: &Account, thread: &str, body: &str) 
 }
 
 /// A public group with an owner, a member and a thread by the member.
-async fn discussion(app: &TestApp, visibility: &str) -> (Account, Account, TestGroup, String) {
+pub async fn discussion(app: &TestApp, visibility: &str) -> (Account, Account, TestGroup, String) {
     let owner = app.register(&email("owner"), "Owner").await;
     let group = create_group(app, &owner, "Debate club", visibility, "OPEN").await;
     let (member, _) = join_member(app, &group, "Debater").await;

@@ -21,6 +21,7 @@ use crate::{
     error::{AppError, AppResult},
     events::Event,
     groups, ids, markdown,
+    notifications::{self, commands::CommentConcerns},
     state::AppState,
     text, topics,
 };
@@ -223,8 +224,8 @@ pub async fn post_comment(
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_can_comment()?;
-    let depth = match parent_id {
-        None => 0,
+    let (depth, answered) = match parent_id {
+        None => (0, access.thread.author_id),
         Some(parent_id) => {
             let parent = comment::Entity::find_by_id(parent_id)
                 .one(&txn)
@@ -234,17 +235,17 @@ pub async fn post_comment(
             if parent.deleted_at.is_some() {
                 return Err(AppError::bad_input("parentId", "That comment was deleted"));
             }
-            parent.depth + 1
+            (parent.depth + 1, parent.author_id)
         }
     };
-    let (quote_source_id, quote_excerpt) = match quote {
-        None => (None, None),
+    let (quote_source_id, quote_excerpt, quoted) = match quote {
+        None => (None, None, None),
         Some(quote) => {
             let excerpt = text::limits::QUOTE_EXCERPT.clean_verbatim(&quote.excerpt)?;
-            let source_text = if quote.source_id == thread_id {
-                access.thread.body.clone()
+            let (source_text, source_author) = if quote.source_id == thread_id {
+                (access.thread.body.clone(), access.thread.author_id)
             } else {
-                comment::Entity::find_by_id(quote.source_id)
+                let source = comment::Entity::find_by_id(quote.source_id)
                     .one(&txn)
                     .await?
                     .filter(|c| {
@@ -252,8 +253,8 @@ pub async fn post_comment(
                     })
                     .ok_or_else(|| {
                         AppError::bad_input("quote.commentId", "Not a comment of this thread")
-                    })?
-                    .body
+                    })?;
+                (source.body, source.author_id)
             };
             if !source_text.contains(&excerpt) {
                 return Err(AppError::bad_input(
@@ -261,7 +262,7 @@ pub async fn post_comment(
                     "The excerpt does not occur in the quoted text",
                 ));
             }
-            (Some(quote.source_id), Some(excerpt))
+            (Some(quote.source_id), Some(excerpt), source_author)
         }
     };
     let now = Utc::now();
@@ -288,6 +289,13 @@ pub async fn post_comment(
         ..Default::default()
     }
     .update(&txn)
+    .await?;
+    notifications::commands::comment_posted(
+        &txn,
+        &access.thread,
+        &comment,
+        CommentConcerns { answered, quoted },
+    )
     .await?;
     txn.commit().await?;
     state.events.publish(Event::CommentAdded {

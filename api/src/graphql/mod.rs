@@ -25,6 +25,7 @@ use crate::{
     jobs::graphql::{JobsMutation, JobsQuery},
     meetups::graphql::{MeetupsMutation, MeetupsQuery, MeetupsSubscription},
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
+    notifications::graphql::{NotificationsMutation, NotificationsQuery},
     resources::graphql::{ResourcesMutation, ResourcesQuery},
     state::AppState,
 };
@@ -39,6 +40,7 @@ pub struct Query(
     DiscussionsQuery,
     ResourcesQuery,
     JobsQuery,
+    NotificationsQuery,
     node::NodeQuery,
 );
 
@@ -53,6 +55,7 @@ pub struct Mutation(
     DiscussionsMutation,
     ResourcesMutation,
     JobsMutation,
+    NotificationsMutation,
 );
 
 /// Every subscription.

@@ -228,7 +228,15 @@ macro_rules! listed_by_id {
     )+};
 }
 listed_by_id!(
-    audit_log, comment, invitation, job, membership, report, resource, rsvp
+    audit_log,
+    comment,
+    invitation,
+    job,
+    membership,
+    notification,
+    report,
+    resource,
+    rsvp
 );
 
 /// One page of `select` in creation order, each row made a node: the whole fetch-and-build

@@ -18,6 +18,9 @@ use entity::{
     membership::{self, Role, Status},
 };
 
+use sea_orm::{ColumnTrait, Condition, sea_query::Query};
+use uuid::Uuid;
+
 use crate::error::{AppError, AppResult};
 
 /// Things one can do in a group.
@@ -78,6 +81,35 @@ pub enum Joining<'a> {
     Change(&'a membership::Model, Status),
     /// A new membership with the status.
     New(Status),
+}
+
+/// The groups whose content `member` may read, as a condition on a column holding a group id:
+/// the SQL form of [`GroupAccess::can_read_content`] (public groups, groups where the member's
+/// membership is active, every group for a site admin), for lists that span groups.
+pub fn readable_groups(group: impl ColumnTrait, member: Uuid, is_site_admin: bool) -> Condition {
+    if is_site_admin {
+        return Condition::all();
+    }
+    Condition::any()
+        .add(
+            group.in_subquery(
+                Query::select()
+                    .column(interest_group::Column::Id)
+                    .from(interest_group::Entity)
+                    .and_where(interest_group::Column::Visibility.eq(Visibility::Public))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            group.in_subquery(
+                Query::select()
+                    .column(membership::Column::GroupId)
+                    .from(membership::Entity)
+                    .and_where(membership::Column::MemberId.eq(member))
+                    .and_where(membership::Column::Status.eq(Status::Active))
+                    .to_owned(),
+            ),
+        )
 }
 
 /// A viewer's standing in one group, from which every decision follows.

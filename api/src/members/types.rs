@@ -14,6 +14,7 @@ use crate::{
     graphql::context::ContextExt,
     ids,
     members::policy,
+    notifications,
 };
 
 /// Which mail a member gets. Mail about the account itself (verification, password, address)
@@ -158,6 +159,17 @@ impl Member {
         }
         let off = preferences::turned_off(&ctx.state()?.db, self.row.id).await?;
         Ok(Some(NotificationSettings::from_turned_off(&off)))
+    }
+
+    /// How many of the member's notifications are unread: visible only to the member, null
+    /// for others.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
+        match ctx.viewer().identity() {
+            Some(identity) if identity.member_id == self.row.id => Ok(Some(
+                notifications::reads::unread_count(&ctx.state()?.db, identity).await?,
+            )),
+            _ => Ok(None),
+        }
     }
 
     /// Whether this member administers the whole site.

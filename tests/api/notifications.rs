@@ -1,0 +1,190 @@
+//! The inbox: replies and quotes notify their member once, fold while unread, are marked read,
+//! and stop showing (and counting) once the member may no longer read where they happened.
+
+use serde_json::{Value, json};
+
+use crate::{
+    discussions::{comment, discussion, post},
+    groups::join_member,
+    helpers::{Account, TestApp, error_code, spawn_app, text},
+};
+
+const INBOX: &str = "query($unread: Boolean) {
+    me { unreadNotificationCount }
+    notifications(unreadOnly: $unread, first: 10) { totalCount nodes {
+        id kind count readAt actor { displayName } thread { title } comment { body } } } }";
+
+async fn inbox(app: &TestApp, member: &Account) -> Value {
+    let answer = app
+        .graphql(
+            Some(&member.access_token),
+            INBOX,
+            json!({ "unread": false }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"].clone()
+}
+
+fn unread(inbox: &Value) -> u64 {
+    inbox["me"]["unreadNotificationCount"]
+        .as_u64()
+        .expect("a count")
+}
+
+#[tokio::test]
+async fn a_reply_and_a_quote_notify_their_member_once_and_never_the_actor() {
+    let app = spawn_app().await;
+    // The member started the thread; the owner answers it at the top level.
+    let (owner, member, _, thread) = discussion(&app, "MEMBERS_ONLY").await;
+    let top = comment(&app, &owner, &thread, "Jeg mener KI-etikk er mer enn PR.").await;
+    let seen = inbox(&app, &member).await;
+    assert_eq!(unread(&seen), 1);
+    let first = &seen["notifications"]["nodes"][0];
+    assert_eq!(first["kind"], "REPLY");
+    assert_eq!(first["count"], 1);
+    assert_eq!(first["actor"]["displayName"], "Owner");
+    assert_eq!(first["thread"]["title"], "Er KI-etikk bare PR?");
+    assert_eq!(
+        first["comment"]["body"],
+        "Jeg mener KI-etikk er mer enn PR."
+    );
+    // The owner is the actor: nothing for them.
+    assert_eq!(unread(&inbox(&app, &owner).await), 0);
+
+    // The member answers and quotes the owner's comment in one: one REPLY, no QUOTE on top.
+    let answer = post(
+        &app,
+        &member,
+        json!({ "threadId": thread, "body": "Enig!", "parentId": top,
+            "quote": { "commentId": top, "excerpt": "mer enn PR" } }),
+    )
+    .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    let owners = inbox(&app, &owner).await;
+    assert_eq!(unread(&owners), 1);
+    assert_eq!(owners["notifications"]["nodes"][0]["kind"], "REPLY");
+
+    // Quoting the owner without answering them: a QUOTE.
+    let quoted = post(
+        &app,
+        &member,
+        json!({ "threadId": thread, "body": "Som Owner sa:",
+            "quote": { "commentId": top, "excerpt": "KI-etikk" } }),
+    )
+    .await;
+    assert!(quoted["errors"].is_null(), "{quoted}");
+    let owners = inbox(&app, &owner).await;
+    let kinds: Vec<&str> = owners["notifications"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|node| node["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["QUOTE", "REPLY"]);
+    assert_eq!(unread(&owners), 2);
+}
+
+#[tokio::test]
+async fn replies_in_one_thread_fold_into_one_unread_notification_until_it_is_read() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "PUBLIC").await;
+    let (other, _) = join_member(&app, &group, "Another Voice").await;
+    comment(&app, &owner, &thread, "Første svar.").await;
+    comment(&app, &other, &thread, "Andre svar.").await;
+    comment(&app, &owner, &thread, "Tredje svar.").await;
+    let seen = inbox(&app, &member).await;
+    assert_eq!(seen["notifications"]["totalCount"], 1, "{seen}");
+    let folded = &seen["notifications"]["nodes"][0];
+    assert_eq!(folded["count"], 3);
+    assert_eq!(folded["actor"]["displayName"], "Owner");
+    assert_eq!(folded["comment"]["body"], "Tredje svar.");
+    assert_eq!(unread(&seen), 1);
+
+    let id = text(&folded["id"]);
+    let marked = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }",
+            json!({ "ids": [id] }),
+        )
+        .await;
+    assert_eq!(marked["data"]["markNotificationsRead"], 0, "{marked}");
+    // Read: the next reply starts a new notification.
+    comment(&app, &other, &thread, "Fjerde svar.").await;
+    let seen = inbox(&app, &member).await;
+    assert_eq!(seen["notifications"]["totalCount"], 2);
+    assert_eq!(seen["notifications"]["nodes"][0]["count"], 1);
+    assert!(seen["notifications"]["nodes"][1]["readAt"].is_string());
+    assert_eq!(unread(&seen), 1);
+
+    // Someone else's notification cannot be marked read by an outsider; marking all works.
+    let outsider_marks = app
+        .graphql(
+            Some(&owner.access_token),
+            "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }",
+            json!({ "ids": [text(&seen["notifications"]["nodes"][0]["id"])] }),
+        )
+        .await;
+    assert_eq!(outsider_marks["data"]["markNotificationsRead"], 0);
+    assert_eq!(unread(&inbox(&app, &member).await), 1);
+    let all = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation { markAllNotificationsRead }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(all["data"]["markAllNotificationsRead"], 0, "{all}");
+}
+
+#[tokio::test]
+async fn a_member_who_leaves_a_members_only_group_no_longer_sees_its_notifications() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "MEMBERS_ONLY").await;
+    comment(&app, &owner, &thread, "Svar i en lukket gruppe.").await;
+    assert_eq!(unread(&inbox(&app, &member).await), 1);
+    let left = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($id: ID!) { leaveGroup(groupId: $id) }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert_eq!(left["data"]["leaveGroup"], true, "{left}");
+    let seen = inbox(&app, &member).await;
+    assert_eq!(unread(&seen), 0);
+    assert_eq!(seen["notifications"]["totalCount"], 0);
+    // Nor do new replies to their old thread reach them.
+    comment(&app, &owner, &thread, "Enda et svar.").await;
+    assert_eq!(unread(&inbox(&app, &member).await), 0);
+}
+
+#[tokio::test]
+async fn the_inbox_needs_a_sign_in_and_counts_are_private() {
+    let app = spawn_app().await;
+    let (owner, member, _, _) = discussion(&app, "PUBLIC").await;
+    let anonymous = app
+        .graphql(
+            None,
+            "{ notifications(first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let anonymous_marks = app
+        .graphql(None, "mutation { markAllNotificationsRead }", json!({}))
+        .await;
+    assert_eq!(error_code(&anonymous_marks), "UNAUTHENTICATED");
+    let others = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($id: ID!) { member(id: $id) { unreadNotificationCount } }",
+            json!({ "id": member.id }),
+        )
+        .await;
+    assert_eq!(
+        others["data"]["member"]["unreadNotificationCount"],
+        Value::Null
+    );
+}
