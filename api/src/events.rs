@@ -20,6 +20,11 @@ pub enum Event {
     MeetupUpdated { meetup_id: Uuid },
     /// A comment was posted in a thread.
     CommentAdded { thread_id: Uuid, comment_id: Uuid },
+    /// A member's notification was created, or another event folded into it.
+    NotificationChanged {
+        member_id: Uuid,
+        notification_id: Uuid,
+    },
 }
 
 impl Event {
@@ -29,6 +34,7 @@ impl Event {
             Event::MemberUpdated { member_id } => member_topic(*member_id),
             Event::MeetupUpdated { meetup_id } => meetup_topic(*meetup_id),
             Event::CommentAdded { thread_id, .. } => thread_topic(*thread_id),
+            Event::NotificationChanged { member_id, .. } => notifications_topic(*member_id),
         }
     }
 }
@@ -36,6 +42,11 @@ impl Event {
 /// The topic of events about one member.
 pub fn member_topic(member_id: Uuid) -> String {
     format!("member:{member_id}")
+}
+
+/// The topic of one member's notifications.
+pub fn notifications_topic(member_id: Uuid) -> String {
+    format!("notifications:{member_id}")
 }
 
 /// The topic of events about one meetup.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{
     discussions::{comment, discussion, post},
     groups::join_member,
-    helpers::{Account, TestApp, error_code, spawn_app, text},
+    helpers::{Account, TestApp, WsClient, error_code, spawn_app, text},
 };
 
 const INBOX: &str = "query($unread: Boolean) {
@@ -187,4 +187,61 @@ async fn the_inbox_needs_a_sign_in_and_counts_are_private() {
         others["data"]["member"]["unreadNotificationCount"],
         Value::Null
     );
+}
+
+const LIVE: &str = "subscription { notificationAdded { unreadCount notification {
+    kind count actor { displayName } comment { body } } } }";
+
+/// The next `notificationAdded` payload on subscription "1".
+async fn next_update(socket: &mut WsClient) -> Value {
+    while let Some(message) = socket.next_message().await {
+        if message["id"] == "1" && message["type"] == "next" {
+            return message["payload"]["data"]["notificationAdded"].clone();
+        }
+    }
+    panic!("the subscription ended without a notification");
+}
+
+/// A socket on `app` subscribed to `member`'s notifications as subscription "1".
+pub async fn listen_for_notifications(app: &TestApp, member: &Account) -> WsClient {
+    let mut socket = app
+        .websocket(json!({ "authorization": format!("Bearer {}", member.access_token) }))
+        .await
+        .expect("connect");
+    socket.subscribe("1", LIVE, json!({})).await;
+    socket.subscribe("2", "{ me { id } }", json!({})).await;
+    assert_eq!(socket.next_message().await.expect("barrier")["id"], "2");
+    socket
+}
+
+#[tokio::test]
+async fn notifications_arrive_live_with_the_unread_count_and_fold_as_they_come() {
+    let app = spawn_app().await;
+    let (owner, member, _, thread) = discussion(&app, "MEMBERS_ONLY").await;
+    let mut socket = listen_for_notifications(&app, &member).await;
+
+    comment(&app, &owner, &thread, "Første svar.").await;
+    let first = next_update(&mut socket).await;
+    assert_eq!(first["unreadCount"], 1);
+    assert_eq!(first["notification"]["kind"], "REPLY");
+    assert_eq!(first["notification"]["count"], 1);
+    assert_eq!(first["notification"]["actor"]["displayName"], "Owner");
+
+    comment(&app, &owner, &thread, "Andre svar.").await;
+    let folded = next_update(&mut socket).await;
+    assert_eq!(folded["unreadCount"], 1);
+    assert_eq!(folded["notification"]["count"], 2);
+    assert_eq!(folded["notification"]["comment"]["body"], "Andre svar.");
+
+    let mut anonymous = app
+        .websocket(json!({}))
+        .await
+        .expect("connect without a token");
+    anonymous.subscribe("1", LIVE, json!({})).await;
+    let refused = anonymous.next_message().await.expect("an answer");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    assert_eq!(refused["payload"]["data"], Value::Null);
 }

@@ -304,3 +304,23 @@ async fn a_rolling_restart_drains_one_replica_while_the_other_serves_its_clients
         "{signed_in}"
     );
 }
+
+#[tokio::test]
+async fn a_notification_caused_on_one_replica_reaches_its_member_on_the_other() {
+    let Some(url) = redis_url().await else {
+        return;
+    };
+    let (a, b) = two_replicas(&url, &[]).await;
+    let (owner, member, thread) = members_only_thread(&a).await;
+    let mut socket = crate::notifications::listen_for_notifications(&b, &member).await;
+    comment(&a, &owner, &thread, "Svar via A").await;
+    while let Some(message) = socket.next_message().await {
+        if message["id"] == "1" && message["type"] == "next" {
+            let update = &message["payload"]["data"]["notificationAdded"];
+            assert_eq!(update["unreadCount"], 1, "{message}");
+            assert_eq!(update["notification"]["comment"]["body"], "Svar via A");
+            return;
+        }
+    }
+    panic!("the notification did not reach replica B");
+}

@@ -290,7 +290,7 @@ pub async fn post_comment(
     }
     .update(&txn)
     .await?;
-    notifications::commands::comment_posted(
+    let notified = notifications::commands::comment_posted(
         &txn,
         &access.thread,
         &comment,
@@ -302,6 +302,9 @@ pub async fn post_comment(
         thread_id,
         comment_id: comment.id,
     });
+    for event in notified {
+        state.events.publish(event);
+    }
     Ok(comment)
 }
 

@@ -25,7 +25,9 @@ use crate::{
     jobs::graphql::{JobsMutation, JobsQuery},
     meetups::graphql::{MeetupsMutation, MeetupsQuery, MeetupsSubscription},
     members::graphql::{MembersMutation, MembersQuery, MembersSubscription},
-    notifications::graphql::{NotificationsMutation, NotificationsQuery},
+    notifications::graphql::{
+        NotificationsMutation, NotificationsQuery, NotificationsSubscription,
+    },
     resources::graphql::{ResourcesMutation, ResourcesQuery},
     state::AppState,
 };
@@ -64,6 +66,7 @@ pub struct Subscription(
     MembersSubscription,
     MeetupsSubscription,
     DiscussionsSubscription,
+    NotificationsSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

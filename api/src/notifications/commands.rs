@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::viewer::Viewer, error::AppResult, groups::policy::readable_groups, ids,
+    auth::viewer::Viewer, error::AppResult, events::Event, groups::policy::readable_groups, ids,
     notifications::reads, state::AppState,
 };
 
@@ -30,13 +30,14 @@ pub struct CommentConcerns {
 /// Tells the members a new comment answers or quotes: `REPLY` to the answered author, `QUOTE`
 /// to the quoted one (only `REPLY` when they are the same member), never the comment's own
 /// author, and only members who may read the thread's group. Each is folded into the member's
-/// unread notification of that kind in the thread when there is one.
+/// unread notification of that kind in the thread when there is one. Returns the events to
+/// publish once the transaction commits.
 pub async fn comment_posted<C: ConnectionTrait>(
     db: &C,
     thread: &thread::Model,
     comment: &comment::Model,
     concerns: CommentConcerns,
-) -> AppResult<()> {
+) -> AppResult<Vec<Event>> {
     let mut recipients = Vec::new();
     if let Some(member) = concerns.answered {
         recipients.push((member, Kind::Reply));
@@ -46,13 +47,18 @@ pub async fn comment_posted<C: ConnectionTrait>(
     {
         recipients.push((member, Kind::Quote));
     }
+    let mut events = Vec::new();
     for (member, kind) in recipients {
         if Some(member) == comment.author_id || !may_read(db, member, thread.group_id).await? {
             continue;
         }
-        notify(db, member, kind, thread, comment).await?;
+        let notification_id = notify(db, member, kind, thread, comment).await?;
+        events.push(Event::NotificationChanged {
+            member_id: member,
+            notification_id,
+        });
     }
-    Ok(())
+    Ok(events)
 }
 
 async fn may_read<C: ConnectionTrait>(db: &C, member: Uuid, group: Uuid) -> AppResult<bool> {
@@ -64,52 +70,60 @@ async fn may_read<C: ConnectionTrait>(db: &C, member: Uuid, group: Uuid) -> AppR
     Ok(readable > 0)
 }
 
+/// Folds the event into the member's unread notification of `kind` in the thread, or starts
+/// one; returns its id.
 async fn notify<C: ConnectionTrait>(
     db: &C,
     member: Uuid,
     kind: Kind,
     thread: &thread::Model,
     comment: &comment::Model,
-) -> AppResult<()> {
+) -> AppResult<Uuid> {
     let now = Utc::now();
-    let folded = notification::Entity::update_many()
-        .col_expr(
-            notification::Column::Count,
-            Expr::col(notification::Column::Count).add(1),
-        )
-        .col_expr(
-            notification::Column::ActorId,
-            Expr::value(comment.author_id),
-        )
-        .col_expr(
-            notification::Column::CommentId,
-            Expr::value(Some(comment.id)),
-        )
-        .col_expr(notification::Column::UpdatedAt, Expr::value(now))
+    let unread = notification::Entity::find()
         .filter(notification::Column::MemberId.eq(member))
         .filter(notification::Column::ThreadId.eq(thread.id))
         .filter(notification::Column::Kind.eq(kind))
         .filter(notification::Column::ReadAt.is_null())
-        .exec(db)
+        .one(db)
         .await?;
-    if folded.rows_affected == 0 {
-        notification::Entity::insert(notification::ActiveModel {
-            id: Set(ids::new_key()),
-            member_id: Set(member),
-            kind: Set(kind),
-            actor_id: Set(comment.author_id),
-            group_id: Set(thread.group_id),
-            thread_id: Set(thread.id),
-            comment_id: Set(Some(comment.id)),
-            count: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            read_at: Set(None),
-        })
-        .exec(db)
-        .await?;
+    if let Some(unread) = unread {
+        notification::Entity::update_many()
+            .col_expr(
+                notification::Column::Count,
+                Expr::col(notification::Column::Count).add(1),
+            )
+            .col_expr(
+                notification::Column::ActorId,
+                Expr::value(comment.author_id),
+            )
+            .col_expr(
+                notification::Column::CommentId,
+                Expr::value(Some(comment.id)),
+            )
+            .col_expr(notification::Column::UpdatedAt, Expr::value(now))
+            .filter(notification::Column::Id.eq(unread.id))
+            .exec(db)
+            .await?;
+        return Ok(unread.id);
     }
-    Ok(())
+    let id = ids::new_key();
+    notification::Entity::insert(notification::ActiveModel {
+        id: Set(id),
+        member_id: Set(member),
+        kind: Set(kind),
+        actor_id: Set(comment.author_id),
+        group_id: Set(thread.group_id),
+        thread_id: Set(thread.id),
+        comment_id: Set(Some(comment.id)),
+        count: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        read_at: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(id)
 }
 
 /// Marks the viewer's notifications `ids` read (others' ids, and ids already read, change

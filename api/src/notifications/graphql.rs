@@ -1,9 +1,10 @@
 //! The inbox over GraphQL: `notifications`, `Member.unreadNotificationCount` (in `members`),
 //! and marking read.
 
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::notification;
+use futures_util::{Stream, StreamExt};
 
 use crate::{
     discussions::{
@@ -11,6 +12,7 @@ use crate::{
         types::{Comment, Thread},
     },
     error::AppResult,
+    events::{Event, notifications_topic},
     graphql::{
         context::ContextExt,
         pagination::{self, Page},
@@ -135,5 +137,53 @@ impl NotificationsMutation {
         before: Option<DateTime<Utc>>,
     ) -> AppResult<u64> {
         commands::mark_all_read(ctx.state()?, ctx.viewer(), before).await
+    }
+}
+
+/// A notification as it arrives or changes, with the member's unread count after.
+#[derive(SimpleObject)]
+pub struct NotificationUpdate {
+    pub notification: Notification,
+    pub unread_count: u64,
+}
+
+#[derive(Default)]
+pub struct NotificationsSubscription;
+
+#[Subscription]
+impl NotificationsSubscription {
+    /// The signed-in member's notifications as they are created or another event folds into
+    /// them, from any replica, each with the unread count after; only those the member may
+    /// read when they arrive.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = NotificationUpdate> + use<>> {
+        let identity = ctx.viewer().require()?.clone();
+        let state = ctx.state()?.clone();
+        let events = state
+            .events
+            .subscribe(&notifications_topic(identity.member_id));
+        Ok(events.filter_map(move |event| {
+            let state = state.clone();
+            let identity = identity.clone();
+            async move {
+                let Event::NotificationChanged {
+                    notification_id, ..
+                } = event
+                else {
+                    return None;
+                };
+                let row = reads::one(&state.db, &identity, notification_id)
+                    .await
+                    .ok()
+                    .flatten()?;
+                let unread_count = reads::unread_count(&state.db, &identity).await.ok()?;
+                Some(NotificationUpdate {
+                    notification: Notification(row),
+                    unread_count,
+                })
+            }
+        }))
     }
 }

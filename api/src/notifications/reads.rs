@@ -27,6 +27,18 @@ fn inbox(identity: &Identity) -> Select<notification::Entity> {
         ))
 }
 
+/// One of the member's notifications, if they may still read it.
+pub async fn one(
+    db: &DatabaseConnection,
+    identity: &Identity,
+    id: uuid::Uuid,
+) -> AppResult<Option<notification::Model>> {
+    Ok(inbox(identity)
+        .filter(notification::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
 /// How many of the member's notifications are unread.
 pub async fn unread_count(db: &DatabaseConnection, identity: &Identity) -> AppResult<u64> {
     Ok(inbox(identity)
