@@ -245,3 +245,55 @@ async fn notifications_arrive_live_with_the_unread_count_and_fold_as_they_come()
     );
     assert_eq!(refused["payload"]["data"], Value::Null);
 }
+
+#[tokio::test]
+async fn concurrent_replies_fold_into_one_notification_and_concurrent_reads_lose_none() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "PUBLIC").await;
+    let mut voices = vec![owner];
+    for name in ["Voice Two", "Voice Three", "Voice Four"] {
+        voices.push(join_member(&app, &group, name).await.0);
+    }
+    // Eight replies at once: they fold into one unread notification counting eight.
+    let replies = voices.iter().cycle().take(8).enumerate().map(|(i, voice)| {
+        let app = &app;
+        let thread = &thread;
+        async move { comment(app, voice, thread, &format!("Svar {i}")).await }
+    });
+    futures_util::future::join_all(replies).await;
+    let seen = inbox(&app, &member).await;
+    assert_eq!(seen["notifications"]["totalCount"], 1, "{seen}");
+    assert_eq!(seen["notifications"]["nodes"][0]["count"], 8);
+    assert_eq!(unread(&seen), 1);
+
+    // Eight more while the member marks everything read, again and again: every reply is
+    // counted exactly once, in a read or an unread notification, and at most one is unread.
+    let replies = voices.iter().cycle().take(8).enumerate().map(|(i, voice)| {
+        let app = &app;
+        let thread = &thread;
+        async move { comment(app, voice, thread, &format!("Mer {i}")).await }
+    });
+    let reads = (0..8).map(|_| {
+        app.graphql(
+            Some(&member.access_token),
+            "mutation { markAllNotificationsRead }",
+            json!({}),
+        )
+    });
+    let (_, marked) = futures_util::future::join(
+        futures_util::future::join_all(replies),
+        futures_util::future::join_all(reads),
+    )
+    .await;
+    assert!(
+        marked.iter().all(|answer| answer["errors"].is_null()),
+        "{marked:?}"
+    );
+    let seen = inbox(&app, &member).await;
+    let nodes = seen["notifications"]["nodes"].as_array().expect("nodes");
+    let counted: i64 = nodes.iter().filter_map(|node| node["count"].as_i64()).sum();
+    assert_eq!(counted, 16, "{seen}");
+    let unread_rows = nodes.iter().filter(|node| node["readAt"].is_null()).count();
+    assert!(unread_rows <= 1, "{seen}");
+    assert_eq!(unread(&seen), unread_rows as u64);
+}

@@ -88,7 +88,9 @@ async fn notify<C: ConnectionTrait>(
         .one(db)
         .await?;
     if let Some(unread) = unread {
-        notification::Entity::update_many()
+        // Still unread when the update runs: a "mark read" between the read above and this
+        // update would otherwise swallow the new event into a read notification.
+        let folded = notification::Entity::update_many()
             .col_expr(
                 notification::Column::Count,
                 Expr::col(notification::Column::Count).add(1),
@@ -103,9 +105,12 @@ async fn notify<C: ConnectionTrait>(
             )
             .col_expr(notification::Column::UpdatedAt, Expr::value(now))
             .filter(notification::Column::Id.eq(unread.id))
+            .filter(notification::Column::ReadAt.is_null())
             .exec(db)
             .await?;
-        return Ok(unread.id);
+        if folded.rows_affected == 1 {
+            return Ok(unread.id);
+        }
     }
     let id = ids::new_key();
     notification::Entity::insert(notification::ActiveModel {
