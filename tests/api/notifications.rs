@@ -297,3 +297,27 @@ async fn concurrent_replies_fold_into_one_notification_and_concurrent_reads_lose
     assert!(unread_rows <= 1, "{seen}");
     assert_eq!(unread(&seen), unread_rows as u64);
 }
+
+#[tokio::test]
+async fn a_comment_costs_the_same_statements_however_many_members_took_part_before() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "PUBLIC").await;
+    const POST: &str = "mutation($input: PostCommentInput!) { postComment(input: $input) { id } }";
+    let input = |body: &str| json!({ "input": { "threadId": thread, "body": body } });
+    let (first, before) = app
+        .graphql_counted(Some(&owner.access_token), POST, input("Første."))
+        .await;
+    assert!(first["errors"].is_null(), "{first}");
+    for i in 0..10 {
+        let (voice, _) = join_member(&app, &group, &format!("Voice {i}")).await;
+        comment(&app, &voice, &thread, "Jeg er også med.").await;
+    }
+    let (second, after) = app
+        .graphql_counted(Some(&owner.access_token), POST, input("Andre."))
+        .await;
+    assert!(second["errors"].is_null(), "{second}");
+    // Both notify the thread's author once (a new notification, then a fold); the ten members
+    // who took part in between cost nothing.
+    assert_eq!(after, before);
+    assert_eq!(unread(&inbox(&app, &member).await), 1);
+}
