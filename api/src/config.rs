@@ -138,6 +138,8 @@ pub struct JobSettings {
     pub backoff: Duration,
     /// Attempts before a job is dead.
     pub max_attempts: i32,
+    /// Notifications not changed for this many days are deleted (`NOTIFICATION_RETENTION_DAYS`).
+    pub notification_retention_days: i64,
 }
 
 impl Default for JobSettings {
@@ -147,6 +149,7 @@ impl Default for JobSettings {
             poll: Duration::from_secs(1),
             backoff: Duration::from_secs(10),
             max_attempts: 8,
+            notification_retention_days: 180,
         }
     }
 }
@@ -580,6 +583,7 @@ impl Settings {
                 poll: Duration::from_millis(parse_or(&var, "JOBS_POLL_MS", 1000)?),
                 backoff: Duration::from_millis(parse_or(&var, "JOBS_BACKOFF_MS", 10_000)?),
                 max_attempts: parse_or(&var, "JOBS_MAX_ATTEMPTS", 8)?,
+                notification_retention_days: parse_or(&var, "NOTIFICATION_RETENTION_DAYS", 180)?,
             },
             mail,
             file_store,

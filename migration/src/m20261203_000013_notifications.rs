@@ -75,6 +75,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The retention job deletes by age.
+        manager
+            .create_index(
+                Index::create()
+                    .name("notification_updated_at")
+                    .table(Notification::Table)
+                    .col(Notification::UpdatedAt)
+                    .to_owned(),
+            )
+            .await?;
         // Consolidation finds the unread row of a member, kind and thread.
         manager
             .create_index(

@@ -16,7 +16,7 @@ const FAST: [(&str, &str); 3] = [
     ("JOBS_BACKOFF_MS", "10"),
 ];
 
-async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) -> uuid::Uuid {
+pub async fn insert_job(db: &DatabaseConnection, kind: &str, max_attempts: i32) -> uuid::Uuid {
     let now = Utc::now();
     let id = uuid::Uuid::now_v7();
     job::ActiveModel {

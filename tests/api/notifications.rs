@@ -321,3 +321,41 @@ async fn a_comment_costs_the_same_statements_however_many_members_took_part_befo
     assert_eq!(after, before);
     assert_eq!(unread(&inbox(&app, &member).await), 1);
 }
+
+#[tokio::test]
+async fn a_group_shows_the_viewers_unread_count_only_to_readers() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "MEMBERS_ONLY").await;
+    comment(&app, &owner, &thread, "Svar.").await;
+    const GROUP: &str = "query($slug: String!) { group(slug: $slug) { viewerUnreadCount } }";
+    let slug = json!({ "slug": group.slug });
+    let mine = app
+        .graphql(Some(&member.access_token), GROUP, slug.clone())
+        .await;
+    assert_eq!(mine["data"]["group"]["viewerUnreadCount"], 1, "{mine}");
+    let owners = app
+        .graphql(Some(&owner.access_token), GROUP, slug.clone())
+        .await;
+    assert_eq!(owners["data"]["group"]["viewerUnreadCount"], 0);
+    let anonymous = app.graphql(None, GROUP, slug).await;
+    assert_eq!(anonymous["data"]["group"]["viewerUnreadCount"], Value::Null);
+}
+
+#[tokio::test]
+async fn notifications_older_than_the_retention_are_purged() {
+    let app = crate::helpers::spawn_app_with(&[
+        ("WORKERS_JOBS", "1"),
+        ("JOBS_POLL_MS", "20"),
+        ("NOTIFICATION_RETENTION_DAYS", "0"),
+    ])
+    .await;
+    let (owner, member, _, thread) = discussion(&app, "PUBLIC").await;
+    comment(&app, &owner, &thread, "Snart borte.").await;
+    assert_eq!(unread(&inbox(&app, &member).await), 1);
+    let mut outcomes = app.job_outcomes.subscribe();
+    let purge = crate::jobs::insert_job(app.db().await, "purge-notifications", 3).await;
+    let outcome = crate::helpers::outcome_where(&mut outcomes, |o| o.id == purge).await;
+    assert_eq!(outcome.state, entity::job::State::Done, "{outcome:?}");
+    let seen = inbox(&app, &member).await;
+    assert_eq!(seen["notifications"]["totalCount"], 0, "{seen}");
+}

@@ -24,6 +24,7 @@ use crate::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
     },
     members::loader::MemberLoader,
+    notifications::reads::UnreadInGroupLoader,
     topics::TopicsLoader,
 };
 
@@ -93,6 +94,7 @@ pub struct Loaders {
     pub revisions: BatchLoader<Uuid, RevisionLoader>,
     pub reply_previews: BatchLoader<(Uuid, u64), ReplyPreviewLoader>,
     pub resource_topics: BatchLoader<Uuid, TopicsLoader<resource_topic::Entity>>,
+    pub unread_in_group: BatchLoader<Uuid, UnreadInGroupLoader>,
 }
 
 impl Loaders {
@@ -150,6 +152,13 @@ impl Loaders {
                 revisions: batched(RevisionLoader { db: db.clone() }, caching),
                 reply_previews: batched(ReplyPreviewLoader { db: db.clone() }, caching),
                 resource_topics: batched(TopicsLoader::new(db), caching),
+                unread_in_group: batched(
+                    UnreadInGroupLoader {
+                        db: db.clone(),
+                        viewer,
+                    },
+                    caching,
+                ),
             }
         })
     }

@@ -182,6 +182,20 @@ impl Group {
         self.access.role().map(GroupRole::from)
     }
 
+    /// How many of the viewer's unread notifications are about this group; null when signed
+    /// out or when the viewer may not read the group's content.
+    async fn viewer_unread_count(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
+        if ctx.viewer().identity().is_none() || !self.access.can_read_content() {
+            return Ok(None);
+        }
+        let loaded = ctx
+            .loaders()?
+            .unread_in_group
+            .load_one(self.access.group.id)
+            .await?;
+        Ok(Some(loaded.unwrap_or(0)))
+    }
+
     /// The viewer's membership in any status (a pending request shows here).
     async fn viewer_membership(&self) -> Option<Membership> {
         self.access.membership.clone().map(Membership)

@@ -2,7 +2,7 @@
 //! the effect but before marking the job done leaves it to run again.
 
 use chrono::{Duration, Utc};
-use entity::{job, session};
+use entity::{job, notification, session};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::{
@@ -18,15 +18,21 @@ use crate::{
 pub const PURGE_SESSIONS: &str = "purge-sessions";
 /// Deletes jobs that finished more than a week ago.
 pub const PURGE_JOBS: &str = "purge-jobs";
+/// Deletes notifications unchanged for `NOTIFICATION_RETENTION_DAYS`.
+pub const PURGE_NOTIFICATIONS: &str = "purge-notifications";
 
 /// The periodic jobs and their periods.
-pub const PERIODIC: [Periodic; 3] = [
+pub const PERIODIC: [Periodic; 4] = [
     Periodic {
         kind: PURGE_SESSIONS,
         every_seconds: 3600,
     },
     Periodic {
         kind: PURGE_JOBS,
+        every_seconds: 3600,
+    },
+    Periodic {
+        kind: PURGE_NOTIFICATIONS,
         every_seconds: 3600,
     },
     Periodic {
@@ -54,6 +60,14 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
             .exec(&state.db)
             .await
             .map(|_| ()),
+        PURGE_NOTIFICATIONS => {
+            let retention = Duration::days(state.settings.jobs.notification_retention_days);
+            notification::Entity::delete_many()
+                .filter(notification::Column::UpdatedAt.lt(Utc::now() - retention))
+                .exec(&state.db)
+                .await
+                .map(|_| ())
+        }
         meetups::mail::REMINDER_SCAN_JOB => {
             return meetups::mail::scan_reminders(state).await.map_err(failure);
         }

@@ -1,12 +1,16 @@
 //! The inbox: the viewer's notifications from groups whose content they may read now.
 
-use async_graphql::Context;
+use std::collections::HashMap;
+
+use async_graphql::{Context, dataloader::Loader};
 use entity::notification;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
+};
 
 use crate::{
     auth::viewer::Identity,
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
         pagination::{Order, Page, page_by_id},
@@ -60,4 +64,37 @@ pub async fn notifications(
         select = select.filter(notification::Column::ReadAt.is_null());
     }
     page_by_id(ctx, select, Order::NewestFirst, first, after, Notification).await
+}
+
+/// The viewer's unread notifications per group, for `Group.viewerUnreadCount` on lists of
+/// groups: one statement for every group of a page.
+pub struct UnreadInGroupLoader {
+    pub db: DatabaseConnection,
+    pub viewer: Option<uuid::Uuid>,
+}
+
+impl Loader<uuid::Uuid> for UnreadInGroupLoader {
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[uuid::Uuid]) -> Result<HashMap<uuid::Uuid, u64>, AppError> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let rows: Vec<(uuid::Uuid, i64)> = notification::Entity::find()
+            .select_only()
+            .column(notification::Column::GroupId)
+            .column_as(notification::Column::Id.count(), "count")
+            .filter(notification::Column::MemberId.eq(viewer))
+            .filter(notification::Column::ReadAt.is_null())
+            .filter(notification::Column::GroupId.is_in(keys.iter().copied()))
+            .group_by(notification::Column::GroupId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(group, n)| (group, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
 }
