@@ -49,10 +49,17 @@ pub async fn comment_posted<C: ConnectionTrait>(
     }
     let mut events = Vec::new();
     for (member, kind) in recipients {
-        if Some(member) == comment.author_id || !may_read(db, member, thread.group_id).await? {
+        if Some(member) == comment.author_id {
             continue;
         }
-        let notification_id = notify(db, member, kind, thread, comment).await?;
+        // The common case in a lively thread, in one statement: fold into the unread one.
+        let notification_id = match fold(db, member, kind, thread, comment).await? {
+            Some(id) => id,
+            None if may_read(db, member, thread.group_id).await? => {
+                start(db, member, kind, thread, comment).await?
+            }
+            None => continue,
+        };
         events.push(Event::NotificationChanged {
             member_id: member,
             notification_id,
@@ -70,9 +77,46 @@ async fn may_read<C: ConnectionTrait>(db: &C, member: Uuid, group: Uuid) -> AppR
     Ok(readable > 0)
 }
 
-/// Folds the event into the member's unread notification of `kind` in the thread, or starts
-/// one; returns its id.
-async fn notify<C: ConnectionTrait>(
+/// Folds the event into the member's unread notification of `kind` in the thread, if there is
+/// one and the member may still read the group; returns its id. Unread is checked by the update
+/// itself, so a concurrent "mark read" never has a new event swallowed into a read notification.
+async fn fold<C: ConnectionTrait>(
+    db: &C,
+    member: Uuid,
+    kind: Kind,
+    thread: &thread::Model,
+    comment: &comment::Model,
+) -> AppResult<Option<Uuid>> {
+    let folded = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Count,
+            Expr::col(notification::Column::Count).add(1),
+        )
+        .col_expr(
+            notification::Column::ActorId,
+            Expr::value(comment.author_id),
+        )
+        .col_expr(
+            notification::Column::CommentId,
+            Expr::value(Some(comment.id)),
+        )
+        .col_expr(notification::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(notification::Column::MemberId.eq(member))
+        .filter(notification::Column::ThreadId.eq(thread.id))
+        .filter(notification::Column::Kind.eq(kind))
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(readable_groups(
+            notification::Column::GroupId,
+            member,
+            false,
+        ))
+        .exec_with_returning(db)
+        .await?;
+    Ok(folded.first().map(|row| row.id))
+}
+
+/// A new unread notification; returns its id.
+async fn start<C: ConnectionTrait>(
     db: &C,
     member: Uuid,
     kind: Kind,
@@ -80,38 +124,6 @@ async fn notify<C: ConnectionTrait>(
     comment: &comment::Model,
 ) -> AppResult<Uuid> {
     let now = Utc::now();
-    let unread = notification::Entity::find()
-        .filter(notification::Column::MemberId.eq(member))
-        .filter(notification::Column::ThreadId.eq(thread.id))
-        .filter(notification::Column::Kind.eq(kind))
-        .filter(notification::Column::ReadAt.is_null())
-        .one(db)
-        .await?;
-    if let Some(unread) = unread {
-        // Still unread when the update runs: a "mark read" between the read above and this
-        // update would otherwise swallow the new event into a read notification.
-        let folded = notification::Entity::update_many()
-            .col_expr(
-                notification::Column::Count,
-                Expr::col(notification::Column::Count).add(1),
-            )
-            .col_expr(
-                notification::Column::ActorId,
-                Expr::value(comment.author_id),
-            )
-            .col_expr(
-                notification::Column::CommentId,
-                Expr::value(Some(comment.id)),
-            )
-            .col_expr(notification::Column::UpdatedAt, Expr::value(now))
-            .filter(notification::Column::Id.eq(unread.id))
-            .filter(notification::Column::ReadAt.is_null())
-            .exec(db)
-            .await?;
-        if folded.rows_affected == 1 {
-            return Ok(unread.id);
-        }
-    }
     let id = ids::new_key();
     notification::Entity::insert(notification::ActiveModel {
         id: Set(id),
