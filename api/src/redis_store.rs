@@ -14,11 +14,11 @@
 //! Every key and channel starts with `REDIS_KEY_PREFIX`, so deployments (and tests) may share
 //! one Redis.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
 use redis::{
-    AsyncCommands, Client, Script,
+    AsyncCommands, Client, ErrorKind, RedisError, RedisResult, Script,
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 use tokio::sync::{mpsc, watch};
@@ -92,17 +92,41 @@ impl RedisStore {
             .is_ok_and(|waited| waited.is_ok())
     }
 
+    /// Whether this replica's event relay is subscribed, as it changes (tests wait on it).
+    pub fn relay_state(&self) -> watch::Receiver<bool> {
+        self.relaying.subscribe()
+    }
+
     /// Whether Redis answers now and this replica receives the others' events (readiness).
     pub async fn ping(&self) -> Result<(), String> {
         if !*self.relaying.borrow() {
             return Err("the event relay is not subscribed".into());
         }
-        let mut connection = self.connection.clone();
-        let pong: Result<String, _> =
-            tokio::time::timeout(TIMEOUT, redis::cmd("PING").query_async(&mut connection))
-                .await
-                .map_err(|_| "timed out".to_owned())?;
+        let pong: Result<String, _> = self
+            .command(|mut connection| async move {
+                redis::cmd("PING").query_async(&mut connection).await
+            })
+            .await;
         pong.map(|_| ()).map_err(|err| err.to_string())
+    }
+
+    /// Runs a command, at most `TIMEOUT` per attempt, and once more when the first attempt
+    /// finds the connection broken: the connection manager reconnects on such a failure, so
+    /// right after an outage the first command fails although Redis is back.
+    async fn command<T, F, Fut>(&self, run: F) -> RedisResult<T>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let attempt = || async {
+            tokio::time::timeout(TIMEOUT, run(self.connection.clone()))
+                .await
+                .unwrap_or_else(|_| Err(RedisError::from((ErrorKind::Io, "timed out"))))
+        };
+        match attempt().await {
+            Err(err) if err.is_io_error() || err.is_connection_dropped() => attempt().await,
+            answered => answered,
+        }
     }
 
     fn events_channel(&self) -> String {
@@ -134,15 +158,15 @@ impl RateLimiter for RedisRateLimiter {
                 rule.window.as_secs()
             );
             let window_ms = u64::try_from(rule.window.as_millis()).unwrap_or(u64::MAX);
-            let mut connection = self.store.connection.clone();
             let mut invocation = self.script.key(redis_key);
             invocation.arg(window_ms).arg(rule.limit);
-            let answer: Result<i64, _> =
-                tokio::time::timeout(TIMEOUT, invocation.invoke_async(&mut connection))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(redis::RedisError::from((redis::ErrorKind::Io, "timed out")))
-                    });
+            let invocation = &invocation;
+            let answer: RedisResult<i64> = self
+                .store
+                .command(
+                    |mut connection| async move { invocation.invoke_async(&mut connection).await },
+                )
+                .await;
             match answer {
                 Ok(left) if left < 0 => Ok(()),
                 Ok(left) => Err(Refusal::Wait(Duration::from_millis(

@@ -211,6 +211,11 @@ impl Application {
         self.port
     }
 
+    /// The shared Redis this server uses, when `REDIS_URL` is set.
+    pub fn redis(&self) -> Option<RedisStore> {
+        self.state.redis.clone()
+    }
+
     /// The port `/metrics` is served on, when `METRICS_ADDR` is set.
     pub fn metrics_port(&self) -> Option<u16> {
         self.metrics_port

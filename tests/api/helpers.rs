@@ -24,6 +24,8 @@ pub struct TestApp {
     pub port: u16,
     /// Where `/metrics` is served, when the test set `METRICS_ADDR`.
     pub metrics_port: Option<u16>,
+    /// The shared Redis, when the test set `REDIS_URL`.
+    pub redis: Option<fagruppe::redis_store::RedisStore>,
     pub client: reqwest::Client,
     pub database_url: String,
     /// The server's data folder (uploaded files live under `files/`).
@@ -181,6 +183,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         .expect("build the server");
     let port = app.port();
     let metrics_port = app.metrics_port();
+    let redis = app.redis();
     let statements = app.statement_counter();
     let drain = app.drain();
     let job_outcomes = app.job_outcomes();
@@ -190,6 +193,7 @@ async fn start_server(database: Arc<TestDatabase>, overrides: &[(&str, &str)]) -
         address: format!("http://127.0.0.1:{port}"),
         port,
         metrics_port,
+        redis,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

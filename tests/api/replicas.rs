@@ -47,8 +47,8 @@ async fn two_replicas(url: &str, extra: &[(&str, &str)]) -> (TestApp, TestApp) {
     settings.extend_from_slice(extra);
     let (a, b) = spawn_two_apps_on_one_database_with(&settings).await;
     // As a load balancer would: traffic only once each replica relays the others' events.
-    await_readiness(&a, 200).await;
-    await_readiness(&b, 200).await;
+    await_relay(&a, true).await;
+    await_relay(&b, true).await;
     (a, b)
 }
 
@@ -210,22 +210,40 @@ impl Drop for OwnRedis {
     }
 }
 
-/// Asks `/readyz` until it answers `status` (the relay reconnects every second), at most ten
-/// seconds.
-async fn await_readiness(app: &TestApp, status: u16) {
-    for _ in 0..100 {
-        let answer = app
-            .client
-            .get(format!("{}/readyz", app.address))
-            .send()
-            .await
-            .expect("readyz");
-        if answer.status() == status {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{} never answered /readyz with {status}", app.address);
+/// Waits (at most ten seconds) until the replica's event relay is `subscribed` or not, then
+/// checks that `/readyz` says so: 200 when subscribed (which also has the replica's own Redis
+/// connection answer a PING), 503 when not.
+async fn await_relay(app: &TestApp, subscribed: bool) {
+    let mut state = app
+        .redis
+        .as_ref()
+        .expect("the replica uses Redis")
+        .relay_state();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.wait_for(|relaying| *relaying == subscribed),
+    )
+    .await
+    .expect("the relay changes within ten seconds")
+    .expect("the relay's state");
+    let answer = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(answer.status(), if subscribed { 200 } else { 503 });
+}
+
+/// `/readyz` answers `status` now.
+async fn assert_readiness(app: &TestApp, status: u16) {
+    let answer = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(answer.status(), status);
 }
 
 /// The next `commentAdded` body the socket receives on subscription "1".
@@ -250,7 +268,7 @@ async fn redis_stopping_and_starting_again_loses_no_write_and_subscriptions_resu
     assert_eq!(next_comment(&mut socket).await, "Før utfallet");
 
     redis.stop();
-    await_readiness(&b, 503).await;
+    await_relay(&b, false).await;
     // Members keep writing (write budgets fail open); sign-in fails closed.
     comment(&a, &member, &thread, "Under utfallet").await;
     let refused = a.login(&owner.email, PASSWORD).await;
@@ -258,8 +276,8 @@ async fn redis_stopping_and_starting_again_loses_no_write_and_subscriptions_resu
 
     let port = redis.port;
     let _restarted = OwnRedis::start_on(port).expect("redis-server starts again");
-    await_readiness(&a, 200).await;
-    await_readiness(&b, 200).await;
+    await_relay(&a, true).await;
+    await_relay(&b, true).await;
     comment(&a, &member, &thread, "Etter utfallet").await;
     assert_eq!(next_comment(&mut socket).await, "Etter utfallet");
 
@@ -290,7 +308,7 @@ async fn a_rolling_restart_drains_one_replica_while_the_other_serves_its_clients
 
     // A is restarted: it stops being ready and tells its WebSocket clients to go elsewhere.
     a.drain.begin();
-    await_readiness(&a, 503).await;
+    assert_readiness(&a, 503).await;
     assert_eq!(socket.close_frame().await.map(|(code, _)| code), Some(1001));
     // The client reconnects (through the balancer, to B) and misses nothing posted after.
     let mut socket = listen_for_comments(&b, &owner, &thread).await;
