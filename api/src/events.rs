@@ -65,6 +65,12 @@ pub trait EventBus: Send + Sync {
     fn publish(&self, event: Event);
     /// Events on `topic` from now on.
     fn subscribe(&self, topic: &str) -> BoxStream<'static, Event>;
+    /// Publishes each of `events`, in order (those a transaction collected, once it committed).
+    fn publish_all(&self, events: Vec<Event>) {
+        for event in events {
+            self.publish(event);
+        }
+    }
 }
 
 /// One broadcast channel per topic, in this process's memory.

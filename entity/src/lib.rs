@@ -48,6 +48,7 @@ pub mod session;
 pub mod thread;
 pub mod thread_topic;
 pub mod topic;
+pub mod watch;
 
 use sea_orm::{ActiveValue, prelude::DateTimeUtc};
 

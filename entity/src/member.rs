@@ -26,6 +26,13 @@ pub struct Model {
     pub email_verified_at: Option<DateTimeUtc>,
     /// The language of their mail: `NB` (Norwegian bokmål) or `EN`.
     pub locale: String,
+    /// The name after `@` in a mention: lowercase ASCII letters, digits and `_`; unique.
+    #[sea_orm(unique)]
+    pub handle: String,
+    /// How notifications reach them by mail: `IMMEDIATE`, `DAILY`, `WEEKLY` or `NEVER`.
+    pub notification_email: String,
+    /// When their last digest of notifications was sent.
+    pub digest_sent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -50,10 +57,11 @@ pub struct Profile {
     pub created_at: DateTimeUtc,
     pub email_verified_at: Option<DateTimeUtc>,
     pub locale: String,
+    pub handle: String,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 12] = [
+pub const PROFILE_COLUMNS: [Column; 13] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -66,6 +74,7 @@ pub const PROFILE_COLUMNS: [Column; 12] = [
     Column::CreatedAt,
     Column::EmailVerifiedAt,
     Column::Locale,
+    Column::Handle,
 ];
 
 impl From<Model> for Profile {
@@ -83,6 +92,7 @@ impl From<Model> for Profile {
             created_at: row.created_at,
             email_verified_at: row.email_verified_at,
             locale: row.locale,
+            handle: row.handle,
         }
     }
 }

@@ -18,6 +18,9 @@ mod m20261201_000010_email_verification;
 mod m20261203_000011_meetup_mail;
 mod m20261203_000012_job_trace_parent;
 mod m20261203_000013_notifications;
+mod m20261203_000014_notification_subjects;
+
+pub mod handles;
 
 pub struct Migrator;
 
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_meetup_mail::Migration),
             Box::new(m20261203_000012_job_trace_parent::Migration),
             Box::new(m20261203_000013_notifications::Migration),
+            Box::new(m20261203_000014_notification_subjects::Migration),
         ]
     }
 }

@@ -23,4 +23,5 @@ mod seed;
 mod smtp;
 mod subscriptions;
 mod transport;
+mod watching;
 mod websocket;

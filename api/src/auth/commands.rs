@@ -30,6 +30,7 @@ use crate::{
     error::{AppError, AppResult},
     events::Event,
     groups, ids, meetups,
+    members::handles,
     state::{AppState, ClientInfo},
     text,
 };
@@ -168,44 +169,53 @@ pub async fn register(
     // Hash before looking at the e-mail, so a taken address answers no faster than a free one.
     let password_hash = state.passwords.hash(input.password).await?;
     let now = Utc::now();
-    let member = member::ActiveModel {
-        id: Set(ids::new_key()),
-        email: Set(email.clone()),
-        email_key: Set(email_key.clone()),
-        password_hash: Set(password_hash),
-        display_name: Set(display_name),
-        headline: Set(None),
-        organisation: Set(None),
-        bio: Set(None),
-        website_url: Set(None),
-        avatar_url: Set(None),
-        is_site_admin: Set(false),
-        created_at: Set(now),
-        email_verified_at: Set(None),
-        locale: Set("NB".into()),
-        ..Default::default()
-    };
-    let txn = begin_write(&state.db).await?;
-    match member.insert(&txn).await {
-        Ok(member) => {
-            verification::enqueue_mail(state, &txn, member.id).await?;
-            txn.commit().await?;
-            tracing::info!(member_id = %member.id, "member registered");
-        }
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // PostgreSQL has aborted the transaction: tell the owner outside it.
-            txn.rollback().await?;
-            let owner = member::Entity::find()
-                .filter(member::Column::EmailKey.eq(&email_key))
-                .one(&state.db)
-                .await?;
-            if let Some(owner) = owner {
-                verification::enqueue_registration_attempt(state, &state.db, owner.id).await?;
+    // Two people with one name registering at once may be given the same handle: the loser of
+    // that race takes the next free one.
+    for _ in 0..3 {
+        let member = member::ActiveModel {
+            id: Set(ids::new_key()),
+            email: Set(email.clone()),
+            email_key: Set(email_key.clone()),
+            password_hash: Set(password_hash.clone()),
+            display_name: Set(display_name.clone()),
+            handle: Set(handles::free_handle(&state.db, &display_name).await?),
+            headline: Set(None),
+            organisation: Set(None),
+            bio: Set(None),
+            website_url: Set(None),
+            avatar_url: Set(None),
+            is_site_admin: Set(false),
+            created_at: Set(now),
+            email_verified_at: Set(None),
+            locale: Set("NB".into()),
+            notification_email: Set("DAILY".into()),
+            digest_sent_at: Set(None),
+            ..Default::default()
+        };
+        let txn = begin_write(&state.db).await?;
+        match member.insert(&txn).await {
+            Ok(member) => {
+                verification::enqueue_mail(state, &txn, member.id).await?;
+                txn.commit().await?;
+                tracing::info!(member_id = %member.id, "member registered");
+                return Ok(email);
             }
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                // PostgreSQL has aborted the transaction: look outside it.
+                txn.rollback().await?;
+                let owner = member::Entity::find()
+                    .filter(member::Column::EmailKey.eq(&email_key))
+                    .one(&state.db)
+                    .await?;
+                if let Some(owner) = owner {
+                    verification::enqueue_registration_attempt(state, &state.db, owner.id).await?;
+                    return Ok(email);
+                }
+            }
+            Err(err) => return Err(err.into()),
         }
-        Err(err) => return Err(err.into()),
     }
-    Ok(email)
+    Err(AppError::Conflict("Please try again".into()))
 }
 
 /// Signs in with e-mail and password. An unknown e-mail and a wrong password answer alike, in

@@ -3,9 +3,15 @@
 //! "locked" and "last activity" are decided consistently under concurrent comments.
 
 use chrono::Utc;
-use entity::{comment, comment_revision, reaction, report, thread, thread_topic};
+use std::collections::HashSet;
+
+use entity::{
+    comment, comment_revision, member, notification::Kind, reaction, report, thread, thread_topic,
+    watch::Level,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -21,7 +27,11 @@ use crate::{
     error::{AppError, AppResult},
     events::Event,
     groups, ids, markdown,
-    notifications::{self, commands::CommentConcerns},
+    notifications::{
+        self,
+        commands::{About, CommentConcerns, Notice},
+        watch,
+    },
     state::AppState,
     text, topics,
 };
@@ -94,6 +104,77 @@ async fn audit_moderation(
     .await
 }
 
+/// A body's HTML with its mentions of members as links, and those members; one statement when
+/// the body mentions anyone.
+async fn render_body<C: ConnectionTrait>(db: &C, body: &str) -> AppResult<(String, Vec<Uuid>)> {
+    let handles = markdown::mentions(body);
+    if handles.is_empty() {
+        return Ok((markdown::render(body), Vec::new()));
+    }
+    let found: Vec<(Uuid, String)> = member::Entity::find()
+        .select_only()
+        .columns([member::Column::Id, member::Column::Handle])
+        .filter(member::Column::Handle.is_in(handles))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let known: HashSet<String> = found.iter().map(|(_, handle)| handle.clone()).collect();
+    Ok((
+        markdown::render_with_mentions(body, &known),
+        found.into_iter().map(|(id, _)| id).collect(),
+    ))
+}
+
+/// Tells the members a thread's body mentions (on an edit, only those it did not mention
+/// before) and returns the events to publish after commit.
+async fn notify_mentions<C: ConnectionTrait>(
+    db: &C,
+    thread: &thread::Model,
+    mentioned: Vec<Uuid>,
+) -> AppResult<Vec<Event>> {
+    notifications::commands::notify_members(
+        db,
+        Notice {
+            kind: Kind::Mention,
+            actor: thread.author_id,
+            about: About {
+                group_id: thread.group_id,
+                thread_id: Some(thread.id),
+                ..About::default()
+            },
+        },
+        mentioned,
+    )
+    .await
+}
+
+/// The members `body` mentions that `before` did not.
+async fn newly_mentioned<C: ConnectionTrait>(
+    db: &C,
+    before: &str,
+    body: &str,
+) -> AppResult<(String, Vec<Uuid>)> {
+    let (html, mentioned) = render_body(db, body).await?;
+    let earlier = markdown::mentions(before);
+    if earlier.is_empty() || mentioned.is_empty() {
+        return Ok((html, mentioned));
+    }
+    let known_before: Vec<Uuid> = member::Entity::find()
+        .select_only()
+        .column(member::Column::Id)
+        .filter(member::Column::Handle.is_in(earlier))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((
+        html,
+        mentioned
+            .into_iter()
+            .filter(|id| !known_before.contains(id))
+            .collect(),
+    ))
+}
+
 /// Starts a thread (active members).
 pub async fn start_thread(
     state: &AppState,
@@ -111,12 +192,13 @@ pub async fn start_thread(
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     policy::ensure_can_start_thread(&group)?;
     let now = Utc::now();
+    let (body_html, mentioned) = render_body(&txn, &body).await?;
     let thread = thread::ActiveModel {
         id: Set(ids::new_key()),
         group_id: Set(group_id),
         author_id: Set(Some(actor.member_id)),
         title: Set(title),
-        body_html: Set(markdown::render(&body)),
+        body_html: Set(body_html),
         body: Set(body),
         pinned: Set(false),
         locked: Set(false),
@@ -128,7 +210,11 @@ pub async fn start_thread(
     .insert(&txn)
     .await?;
     topics::set::<thread_topic::Entity>(&txn, thread.id, topics).await?;
+    watch::set_thread_level(&txn, actor.member_id, thread.id, Level::Watching, true).await?;
+    let notified = notify_mentions(&txn, &thread, mentioned).await?;
+    watch::enqueue_fan_out(state, &txn, thread.id, None).await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(thread)
 }
 
@@ -154,16 +240,21 @@ pub async fn update_thread(
     if let Some(title) = title {
         update.title = Set(clean_title(title)?);
     }
+    let mut mentioned = Vec::new();
     if let Some(body) = body {
         let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
-        update.body_html = Set(markdown::render(&body));
+        let (html, new) = newly_mentioned(&txn, &access.thread.body, &body).await?;
+        mentioned = new;
+        update.body_html = Set(html);
         update.body = Set(body);
     }
     if let Some(topics) = topics {
         topics::set::<thread_topic::Entity>(&txn, thread_id, topics).await?;
     }
     let thread = update.update(&txn).await?;
+    let notified = notify_mentions(&txn, &thread, mentioned).await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(thread)
 }
 
@@ -266,12 +357,13 @@ pub async fn post_comment(
         }
     };
     let now = Utc::now();
+    let (body_html, mentioned) = render_body(&txn, &body).await?;
     let comment = comment::ActiveModel {
         id: Set(ids::new_key()),
         thread_id: Set(thread_id),
         parent_id: Set(parent_id),
         author_id: Set(Some(actor.member_id)),
-        body_html: Set(markdown::render(&body)),
+        body_html: Set(body_html),
         body: Set(body),
         depth: Set(depth),
         quote_source_id: Set(quote_source_id),
@@ -294,17 +386,21 @@ pub async fn post_comment(
         &txn,
         &access.thread,
         &comment,
-        CommentConcerns { answered, quoted },
+        CommentConcerns {
+            answered,
+            quoted,
+            mentioned,
+        },
     )
     .await?;
+    watch::set_thread_level(&txn, actor.member_id, thread_id, Level::Tracking, false).await?;
+    watch::enqueue_fan_out(state, &txn, thread_id, Some(comment.id)).await?;
     txn.commit().await?;
     state.events.publish(Event::CommentAdded {
         thread_id,
         comment_id: comment.id,
     });
-    for event in notified {
-        state.events.publish(event);
-    }
+    state.events.publish_all(notified);
     Ok(comment)
 }
 
@@ -333,16 +429,29 @@ pub async fn edit_comment(
     }
     .insert(&txn)
     .await?;
+    let (body_html, mentioned) = newly_mentioned(&txn, &current.body, &body).await?;
     let edited = comment::ActiveModel {
         id: Set(comment_id),
-        body_html: Set(markdown::render(&body)),
+        body_html: Set(body_html),
         body: Set(body),
         edited_at: Set(Some(now)),
         ..Default::default()
     }
     .update(&txn)
     .await?;
+    let notified = notifications::commands::comment_posted(
+        &txn,
+        &access.thread,
+        &edited,
+        CommentConcerns {
+            answered: None,
+            quoted: None,
+            mentioned,
+        },
+    )
+    .await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(edited)
 }
 
@@ -528,7 +637,27 @@ pub async fn set_hidden(
         reason,
     )
     .await?;
+    let notified = if hidden {
+        notifications::commands::notify_members(
+            &txn,
+            Notice {
+                kind: Kind::ContentHidden,
+                actor: Some(actor.member_id),
+                about: About {
+                    group_id: access.thread.group_id,
+                    thread_id: Some(access.thread.id),
+                    comment_id: Some(comment_id),
+                    ..About::default()
+                },
+            },
+            changed.author_id,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(changed)
 }
 
@@ -651,6 +780,36 @@ pub async fn resolve_report(
         None,
     )
     .await?;
+    let (thread_id, comment_id) = match found.subject_type {
+        report::SubjectType::Thread => (found.subject_id, None),
+        report::SubjectType::Comment => {
+            let thread_id = comment::Entity::find_by_id(found.subject_id)
+                .select_only()
+                .column(comment::Column::ThreadId)
+                .into_tuple()
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound("Comment"))?;
+            (thread_id, Some(found.subject_id))
+        }
+    };
+    let notified = notifications::commands::notify_members(
+        &txn,
+        Notice {
+            kind: Kind::ReportResolved,
+            actor: Some(actor.member_id),
+            about: About {
+                group_id: found.group_id,
+                thread_id: Some(thread_id),
+                comment_id,
+                subject_id: Some(report_id),
+                ..About::default()
+            },
+        },
+        [found.reporter_id],
+    )
+    .await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(resolved)
 }

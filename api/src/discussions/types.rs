@@ -18,7 +18,9 @@ use crate::{
     },
     ids,
     members::types::Member,
+    notifications::{graphql::WatchLevel, watch::Watched},
 };
+use entity::watch::Level;
 
 /// The reactions a comment can get.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -119,6 +121,23 @@ impl Thread {
     /// Deleted by its author or a moderator.
     async fn deleted(&self) -> bool {
         self.is_deleted()
+    }
+
+    /// How closely the viewer follows this thread: their own level for it, else their group's,
+    /// else `NORMAL`; null when signed out.
+    async fn viewer_watch_level(&self, ctx: &Context<'_>) -> AppResult<Option<WatchLevel>> {
+        if ctx.viewer().identity().is_none() {
+            return Ok(None);
+        }
+        let thread = &self.access.thread;
+        let loaders = ctx.loaders()?;
+        let (own, group) = futures_util::try_join!(
+            loaders.watch_levels.load_one(Watched::Thread(thread.id)),
+            loaders
+                .watch_levels
+                .load_one(Watched::Group(thread.group_id)),
+        )?;
+        Ok(Some(own.or(group).unwrap_or(Level::Normal).into()))
     }
 
     /// Comments that are not deleted, replies included.

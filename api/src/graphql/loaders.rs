@@ -24,7 +24,10 @@ use crate::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
     },
     members::loader::MemberLoader,
-    notifications::reads::UnreadInGroupLoader,
+    notifications::{
+        reads::{InvitationLoader, UnreadInGroupLoader},
+        watch::{WatchLevelLoader, Watched},
+    },
     topics::TopicsLoader,
 };
 
@@ -95,6 +98,8 @@ pub struct Loaders {
     pub reply_previews: BatchLoader<(Uuid, u64), ReplyPreviewLoader>,
     pub resource_topics: BatchLoader<Uuid, TopicsLoader<resource_topic::Entity>>,
     pub unread_in_group: BatchLoader<Uuid, UnreadInGroupLoader>,
+    pub watch_levels: BatchLoader<Watched, WatchLevelLoader>,
+    pub invitations: BatchLoader<Uuid, InvitationLoader>,
 }
 
 impl Loaders {
@@ -159,6 +164,14 @@ impl Loaders {
                     },
                     caching,
                 ),
+                watch_levels: batched(
+                    WatchLevelLoader {
+                        db: db.clone(),
+                        viewer,
+                    },
+                    caching,
+                ),
+                invitations: batched(InvitationLoader { db: db.clone() }, caching),
             }
         })
     }

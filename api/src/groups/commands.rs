@@ -8,6 +8,7 @@ use chrono::Utc;
 use entity::{
     group_topic, interest_group, invitation,
     membership::{self, Role, Status},
+    notification::Kind,
 };
 use sea_orm::{
     ActiveModelTrait,
@@ -27,11 +28,16 @@ use crate::{
     },
     db::begin_write,
     error::{AppError, AppResult},
+    events::Event,
     groups::{
         policy::{GroupAccess, GroupAction, Joining},
         slug,
     },
     ids,
+    notifications::{
+        self,
+        commands::{About, Notice},
+    },
     state::AppState,
     text, topics,
 };
@@ -501,8 +507,60 @@ pub async fn join_group(
     if let Some(invitation) = invitation {
         answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
     }
+    let notified = if membership.status == Status::Pending {
+        notify_group(
+            &txn,
+            Kind::JoinRequest,
+            actor,
+            &membership,
+            Query::select()
+                .column(membership::Column::MemberId)
+                .from(membership::Entity)
+                .and_where(membership::Column::GroupId.eq(group_id))
+                .and_where(membership::Column::Status.eq(Status::Active))
+                .and_where(membership::Column::Role.is_in([Role::Owner, Role::Organiser]))
+                .to_owned(),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(membership)
+}
+
+/// Tells members of a change to `membership` (a request, an approval, a new role).
+async fn notify_group(
+    txn: &DatabaseTransaction,
+    kind: Kind,
+    actor: &Identity,
+    membership: &membership::Model,
+    recipients: sea_orm::sea_query::SelectStatement,
+) -> AppResult<Vec<Event>> {
+    notifications::commands::notify(
+        txn,
+        Notice {
+            kind,
+            actor: Some(actor.member_id),
+            about: About {
+                group_id: membership.group_id,
+                subject_id: Some(membership.id),
+                ..About::default()
+            },
+        },
+        recipients,
+    )
+    .await
+}
+
+/// The member a membership is of, as recipients.
+fn member_of(membership: &membership::Model) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(entity::member::Column::Id)
+        .from(entity::member::Entity)
+        .and_where(entity::member::Column::Id.eq(membership.member_id))
+        .to_owned()
 }
 
 /// Approves a pending (or earlier rejected) request: the member becomes active.
@@ -519,7 +577,16 @@ pub async fn approve_membership(
     }
     let approved = change_membership(&txn, &target, None, Some(Status::Active)).await?;
     audit_membership(&txn, actor, &target, "membership.approve", None).await?;
+    let notified = notify_group(
+        &txn,
+        Kind::MembershipApproved,
+        actor,
+        &approved,
+        member_of(&approved),
+    )
+    .await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(approved)
 }
 
@@ -630,7 +697,16 @@ pub async fn set_member_role(
         Some(format!("{:?} -> {:?}", target.role, role)),
     )
     .await?;
+    let notified = notify_group(
+        &txn,
+        Kind::RoleChanged,
+        actor,
+        &changed,
+        member_of(&changed),
+    )
+    .await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(changed)
 }
 
@@ -797,7 +873,22 @@ pub async fn invite(
         },
     )
     .await?;
+    let notified = notifications::commands::notify_members(
+        &txn,
+        Notice {
+            kind: Kind::Invitation,
+            actor: Some(actor.member_id),
+            about: About {
+                group_id,
+                subject_id: Some(invitation.id),
+                ..About::default()
+            },
+        },
+        invitation.invitee_id,
+    )
+    .await?;
     txn.commit().await?;
+    state.events.publish_all(notified);
     Ok(invitation)
 }
 

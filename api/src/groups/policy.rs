@@ -15,10 +15,14 @@
 
 use entity::{
     interest_group::{self, JoinPolicy, Visibility},
+    member,
     membership::{self, Role, Status},
 };
 
-use sea_orm::{ColumnTrait, Condition, sea_query::Query};
+use sea_orm::{
+    ColumnTrait, Condition,
+    sea_query::{Expr, ExprTrait, Query},
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -110,6 +114,34 @@ pub fn readable_groups(group: impl ColumnTrait, member: Uuid, is_site_admin: boo
                     .to_owned(),
             ),
         )
+}
+
+/// The members who may read `group`'s content, as a condition on the `member` table: the SQL
+/// form of [`GroupAccess::can_read_content`] for every member at once (the group is public, or
+/// their membership is active, or they are a site admin), for writing notifications set-based.
+pub fn readers_of(group: Uuid) -> Condition {
+    Condition::any()
+        .add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(interest_group::Entity)
+                .and_where(interest_group::Column::Id.eq(group))
+                .and_where(interest_group::Column::Visibility.eq(Visibility::Public))
+                .to_owned(),
+        ))
+        .add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(membership::Entity)
+                .and_where(membership::Column::GroupId.eq(group))
+                .and_where(
+                    Expr::col((membership::Entity, membership::Column::MemberId))
+                        .equals((member::Entity, member::Column::Id)),
+                )
+                .and_where(membership::Column::Status.eq(Status::Active))
+                .to_owned(),
+        ))
+        .add(Expr::col((member::Entity, member::Column::IsSiteAdmin)).eq(true))
 }
 
 /// A viewer's standing in one group, from which every decision follows.

@@ -2,7 +2,7 @@
 //! Fields that need other rows go through the request's batch loaders.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use entity::{audit_log, interest_group, invitation, membership, topic};
+use entity::{audit_log, interest_group, invitation, membership, topic, watch::Level};
 
 use crate::graphql::scalars;
 use crate::{
@@ -11,6 +11,7 @@ use crate::{
     groups::{policy::GroupAccess, reads},
     ids,
     members::types::Member,
+    notifications::{graphql::WatchLevel, watch::Watched},
 };
 
 /// Who may read a group's content.
@@ -194,6 +195,20 @@ impl Group {
             .load_one(self.access.group.id)
             .await?;
         Ok(Some(loaded.unwrap_or(0)))
+    }
+
+    /// How closely the viewer follows this group (`NORMAL` unless they chose); null when signed
+    /// out or when the viewer may not read the group's content.
+    async fn viewer_watch_level(&self, ctx: &Context<'_>) -> AppResult<Option<WatchLevel>> {
+        if ctx.viewer().identity().is_none() || !self.access.can_read_content() {
+            return Ok(None);
+        }
+        let level = ctx
+            .loaders()?
+            .watch_levels
+            .load_one(Watched::Group(self.access.group.id))
+            .await?;
+        Ok(Some(level.unwrap_or(Level::Normal).into()))
     }
 
     /// The viewer's membership in any status (a pending request shows here).

@@ -9,7 +9,7 @@ use crate::{
     auth::{reset, verification},
     error::AppError,
     jobs::schedule::Periodic,
-    meetups,
+    meetups, notifications,
     state::AppState,
 };
 
@@ -98,6 +98,12 @@ async fn run_mail(state: &AppState, kind: &str, payload: &str) -> Result<(), Str
         meetups::mail::CHANGE_JOB => meetups::mail::fan_out_change(state, &payload).await,
         meetups::mail::CHANGE_MAIL_JOB => meetups::mail::send_change(state, &payload).await,
         meetups::mail::REMINDER_JOB => meetups::mail::send_reminder(state, &payload).await,
+        notifications::watch::NOTIFY_WATCHERS_JOB => {
+            notifications::watch::fan_out(state, &payload).await
+        }
+        notifications::meetups::NOTIFY_MEETUP_JOB => {
+            notifications::meetups::run(state, &payload).await
+        }
         other => return Err(format!("no handler for job kind {other:?}")),
     };
     result.map_err(failure)

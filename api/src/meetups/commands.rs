@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use entity::{
     meetup, meetup_host, meetup_topic,
     membership::{self, Status as MembershipStatus},
+    notification::Kind,
     rsvp,
 };
 use sea_orm::{
@@ -28,6 +29,7 @@ use crate::{
     groups::{self, policy::GroupAction},
     ids,
     meetups::{mail, policy::MeetupAccess},
+    notifications,
     state::AppState,
     text, topics,
 };
@@ -336,6 +338,17 @@ pub async fn create_meetup(
         fields.topics.as_deref().unwrap_or_default(),
     )
     .await?;
+    if publish {
+        notifications::meetups::enqueue(
+            state,
+            &txn,
+            &meetup,
+            Kind::MeetupPublished,
+            Some(actor.member_id),
+            &[],
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(meetup)
 }
@@ -383,6 +396,15 @@ pub async fn update_meetup(
     ) || meetup.online_url != before.online_url;
     if moved && meetup.status == meetup::Status::Published {
         mail::enqueue_change(state, &txn, meetup.id, mail::Change::Moved, meetup.sequence).await?;
+        notifications::meetups::enqueue(
+            state,
+            &txn,
+            &meetup,
+            Kind::MeetupChanged,
+            Some(actor.member_id),
+            &[],
+        )
+        .await?;
     }
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
@@ -450,6 +472,15 @@ async fn change_status(
             meetup.sequence,
         )
         .await?;
+    }
+    let told = match status {
+        meetup::Status::Published => Some(Kind::MeetupPublished),
+        meetup::Status::Cancelled => Some(Kind::MeetupCancelled),
+        meetup::Status::Draft => None,
+    };
+    if let Some(kind) = told {
+        notifications::meetups::enqueue(state, &txn, &meetup, kind, Some(actor.member_id), &[])
+            .await?;
     }
     txn.commit().await?;
     state.events.publish(Event::MeetupUpdated { meetup_id });
@@ -544,7 +575,16 @@ async fn promote_waitlist(
         .filter(rsvp::Column::Id.is_in(answers))
         .exec(txn)
         .await?;
-    mail::enqueue_promoted(state, txn, meetup.id, &members).await
+    mail::enqueue_promoted(state, txn, meetup.id, &members).await?;
+    notifications::meetups::enqueue(
+        state,
+        txn,
+        meetup,
+        Kind::PromotedFromWaitlist,
+        None,
+        &members,
+    )
+    .await
 }
 
 /// Answers a meetup. Going takes a seat if one is free, else a place on the waitlist; not going

@@ -17,7 +17,7 @@ use crate::{
         preferences::{self, MailKind},
         templates::Locale,
     },
-    members::policy,
+    members::{handles, policy},
     state::AppState,
     text,
 };
@@ -33,6 +33,8 @@ pub struct ProfileChanges<'a> {
     pub avatar_url: Option<&'a str>,
     /// The language of the member's mail.
     pub locale: Option<Locale>,
+    /// The name after `@`.
+    pub handle: Option<&'a str>,
 }
 
 pub async fn update_profile(
@@ -67,9 +69,20 @@ pub async fn update_profile(
     if let Some(locale) = changes.locale {
         update.locale = Set(locale.code().to_owned());
     }
-    let member = update.update(&state.db).await.map_err(|err| match err {
-        sea_orm::DbErr::RecordNotUpdated => AppError::Unauthenticated("Sign in to do this"),
-        other => other.into(),
+    if let Some(handle) = changes.handle {
+        update.handle = Set(handles::parse(handle)?);
+    }
+    let member = update.update(&state.db).await.map_err(|err| {
+        if matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            return AppError::bad_input("handle", "That handle is taken");
+        }
+        match err {
+            sea_orm::DbErr::RecordNotUpdated => AppError::Unauthenticated("Sign in to do this"),
+            other => other.into(),
+        }
     })?;
     state.events.publish(Event::MemberUpdated { member_id });
     Ok(member)

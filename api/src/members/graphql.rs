@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use futures_util::{Stream, StreamExt};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
     error::{AppError, AppResult},
@@ -11,6 +12,7 @@ use crate::{
     mail::preferences::MailKind,
     members::{
         commands::{self, ProfileChanges},
+        handles,
         types::{Locale, Member, NotificationSettings},
     },
 };
@@ -31,6 +33,25 @@ impl MembersQuery {
     async fn member(&self, ctx: &Context<'_>, id: ID) -> AppResult<Member> {
         let member_id = ids::decode_as(&id, ids::Kind::Member, "Member")?;
         Member::load_required(ctx, member_id).await
+    }
+
+    /// A member's public profile by handle (with or without the `@`, in any case): where a
+    /// mention's link leads.
+    async fn member_by_handle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(max_length = 40))] handle: String,
+    ) -> AppResult<Member> {
+        let handle = handles::parse(&handle).map_err(|_| AppError::NotFound("Member"))?;
+        let row = entity::member::Entity::find()
+            .select_only()
+            .columns(entity::member::PROFILE_COLUMNS)
+            .filter(entity::member::Column::Handle.eq(handle))
+            .into_partial_model::<entity::member::Profile>()
+            .one(&ctx.state()?.db)
+            .await?
+            .ok_or(AppError::NotFound("Member"))?;
+        Ok(Member::new(row))
     }
 }
 
@@ -58,6 +79,10 @@ pub struct UpdateProfileInput {
     pub avatar_url: Option<String>,
     /// The language of the member's mail.
     pub locale: Option<Locale>,
+    /// The name after `@` that mentions the member: 3 to 30 letters a-z, digits or `_`
+    /// (stored lowercase); unique.
+    #[graphql(validator(max_length = 40))]
+    pub handle: Option<String>,
 }
 
 /// Kinds of mail to turn on (`true`) or off (`false`); a field left out stays as it is.
@@ -88,6 +113,7 @@ impl MembersMutation {
             website_url: input.website_url.as_deref(),
             avatar_url: input.avatar_url.as_deref(),
             locale: input.locale.map(Into::into),
+            handle: input.handle.as_deref(),
         };
         let member = commands::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
         Ok(Member::own(member))

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod handles;
 pub mod loader;
 pub mod policy;
 pub mod types;

@@ -104,6 +104,11 @@ impl Member {
         &self.row.display_name
     }
 
+    /// The name after `@` that mentions them (lowercase; unique).
+    async fn handle(&self) -> &str {
+        &self.row.handle
+    }
+
     /// One line about the member ("Data protection officer, speaks for herself").
     async fn headline(&self) -> Option<&str> {
         self.row.headline.as_deref()

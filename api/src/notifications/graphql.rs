@@ -1,48 +1,99 @@
 //! The inbox over GraphQL: `notifications`, `Member.unreadNotificationCount` (in `members`),
 //! and marking read.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
-use entity::notification;
+use entity::notification::{self, Kind};
 use futures_util::{Stream, StreamExt};
+use uuid::Uuid;
 
 use crate::{
     discussions::{
         reads as discussions,
         types::{Comment, Thread},
     },
-    error::AppResult,
+    error::{AppError, AppResult},
     events::{Event, notifications_topic},
     graphql::{
         context::ContextExt,
         pagination::{self, Page},
     },
+    groups::{
+        self,
+        types::{Group, Invitation, Membership},
+    },
     ids,
+    meetups::{self, types::Meetup},
     members::types::Member,
-    notifications::{commands, reads},
+    notifications::{
+        commands, reads,
+        watch::{self, Watched},
+    },
 };
 
 /// What a notification tells of.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::notification::Kind")]
 pub enum NotificationKind {
     /// Someone answered your comment, or your thread at its top level.
     Reply,
     /// Someone quoted your comment or thread.
     Quote,
+    /// Someone wrote your `@handle` in a thread or comment.
+    Mention,
+    /// A new thread in a group you watch.
+    NewThread,
+    /// A new comment in a thread you watch.
+    NewComment,
+    /// A meetup was published in one of your groups.
+    MeetupPublished,
+    /// A meetup you are going to or waiting for was moved or changed.
+    MeetupChanged,
+    /// A meetup you are going to or waiting for was cancelled.
+    MeetupCancelled,
+    /// You got a seat off the waitlist.
+    PromotedFromWaitlist,
+    /// Someone asks to join a group you organise.
+    JoinRequest,
+    /// Your request to join a group was approved.
+    MembershipApproved,
+    /// You were invited to a group.
+    Invitation,
+    /// Your role in a group changed.
+    RoleChanged,
+    /// A report you made was resolved.
+    ReportResolved,
+    /// A moderator hid your comment.
+    ContentHidden,
 }
 
-impl From<notification::Kind> for NotificationKind {
-    fn from(kind: notification::Kind) -> Self {
-        match kind {
-            notification::Kind::Reply => Self::Reply,
-            notification::Kind::Quote => Self::Quote,
-        }
-    }
+/// How closely the viewer follows a group or thread.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::watch::Level")]
+pub enum WatchLevel {
+    /// Every new comment; on a group, every new thread and every comment in its threads.
+    Watching,
+    /// Replies, quotes and mentions; threads you comment in become tracked.
+    Tracking,
+    /// Replies, quotes and mentions: the default.
+    Normal,
+    /// Nothing from there, not even mentions.
+    Muted,
 }
 
-/// Something that happened to the viewer or their writing. While unread, later events of the
-/// same kind in the same thread fold into it: `count` grows and `actor` and `comment` name the
-/// latest.
+/// What a notification is about.
+#[derive(Union)]
+pub enum NotificationSubject {
+    Comment(Comment),
+    Thread(Thread),
+    Meetup(Meetup),
+    Membership(Membership),
+    Invitation(Invitation),
+}
+
+/// Something that happened to the viewer or their writing, or in what they watch. While unread,
+/// later events of the same kind about the same thread (or group, or meetup) fold into it:
+/// `count` grows and `actor` and `subject` name the latest.
 pub struct Notification(pub notification::Model);
 
 #[Object]
@@ -65,15 +116,69 @@ impl Notification {
         Member::load(ctx, self.0.actor_id).await
     }
 
-    /// Where it happened; null when the viewer may no longer read it.
+    /// The group it happened in.
+    async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
+        groups::reads::group_by_id(ctx, self.0.group_id).await
+    }
+
+    /// What it is about: the comment (or thread) for discussion kinds, the meetup, the
+    /// membership (a join request, an approval, a new role) or the invitation. Null once it was
+    /// deleted or the viewer may no longer see it; a hidden comment reads as hidden, without
+    /// its text, to all but its author.
+    async fn subject(&self, ctx: &Context<'_>) -> AppResult<Option<NotificationSubject>> {
+        let row = &self.0;
+        Ok(match row.kind {
+            Kind::JoinRequest => match row.actor_id {
+                Some(actor) => membership(ctx, row.group_id, actor).await?,
+                None => None,
+            },
+            Kind::MembershipApproved | Kind::RoleChanged => {
+                membership(ctx, row.group_id, row.member_id).await?
+            }
+            Kind::Invitation => match row.subject_id {
+                Some(id) => ctx
+                    .loaders()?
+                    .invitations
+                    .load_one(id)
+                    .await?
+                    .map(|i| NotificationSubject::Invitation(Invitation(i))),
+                None => None,
+            },
+            Kind::MeetupPublished
+            | Kind::MeetupChanged
+            | Kind::MeetupCancelled
+            | Kind::PromotedFromWaitlist => match row.meetup_id {
+                Some(id) => meetups::reads::meetup_by_id(ctx, id)
+                    .await
+                    .ok()
+                    .map(NotificationSubject::Meetup),
+                None => None,
+            },
+            _ => match (row.comment_id, row.thread_id) {
+                (Some(id), _) => discussions::comment_by_id(ctx, id)
+                    .await
+                    .ok()
+                    .map(NotificationSubject::Comment),
+                (None, Some(id)) => discussions::thread_by_id(ctx, id)
+                    .await
+                    .ok()
+                    .map(NotificationSubject::Thread),
+                (None, None) => None,
+            },
+        })
+    }
+
+    /// The thread it happened in, for discussion kinds; null when the viewer may no longer
+    /// read it.
     async fn thread(&self, ctx: &Context<'_>) -> Option<Thread> {
-        discussions::thread_by_id(ctx, self.0.thread_id).await.ok()
+        discussions::thread_by_id(ctx, self.0.thread_id?).await.ok()
     }
 
     /// The latest comment it is about; null once the comment is gone or may not be read.
     async fn comment(&self, ctx: &Context<'_>) -> Option<Comment> {
-        let id = self.0.comment_id?;
-        discussions::comment_by_id(ctx, id).await.ok()
+        discussions::comment_by_id(ctx, self.0.comment_id?)
+            .await
+            .ok()
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -91,6 +196,21 @@ impl Notification {
     }
 }
 
+/// A member's membership of a group, as a subject.
+async fn membership(
+    ctx: &Context<'_>,
+    group_id: Uuid,
+    member_id: Uuid,
+) -> AppResult<Option<NotificationSubject>> {
+    Ok(ctx
+        .loaders()?
+        .memberships
+        .load_one((group_id, member_id))
+        .await?
+        .flatten()
+        .map(|m| NotificationSubject::Membership(Membership(m))))
+}
+
 #[derive(Default)]
 pub struct NotificationsQuery;
 
@@ -102,10 +222,12 @@ impl NotificationsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(default = false)] unread_only: bool,
+        #[graphql(validator(max_items = 15))] kinds: Option<Vec<NotificationKind>>,
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Notification>> {
-        reads::notifications(ctx, unread_only, first, after).await
+        let kinds = kinds.map(|kinds| kinds.into_iter().map(Into::into).collect());
+        reads::notifications(ctx, unread_only, kinds, first, after).await
     }
 }
 
@@ -137,6 +259,31 @@ impl NotificationsMutation {
         before: Option<DateTime<Utc>>,
     ) -> AppResult<u64> {
         commands::mark_all_read(ctx.state()?, ctx.viewer(), before).await
+    }
+
+    /// Sets how closely the viewer follows a group or thread they may read (`subjectId` is a
+    /// Group or Thread id). Returns the level now set.
+    async fn set_watch_level(
+        &self,
+        ctx: &Context<'_>,
+        subject_id: ID,
+        level: WatchLevel,
+    ) -> AppResult<WatchLevel> {
+        let watched = match ids::decode(&subject_id) {
+            Some((ids::Kind::Group, id)) => Watched::Group(id),
+            Some((ids::Kind::Thread, id)) => Watched::Thread(id),
+            _ => {
+                return Err(AppError::bad_input(
+                    "subjectId",
+                    "Not the id of a group or thread",
+                ));
+            }
+        };
+        Ok(
+            watch::set_level(ctx.state()?, ctx.viewer(), watched, level.into())
+                .await?
+                .into(),
+        )
     }
 }
 

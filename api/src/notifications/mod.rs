@@ -6,4 +6,6 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod meetups;
 pub mod reads;
+pub mod watch;

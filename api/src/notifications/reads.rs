@@ -3,9 +3,13 @@
 use std::collections::HashMap;
 
 use async_graphql::{Context, dataloader::Loader};
-use entity::notification;
+use entity::{
+    invitation,
+    notification::{self, Kind},
+};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Select,
 };
 
 use crate::{
@@ -20,15 +24,19 @@ use crate::{
 };
 
 /// The member's notifications they may still read (not those from a members-only group they
-/// left).
+/// left); an invitation is readable before its group is.
 fn inbox(identity: &Identity) -> Select<notification::Entity> {
     notification::Entity::find()
         .filter(notification::Column::MemberId.eq(identity.member_id))
-        .filter(readable_groups(
-            notification::Column::GroupId,
-            identity.member_id,
-            identity.is_site_admin,
-        ))
+        .filter(
+            Condition::any()
+                .add(readable_groups(
+                    notification::Column::GroupId,
+                    identity.member_id,
+                    identity.is_site_admin,
+                ))
+                .add(notification::Column::Kind.eq(Kind::Invitation)),
+        )
 }
 
 /// One of the member's notifications, if they may still read it.
@@ -51,10 +59,12 @@ pub async fn unread_count(db: &DatabaseConnection, identity: &Identity) -> AppRe
         .await?)
 }
 
-/// The viewer's notifications, newest first; only the unread with `unread_only`.
+/// The viewer's notifications, newest first; only the unread with `unread_only`, only of
+/// `kinds` when given.
 pub async fn notifications(
     ctx: &Context<'_>,
     unread_only: bool,
+    kinds: Option<Vec<Kind>>,
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Notification>> {
@@ -62,6 +72,9 @@ pub async fn notifications(
     let mut select = inbox(identity);
     if unread_only {
         select = select.filter(notification::Column::ReadAt.is_null());
+    }
+    if let Some(kinds) = kinds {
+        select = select.filter(notification::Column::Kind.is_in(kinds));
     }
     page_by_id(ctx, select, Order::NewestFirst, first, after, Notification).await
 }
@@ -95,6 +108,29 @@ impl Loader<uuid::Uuid> for UnreadInGroupLoader {
         Ok(rows
             .into_iter()
             .map(|(group, n)| (group, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// Invitations by id, for notifications about them.
+pub struct InvitationLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<uuid::Uuid> for InvitationLoader {
+    type Value = invitation::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[uuid::Uuid],
+    ) -> Result<HashMap<uuid::Uuid, invitation::Model>, AppError> {
+        Ok(invitation::Entity::find()
+            .filter(invitation::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
             .collect())
     }
 }

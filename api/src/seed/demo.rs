@@ -178,6 +178,7 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
     let now = Utc::now();
     let mut source = Source::new(0);
     let mut rows = Rows::default();
+    let mut handles = std::collections::HashSet::new();
     let people: Vec<Uuid> = PEOPLE
         .iter()
         .enumerate()
@@ -189,6 +190,7 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
                 name.to_lowercase().replace(' ', ".").replace('ø', "o")
             );
             rows.members.push(member(
+                &mut handles,
                 id,
                 &email,
                 name,

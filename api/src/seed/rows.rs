@@ -127,8 +127,10 @@ impl Source {
     }
 }
 
-/// A member row with the shared seed password.
+/// A member row with the shared seed password; `taken` holds the handles given so far.
+#[allow(clippy::too_many_arguments)]
 pub fn member(
+    taken: &mut std::collections::HashSet<String>,
     id: Uuid,
     email: &str,
     name: &str,
@@ -137,6 +139,11 @@ pub fn member(
     password_hash: &str,
     at: DateTime<Utc>,
 ) -> member::Model {
+    let handle =
+        migration::handles::unique_handle(&migration::handles::handle_from_name(name), |h| {
+            taken.contains(h)
+        });
+    taken.insert(handle.clone());
     member::Model {
         id,
         email: email.to_owned(),
@@ -154,5 +161,8 @@ pub fn member(
         // Seeded accounts are ready to use: their addresses count as verified.
         email_verified_at: Some(at),
         locale: "NB".into(),
+        handle,
+        notification_email: "DAILY".into(),
+        digest_sent_at: None,
     }
 }

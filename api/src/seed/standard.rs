@@ -174,6 +174,7 @@ fn members(
     password_hash: &str,
     founded: DateTime<Utc>,
 ) -> Vec<Uuid> {
+    let mut handles = std::collections::HashSet::new();
     (0..count)
         .map(|i| {
             let at = founded + Duration::minutes(i64::try_from(i).unwrap_or(0) * 3);
@@ -184,6 +185,7 @@ fn members(
             let headline = source.chance(0.6).then(|| *source.pick(&HEADLINES));
             let organisation = source.chance(0.5).then(|| *source.pick(&ORGANISATIONS));
             rows.members.push(member(
+                &mut handles,
                 id,
                 &format!("medlem{i}@seed.fagruppe.test"),
                 &name,
