@@ -58,10 +58,11 @@ pub struct Profile {
     pub email_verified_at: Option<DateTimeUtc>,
     pub locale: String,
     pub handle: String,
+    pub notification_email: String,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 13] = [
+pub const PROFILE_COLUMNS: [Column; 14] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -75,6 +76,7 @@ pub const PROFILE_COLUMNS: [Column; 13] = [
     Column::EmailVerifiedAt,
     Column::Locale,
     Column::Handle,
+    Column::NotificationEmail,
 ];
 
 impl From<Model> for Profile {
@@ -93,6 +95,7 @@ impl From<Model> for Profile {
             email_verified_at: row.email_verified_at,
             locale: row.locale,
             handle: row.handle,
+            notification_email: row.notification_email,
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// When it last went out by mail (immediately or in a digest).
+    pub mailed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,7 +3,7 @@
 //! - `notification` is rebuilt (SQLite cannot relax a column): `thread_id` becomes optional and
 //!   is joined by `meetup_id` and `subject_id` (a membership, invitation or report), and
 //!   `fold_key` names what unread notifications of one kind fold by (a thread, a group, a
-//!   meetup). A partial unique index on `(member_id, kind, fold_key)` while unread lets one
+//!   meetup), and `mailed_at` when it last went out by mail. A partial unique index on `(member_id, kind, fold_key)` while unread lets one
 //!   `INSERT … ON CONFLICT` write or fold the notifications of any number of members.
 //! - `group_watch` and `thread_watch` hold members' watch levels; no row means `NORMAL`.
 //! - `member.handle`, derived from the display name for existing members, unique; and how a
@@ -113,6 +113,7 @@ async fn rebuild_notifications(manager: &SchemaManager<'_>) -> Result<(), DbErr>
                 .col(timestamp_with_time_zone(Notification::CreatedAt))
                 .col(timestamp_with_time_zone(Notification::UpdatedAt))
                 .col(timestamp_with_time_zone_null(Notification::ReadAt))
+                .col(timestamp_with_time_zone_null(Notification::MailedAt))
                 .foreign_key(
                     ForeignKey::create()
                         .from(NotificationNext::Table, Notification::MemberId)
@@ -379,6 +380,7 @@ enum Notification {
     CreatedAt,
     UpdatedAt,
     ReadAt,
+    MailedAt,
 }
 
 #[derive(DeriveIden)]

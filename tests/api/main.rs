@@ -13,6 +13,7 @@ mod meetup_mail;
 mod meetups;
 mod members;
 mod metrics;
+mod notification_mail;
 mod notifications;
 mod object_storage;
 mod pages;

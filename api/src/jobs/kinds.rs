@@ -22,7 +22,7 @@ pub const PURGE_JOBS: &str = "purge-jobs";
 pub const PURGE_NOTIFICATIONS: &str = "purge-notifications";
 
 /// The periodic jobs and their periods.
-pub const PERIODIC: [Periodic; 4] = [
+pub const PERIODIC: [Periodic; 5] = [
     Periodic {
         kind: PURGE_SESSIONS,
         every_seconds: 3600,
@@ -37,6 +37,10 @@ pub const PERIODIC: [Periodic; 4] = [
     },
     Periodic {
         kind: meetups::mail::REMINDER_SCAN_JOB,
+        every_seconds: 60,
+    },
+    Periodic {
+        kind: notifications::mail::SCAN_JOB,
         every_seconds: 60,
     },
 ];
@@ -71,6 +75,9 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
         meetups::mail::REMINDER_SCAN_JOB => {
             return meetups::mail::scan_reminders(state).await.map_err(failure);
         }
+        notifications::mail::SCAN_JOB => {
+            return notifications::mail::scan(state).await.map_err(failure);
+        }
         other => return run_mail(state, other, &job.payload).await,
     };
     result.map_err(|err| err.to_string())
@@ -104,6 +111,7 @@ async fn run_mail(state: &AppState, kind: &str, payload: &str) -> Result<(), Str
         notifications::meetups::NOTIFY_MEETUP_JOB => {
             notifications::meetups::run(state, &payload).await
         }
+        notifications::mail::MAIL_JOB => notifications::mail::send(state, &payload).await,
         other => return Err(format!("no handler for job kind {other:?}")),
     };
     result.map_err(failure)

@@ -8,15 +8,18 @@
 //! member and kind, and cannot be forged or turned to another member.
 
 use chrono::Utc;
-use entity::mail_opt_out;
+use entity::{mail_opt_out, member};
 use hmac::{Hmac, Mac, digest::KeyInit};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{error::AppResult, mail::templates::Locale, state::AppState};
+use crate::{
+    error::AppResult, mail::templates::Locale, notifications::mail::Frequency, state::AppState,
+};
 
 /// A kind of mail a member may turn off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,14 +32,18 @@ pub enum MailKind {
     WaitlistPromotion,
     /// A meetup one is going to or waiting for was moved or cancelled.
     MeetupChange,
+    /// Notifications by mail, at once or in a digest: kept as the member's
+    /// `notification_email` rather than as an opt-out, since it has more than on and off.
+    Notifications,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 5] = [
         Self::RsvpConfirmation,
         Self::MeetupReminder,
         Self::WaitlistPromotion,
         Self::MeetupChange,
+        Self::Notifications,
     ];
 
     /// The stored name.
@@ -46,6 +53,7 @@ impl MailKind {
             Self::MeetupReminder => "MEETUP_REMINDER",
             Self::WaitlistPromotion => "WAITLIST_PROMOTION",
             Self::MeetupChange => "MEETUP_CHANGE",
+            Self::Notifications => "NOTIFICATIONS",
         }
     }
 
@@ -59,6 +67,7 @@ impl MailKind {
             Self::MeetupReminder => 1,
             Self::WaitlistPromotion => 2,
             Self::MeetupChange => 3,
+            Self::Notifications => 4,
         }
     }
 
@@ -79,6 +88,10 @@ impl MailKind {
             Self::MeetupChange => locale.pick(
                 "beskjed når et møte flyttes eller avlyses",
                 "notices when a meetup is moved or cancelled",
+            ),
+            Self::Notifications => locale.pick(
+                "e-post om varsler (svar, omtaler og det du følger)",
+                "mail about notifications (replies, mentions and what you watch)",
             ),
         }
     }
@@ -105,12 +118,31 @@ pub async fn turned_off<C: ConnectionTrait>(db: &C, member_id: Uuid) -> AppResul
 }
 
 /// Turns mail of `kind` on or off for `member_id`; setting what is already set changes nothing.
+/// Notifications turned off are `NEVER` mailed; turned on again, they come in the daily digest.
 pub async fn set<C: ConnectionTrait>(
     db: &C,
     member_id: Uuid,
     kind: MailKind,
     wanted: bool,
 ) -> AppResult<()> {
+    if kind == MailKind::Notifications {
+        let update = member::Entity::update_many().filter(member::Column::Id.eq(member_id));
+        let update = if wanted {
+            update
+                .col_expr(
+                    member::Column::NotificationEmail,
+                    Expr::value(Frequency::Daily.code()),
+                )
+                .filter(member::Column::NotificationEmail.eq(Frequency::Never.code()))
+        } else {
+            update.col_expr(
+                member::Column::NotificationEmail,
+                Expr::value(Frequency::Never.code()),
+            )
+        };
+        update.exec(db).await?;
+        return Ok(());
+    }
     if wanted {
         mail_opt_out::Entity::delete_by_id((member_id, kind.code().to_owned()))
             .exec(db)

@@ -449,6 +449,67 @@ pub fn meetup_mail(
     .render(to)
 }
 
+/// One notification as a mail lists it.
+pub struct NoticeLine {
+    /// What happened ("New comments (3)").
+    pub what: String,
+    /// Where: a thread's or meetup's title, or the group's name.
+    pub place: String,
+    pub group: String,
+    pub link: String,
+}
+
+/// The member's unread notifications: at once (`digest` false) or as the daily or weekly digest.
+pub fn notifications_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    digest: bool,
+    lines: &[NoticeLine],
+    inbox: &str,
+    unsubscribe: Unsubscribe,
+) -> Mail {
+    let subject = match (digest, lines) {
+        (true, _) => locale
+            .pick("Dette har du gått glipp av", "What you missed")
+            .to_owned(),
+        (false, [one]) => format!("{}: {}", one.what, one.place),
+        (false, _) => locale.pick(
+            format!("{} nye varsler", lines.len()),
+            format!("{} new notifications", lines.len()),
+        ),
+    };
+    let lead = if digest {
+        locale.pick(
+            "Siden sist har dette skjedd i det du følger:",
+            "Since last time, this happened in what you follow:",
+        )
+    } else {
+        locale.pick("Nytt til deg:", "New for you:")
+    };
+    let mut paragraphs = vec![lead.to_owned()];
+    paragraphs.extend(lines.iter().map(|line| {
+        format!(
+            "{} – «{}» ({})\n{}",
+            line.what, line.place, line.group, line.link
+        )
+    }));
+    Letter {
+        subject,
+        greeting: locale.greeting(name),
+        paragraphs,
+        action: Some((
+            locale
+                .pick("Se alle varsler", "See all notifications")
+                .into(),
+            inbox.to_owned(),
+        )),
+        footer: None,
+        unsubscribe: Some(unsubscribe),
+    }
+    .render(to)
+}
+
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

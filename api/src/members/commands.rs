@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::member;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -18,6 +18,7 @@ use crate::{
         templates::Locale,
     },
     members::{handles, policy},
+    notifications::mail::Frequency,
     state::AppState,
     text,
 };
@@ -88,20 +89,39 @@ pub async fn update_profile(
     Ok(member)
 }
 
-/// Turns kinds of mail on or off for the viewer, in one transaction; returns the kinds now off.
+/// Turns kinds of mail on or off for the viewer and sets how notifications are mailed, in one
+/// transaction; returns the kinds now off and the notification mail's frequency.
 pub async fn update_notification_settings(
     state: &AppState,
     viewer: &Viewer,
     changes: &[(MailKind, bool)],
-) -> AppResult<Vec<MailKind>> {
+    frequency: Option<Frequency>,
+) -> AppResult<(Vec<MailKind>, Frequency)> {
     let member_id = viewer.require()?.member_id;
     let txn = begin_write(&state.db).await?;
     for (kind, wanted) in changes {
         preferences::set(&txn, member_id, *kind, *wanted).await?;
     }
+    if let Some(frequency) = frequency {
+        member::Entity::update_many()
+            .col_expr(
+                member::Column::NotificationEmail,
+                Expr::value(frequency.code()),
+            )
+            .filter(member::Column::Id.eq(member_id))
+            .exec(&txn)
+            .await?;
+    }
     let off = preferences::turned_off(&txn, member_id).await?;
+    let now: Option<String> = member::Entity::find_by_id(member_id)
+        .select_only()
+        .column(member::Column::NotificationEmail)
+        .into_tuple()
+        .one(&txn)
+        .await?;
     txn.commit().await?;
-    Ok(off)
+    let frequency = Frequency::of(&now.ok_or(AppError::Unauthenticated("Sign in to do this"))?);
+    Ok((off, frequency))
 }
 
 /// Operator command: makes the member with this e-mail a site admin, or no longer one.

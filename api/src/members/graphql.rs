@@ -13,7 +13,7 @@ use crate::{
     members::{
         commands::{self, ProfileChanges},
         handles,
-        types::{Locale, Member, NotificationSettings},
+        types::{Locale, Member, NotificationEmail, NotificationSettings},
     },
 };
 
@@ -92,6 +92,7 @@ pub struct UpdateNotificationSettingsInput {
     pub meetup_reminders: Option<bool>,
     pub waitlist_promotions: Option<bool>,
     pub meetup_changes: Option<bool>,
+    pub notification_email: Option<NotificationEmail>,
 }
 
 #[derive(Default)]
@@ -135,9 +136,14 @@ impl MembersMutation {
         .into_iter()
         .filter_map(|(kind, wanted)| wanted.map(|wanted| (kind, wanted)))
         .collect();
-        let off =
-            commands::update_notification_settings(ctx.state()?, ctx.viewer(), &changes).await?;
-        Ok(NotificationSettings::from_turned_off(&off))
+        let (off, frequency) = commands::update_notification_settings(
+            ctx.state()?,
+            ctx.viewer(),
+            &changes,
+            input.notification_email.map(Into::into),
+        )
+        .await?;
+        Ok(NotificationSettings::new(&off, frequency.code()))
     }
 }
 

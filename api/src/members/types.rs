@@ -14,7 +14,7 @@ use crate::{
     graphql::context::ContextExt,
     ids,
     members::policy,
-    notifications,
+    notifications::{self, mail::Frequency},
 };
 
 /// Which mail a member gets. Mail about the account itself (verification, password, address)
@@ -29,18 +29,35 @@ pub struct NotificationSettings {
     pub waitlist_promotions: bool,
     /// A meetup the member is going to or waiting for was moved or cancelled.
     pub meetup_changes: bool,
+    /// How notifications (replies, mentions, what the member watches) reach them by mail.
+    pub notification_email: NotificationEmail,
 }
 
 impl NotificationSettings {
-    pub fn from_turned_off(off: &[MailKind]) -> Self {
+    pub fn new(off: &[MailKind], notification_email: &str) -> Self {
         let on = |kind| !off.contains(&kind);
         Self {
             rsvp_confirmations: on(MailKind::RsvpConfirmation),
             meetup_reminders: on(MailKind::MeetupReminder),
             waitlist_promotions: on(MailKind::WaitlistPromotion),
             meetup_changes: on(MailKind::MeetupChange),
+            notification_email: Frequency::of(notification_email).into(),
         }
     }
+}
+
+/// How notifications reach a member by mail.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::notifications::mail::Frequency")]
+pub enum NotificationEmail {
+    /// Within a minute; at most one mail per thread (or meetup, or group) every ten minutes.
+    Immediate,
+    /// A digest of what is unread, once a day: the default.
+    Daily,
+    /// A digest of what is unread, once a week.
+    Weekly,
+    /// Never by mail; the inbox only.
+    Never,
 }
 
 /// The language of a member's mail.
@@ -163,7 +180,10 @@ impl Member {
             return Ok(None);
         }
         let off = preferences::turned_off(&ctx.state()?.db, self.row.id).await?;
-        Ok(Some(NotificationSettings::from_turned_off(&off)))
+        Ok(Some(NotificationSettings::new(
+            &off,
+            &self.row.notification_email,
+        )))
     }
 
     /// How many of the member's notifications are unread: visible only to the member, null

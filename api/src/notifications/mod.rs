@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod mail;
 pub mod meetups;
 pub mod reads;
 pub mod watch;

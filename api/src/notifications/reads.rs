@@ -25,7 +25,7 @@ use crate::{
 
 /// The member's notifications they may still read (not those from a members-only group they
 /// left); an invitation is readable before its group is.
-fn inbox(identity: &Identity) -> Select<notification::Entity> {
+pub(crate) fn inbox(identity: &Identity) -> Select<notification::Entity> {
     notification::Entity::find()
         .filter(notification::Column::MemberId.eq(identity.member_id))
         .filter(
