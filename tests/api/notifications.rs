@@ -138,20 +138,24 @@ async fn replies_in_one_thread_fold_into_one_unread_notification_until_it_is_rea
     assert_eq!(all["data"]["markAllNotificationsRead"], 0, "{all}");
 }
 
+async fn leave(app: &TestApp, member: &Account, group: &str) {
+    let left = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($id: ID!) { leaveGroup(groupId: $id) }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(left["data"]["leaveGroup"], true, "{left}");
+}
+
 #[tokio::test]
 async fn a_member_who_leaves_a_members_only_group_no_longer_sees_its_notifications() {
     let app = spawn_app().await;
     let (owner, member, group, thread) = discussion(&app, "MEMBERS_ONLY").await;
     comment(&app, &owner, &thread, "Svar i en lukket gruppe.").await;
     assert_eq!(unread(&inbox(&app, &member).await), 1);
-    let left = app
-        .graphql(
-            Some(&member.access_token),
-            "mutation($id: ID!) { leaveGroup(groupId: $id) }",
-            json!({ "id": group.id }),
-        )
-        .await;
-    assert_eq!(left["data"]["leaveGroup"], true, "{left}");
+    leave(&app, &member, &group.id).await;
     let seen = inbox(&app, &member).await;
     assert_eq!(unread(&seen), 0);
     assert_eq!(seen["notifications"]["totalCount"], 0);
@@ -362,4 +366,27 @@ async fn notifications_older_than_the_retention_are_purged() {
     assert_eq!(outcome.state, entity::job::State::Done, "{outcome:?}");
     let seen = inbox(&app, &member).await;
     assert_eq!(seen["notifications"]["totalCount"], 0, "{seen}");
+}
+
+#[tokio::test]
+async fn a_member_who_left_hears_nothing_more_from_the_group_live() {
+    let app = spawn_app().await;
+    let (owner, member, group, thread) = discussion(&app, "MEMBERS_ONLY").await;
+    let mut socket = listen_for_notifications(&app, &member).await;
+    leave(&app, &member, &group.id).await;
+    // A reply to their old thread, then an invitation elsewhere: only the invitation arrives.
+    comment(&app, &owner, &thread, "Svar etter at du gikk.").await;
+    let other =
+        crate::groups::create_group(&app, &owner, "Open door", "PUBLIC", "INVITE_ONLY").await;
+    let invited = app
+        .graphql(
+            Some(&owner.access_token),
+            "mutation($input: InviteToGroupInput!) { inviteToGroup(input: $input) { id } }",
+            json!({ "input": { "groupId": other.id, "email": member.email } }),
+        )
+        .await;
+    assert!(invited["errors"].is_null(), "{invited}");
+    let next = next_update(&mut socket).await;
+    assert_eq!(next["notification"]["kind"], "INVITATION", "{next}");
+    assert_eq!(next["unreadCount"], 1);
 }
