@@ -25,6 +25,9 @@ pub struct Model {
     pub edited_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
     pub hidden_at: Option<DateTimeUtc>,
+    /// Whether the thread's watchers were told of it; a fan-out claims every comment of its
+    /// thread not told yet.
+    pub watchers_told: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

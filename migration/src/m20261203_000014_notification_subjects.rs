@@ -6,6 +6,8 @@
 //!   meetup), and `mailed_at` when it last went out by mail. A partial unique index on `(member_id, kind, fold_key)` while unread lets one
 //!   `INSERT … ON CONFLICT` write or fold the notifications of any number of members.
 //! - `group_watch` and `thread_watch` hold members' watch levels; no row means `NORMAL`.
+//! - `comment.watchers_told`: a fan-out to a thread's watchers claims its comments not told yet,
+//!   so one fan-out covers a burst of comments.
 //! - `member.handle`, derived from the display name for existing members, unique; and how a
 //!   member wants notifications by mail (`notification_email`: `IMMEDIATE`, `DAILY`, `WEEKLY`
 //!   or `NEVER`) with when their last digest went out.
@@ -34,6 +36,22 @@ impl MigrationTrait for Migration {
         rebuild_notifications(manager).await?;
         create_watches(manager).await?;
         add_handles(manager).await?;
+        // Comments that exist were never news to anyone watching: told.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Comment::Table)
+                    .add_column(boolean(Comment::WatchersTold).default(true))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX comment_watchers_untold ON comment (thread_id) \
+                 WHERE NOT watchers_told",
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -53,6 +71,22 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("comment_watchers_untold")
+                    .table(Comment::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Comment::Table)
+                    .drop_column(Comment::WatchersTold)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()
@@ -423,4 +457,5 @@ enum Thread {
 enum Comment {
     Table,
     Id,
+    WatchersTold,
 }

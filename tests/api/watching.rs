@@ -561,3 +561,30 @@ async fn an_author_hears_their_comment_was_hidden_and_a_reporter_that_the_report
         json!({ "__typename": "Comment", "body": null, "bodyHtml": null, "hidden": true })
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_comments_reaches_a_watcher_counted_exactly_once() {
+    let app = app_with_workers().await;
+    let mut outcomes = app.job_outcomes.subscribe();
+    let (owner, _member, group, thread) = discussion(&app, "PUBLIC").await;
+    job_done(&mut outcomes, "notify-watchers").await;
+    let (watcher, _) = join_member(&app, &group, "Watcher").await;
+    set_level(&app, &watcher, &thread, "WATCHING").await;
+    let mut voices = vec![owner];
+    for name in ["Voice Two", "Voice Three", "Voice Four"] {
+        voices.push(join_member(&app, &group, name).await.0);
+    }
+    // Eight comments at once: their fan-outs overlap, each claims what is not told yet.
+    let comments = voices.iter().cycle().take(8).enumerate().map(|(i, voice)| {
+        let app = &app;
+        let thread = &thread;
+        async move { comment(app, voice, thread, &format!("Innspill {i}")).await }
+    });
+    futures_util::future::join_all(comments).await;
+    for _ in 0..8 {
+        job_done(&mut outcomes, "notify-watchers").await;
+    }
+    let seen = inbox(&app, &watcher).await;
+    assert_eq!(kinds(&seen), ["NEW_COMMENT"], "{seen}");
+    assert_eq!(seen["nodes"][0]["count"], 8, "{seen}");
+}

@@ -372,6 +372,7 @@ pub async fn post_comment(
         edited_at: Set(None),
         deleted_at: Set(None),
         hidden_at: Set(None),
+        watchers_told: Set(false),
     }
     .insert(&txn)
     .await?;

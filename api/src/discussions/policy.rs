@@ -217,6 +217,7 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             hidden_at: None,
+            watchers_told: true,
         }
     }
 

@@ -96,6 +96,17 @@ pub async fn notify<C: ConnectionTrait>(
     notice: Notice,
     recipients: SelectStatement,
 ) -> AppResult<Vec<Event>> {
+    notify_times(db, notice, recipients, 1).await
+}
+
+/// [`notify`] for `times` events at once (a burst of comments one fan-out covers): a new
+/// notification counts them all, an unread one grows by as many.
+pub async fn notify_times<C: ConnectionTrait>(
+    db: &C,
+    notice: Notice,
+    recipients: SelectStatement,
+    times: i32,
+) -> AppResult<Vec<Event>> {
     let now = Utc::now();
     let about = notice.about;
     let mut select = Query::select();
@@ -110,7 +121,7 @@ pub async fn notify<C: ConnectionTrait>(
         .expr(Expr::val(about.meetup_id))
         .expr(Expr::val(about.subject_id))
         .expr(Expr::val(notice.fold_key()))
-        .expr(Expr::val(1))
+        .expr(Expr::val(times))
         .expr(Expr::val(now))
         .expr(Expr::val(now))
         .from(member::Entity)
@@ -157,7 +168,10 @@ pub async fn notify<C: ConnectionTrait>(
             .target_and_where(Expr::col(notification::Column::ReadAt).is_null())
             .value(
                 notification::Column::Count,
-                Expr::col((notification::Entity, notification::Column::Count)).add(1),
+                Expr::col((notification::Entity, notification::Column::Count)).add(Expr::col((
+                    Alias::new("excluded"),
+                    notification::Column::Count,
+                ))),
             )
             .update_columns([
                 notification::Column::ActorId,

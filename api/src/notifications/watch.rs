@@ -6,7 +6,8 @@
 //!
 //! New threads and comments reach watchers through a queued job (`NOTIFY_WATCHERS_JOB`), so the
 //! poster's request runs the same statements with no watcher or ten thousand; the job writes
-//! every watcher's notification with one statement.
+//! every watcher's notification with one statement, for every comment of the thread not told
+//! yet.
 
 use std::collections::HashMap;
 
@@ -22,6 +23,7 @@ use sea_orm::{
     ActiveEnum,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
@@ -33,7 +35,7 @@ use crate::{
     error::{AppError, AppResult},
     groups,
     jobs::{self, NewJob},
-    notifications::commands::{About, Notice, notify},
+    notifications::commands::{About, Notice, notify, notify_times},
     state::AppState,
 };
 
@@ -152,57 +154,66 @@ pub async fn enqueue_fan_out<C: ConnectionTrait>(
     .await
 }
 
-/// The job: `NEW_COMMENT` to the members watching the comment's thread, or `NEW_THREAD` to
-/// those watching the new thread's group; nothing once the comment or thread is gone or hidden.
+/// The job: `NEW_THREAD` to the members watching a new thread's group, or `NEW_COMMENT` to
+/// those watching a thread for every comment of it not told yet. The job claims those comments
+/// (`watchers_told`) in the transaction that writes the notifications, so under a burst the
+/// first job covers the comments committed so far with one statement (the count grows by their
+/// number) and the jobs of the others find nothing left; a comment deleted or hidden meanwhile
+/// is claimed but not counted. Nothing once the thread is gone.
 pub async fn fan_out(state: &AppState, payload: &serde_json::Value) -> AppResult<()> {
-    let id = |name: &str| {
-        payload[name]
-            .as_str()
-            .map(Uuid::parse_str)
-            .transpose()
-            .map_err(|err| AppError::Internal(err.to_string()))
-    };
-    let Some(thread) = thread::Entity::find_by_id(id("thread")?.unwrap_or_default())
+    let thread_id = payload["thread"]
+        .as_str()
+        .and_then(|id| Uuid::try_parse(id).ok())
+        .ok_or_else(|| AppError::internal("the payload has no thread"))?;
+    let Some(thread) = thread::Entity::find_by_id(thread_id)
         .one(&state.db)
         .await?
         .filter(|t| t.deleted_at.is_none())
     else {
         return Ok(());
     };
-    let events = match id("comment")? {
-        Some(comment_id) => {
-            let Some(comment) = comment::Entity::find_by_id(comment_id)
-                .one(&state.db)
-                .await?
-                .filter(|c| c.deleted_at.is_none() && c.hidden_at.is_none())
-            else {
-                return Ok(());
-            };
-            let notice = Notice {
-                kind: Kind::NewComment,
-                actor: comment.author_id,
-                about: About {
-                    group_id: thread.group_id,
-                    thread_id: Some(thread.id),
-                    comment_id: Some(comment.id),
-                    ..About::default()
-                },
-            };
-            notify(&state.db, notice, thread_watchers(&thread)).await?
-        }
-        None => {
-            let notice = Notice {
-                kind: Kind::NewThread,
-                actor: thread.author_id,
-                about: About {
-                    group_id: thread.group_id,
-                    thread_id: Some(thread.id),
-                    ..About::default()
-                },
-            };
-            notify(&state.db, notice, group_watchers(thread.group_id)).await?
-        }
+    if serde_json::Value::is_null(&payload["comment"]) {
+        let notice = Notice {
+            kind: Kind::NewThread,
+            actor: thread.author_id,
+            about: About {
+                group_id: thread.group_id,
+                thread_id: Some(thread.id),
+                ..About::default()
+            },
+        };
+        let events = notify(&state.db, notice, group_watchers(thread.group_id)).await?;
+        state.events.publish_all(events);
+        return Ok(());
+    }
+    let txn = state.db.begin().await?;
+    let claimed = comment::Entity::update_many()
+        .col_expr(comment::Column::WatchersTold, Expr::value(true))
+        .filter(comment::Column::ThreadId.eq(thread.id))
+        .filter(comment::Column::WatchersTold.eq(false))
+        .exec_with_returning(&txn)
+        .await?;
+    let told: Vec<&comment::Model> = claimed
+        .iter()
+        .filter(|c| c.deleted_at.is_none() && c.hidden_at.is_none())
+        .collect();
+    let Some(latest) = told.iter().max_by_key(|c| (c.created_at, c.id)) else {
+        txn.commit().await?;
+        return Ok(());
     };
+    let notice = Notice {
+        kind: Kind::NewComment,
+        actor: latest.author_id,
+        about: About {
+            group_id: thread.group_id,
+            thread_id: Some(thread.id),
+            comment_id: Some(latest.id),
+            ..About::default()
+        },
+    };
+    let times = i32::try_from(told.len()).unwrap_or(i32::MAX);
+    let events = notify_times(&txn, notice, thread_watchers(&thread), times).await?;
+    txn.commit().await?;
     state.events.publish_all(events);
     Ok(())
 }

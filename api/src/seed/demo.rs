@@ -482,6 +482,7 @@ fn discussion(
             edited_at: None,
             deleted_at: None,
             hidden_at: None,
+            watchers_told: true,
         });
         written.push((id, depth, text));
     }

@@ -498,6 +498,7 @@ fn threads(
                     edited_at: None,
                     deleted_at: None,
                     hidden_at: None,
+                    watchers_told: true,
                 });
             }
             rows.thread_topics.push(thread_topic::Model {
