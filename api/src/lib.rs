@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod redis_store;
 pub mod resources;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -1,5 +1,5 @@
 //! The `fagruppe` command: `serve` (the default), `migrate`, `export-schema`, `seed`, the
-//! operator commands `grant-admin EMAIL` / `revoke-admin EMAIL`, and `ready` (a container health
+//! operator commands `grant-admin EMAIL` / `revoke-admin EMAIL` / `reindex`, and `ready` (a container health
 //! check).
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
@@ -18,7 +18,7 @@ use fagruppe::{
 
 const USAGE: &str = "usage: fagruppe [serve | worker | migrate | export-schema | seed standard \
                      [--scale N] [--force] | seed demo [--force] | grant-admin EMAIL | \
-                     revoke-admin EMAIL | ready]";
+                     revoke-admin EMAIL | reindex | ready]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,6 +58,7 @@ async fn main() -> ExitCode {
         ["grant-admin", email] => site_admin(&settings, email, true).await,
         ["revoke-admin", email] => site_admin(&settings, email, false).await,
         ["ready"] => ready(settings.listen_addr).await,
+        ["reindex"] => reindex(&settings).await,
         _ => Err(USAGE.to_owned()),
     };
     // Blocking: the exporter's last batch leaves from its own thread.
@@ -169,6 +170,19 @@ async fn migrate(settings: &Settings) -> Result<(), String> {
         .await
         .map_err(|err| err.to_string())?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Rebuilds the search index from the threads and comments.
+async fn reindex(settings: &Settings) -> Result<(), String> {
+    let (connection, _) = db::connect(settings).await.map_err(|err| err.to_string())?;
+    db::migrate(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    let written = fagruppe::search::index::rebuild(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!(entries = written, "search index rebuilt");
     Ok(())
 }
 

@@ -44,6 +44,7 @@ pub mod report;
 pub mod resource;
 pub mod resource_topic;
 pub mod rsvp;
+pub mod search_entry;
 pub mod session;
 pub mod thread;
 pub mod thread_topic;

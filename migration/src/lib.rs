@@ -19,8 +19,10 @@ mod m20261203_000011_meetup_mail;
 mod m20261203_000012_job_trace_parent;
 mod m20261203_000013_notifications;
 mod m20261203_000014_notification_subjects;
+mod m20261203_000015_search;
 
 pub mod handles;
+pub mod search_terms;
 
 pub struct Migrator;
 
@@ -42,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_job_trace_parent::Migration),
             Box::new(m20261203_000013_notifications::Migration),
             Box::new(m20261203_000014_notification_subjects::Migration),
+            Box::new(m20261203_000015_search::Migration),
         ]
     }
 }

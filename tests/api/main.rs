@@ -20,6 +20,7 @@ mod pages;
 mod replicas;
 mod resources;
 mod schema;
+mod search;
 mod seed;
 mod smtp;
 mod subscriptions;

@@ -29,6 +29,7 @@ use crate::{
         NotificationsMutation, NotificationsQuery, NotificationsSubscription,
     },
     resources::graphql::{ResourcesMutation, ResourcesQuery},
+    search::graphql::SearchQuery,
     state::AppState,
 };
 
@@ -43,6 +44,7 @@ pub struct Query(
     ResourcesQuery,
     JobsQuery,
     NotificationsQuery,
+    SearchQuery,
     node::NodeQuery,
 );
 

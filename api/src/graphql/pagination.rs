@@ -114,6 +114,11 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
         self.size + 1
     }
 
+    /// The sort key the page starts after, if a cursor was given.
+    pub fn after_key(&self) -> Option<&K> {
+        self.after.as_ref()
+    }
+
     /// Whether this is the first page read forwards (no cursor given).
     pub fn is_first_page(&self) -> bool {
         self.after.is_none() && self.before.is_none() && !self.backward

@@ -126,7 +126,10 @@ async fn wipe(txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         .collect::<Result<_, _>>()?;
     let tables: Vec<String> = tables
         .into_iter()
-        .filter(|name| name != "topic" && name != "seaql_migrations")
+        // The full-text index's own tables follow `search_entry` through its triggers.
+        .filter(|name| {
+            name != "topic" && name != "seaql_migrations" && !name.starts_with("search_fts")
+        })
         .map(|name| format!("\"{name}\""))
         .collect();
     if tables.is_empty() {
