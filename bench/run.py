@@ -271,7 +271,7 @@ def trace_lines(server):
         return sum(1 for line in f if "TRACE" in line)
 
 
-def wrk(url, body, concurrency, seconds, workdir):
+def wrk(url, body, concurrency, seconds, workdir, timeout="2s"):
     script = workdir / "wrk.lua"
     script.write_text(
         'wrk.method = "POST"\n'
@@ -286,6 +286,8 @@ def wrk(url, body, concurrency, seconds, workdir):
             f"-c{concurrency}",
             f"-d{seconds}s",
             "--latency",
+            "--timeout",
+            timeout,
             "-s",
             str(script),
             url + "/graphql",

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""What search costs: `search` over the standard data set (200,000 comments and 5,000 threads
+at scale 1) on SQLite and PostgreSQL, at concurrency 1 and 32, and the index's size on disk.
+
+Two searches: a two-word one whose words stand in about a sixth of the comments ("ledelse
+teknologi": the worst case, every match is ranked) and a rarer phrase-and-prefix one. Each
+fetches the first page of 20 hits with snippets.
+
+    bench/search.py [--db sqlite|postgres|both] [--seconds S]
+
+Needs a release build; PostgreSQL at PG_ADMIN_URL with psql for the PostgreSQL run.
+"""
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import run as bench
+
+QUERY = ("query($q: String!) { search(query: $q, first: 20) { totalCount "
+         "nodes { score snippet node { __typename } } } }")
+SEARCHES = [("ledelse teknologi", "two common words"),
+            ("\"offentlig sektor\" gråomr", "a phrase and a prefix")]
+
+
+def index_size(database):
+    if database.kind == "postgres":
+        return int(database.query("SELECT pg_total_relation_size('search_entry')"))
+    return int(database.query(
+        "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'search%'"
+        " OR name LIKE 'sqlite_autoindex_search%'"))
+
+
+def measure(kind, seconds):
+    workdir = Path(tempfile.mkdtemp(prefix=f"fagruppe-bench-search-{kind}-"))
+    database = bench.Database(kind, workdir)
+    rows = []
+    try:
+        bench.log(f"{kind}: seeding standard --scale 1")
+        started = time.monotonic()
+        bench.run([str(bench.BINARY), "seed", "standard", "--scale", "1"],
+                  env=bench.server_env(database, workdir, 0, "warn"))
+        seeded = time.monotonic() - started
+        size = index_size(database)
+        server = bench.Server(database, workdir)
+        try:
+            for text, what in SEARCHES:
+                body = {"query": QUERY, "variables": {"q": text}}
+                answer = json.loads(bench.post(server.url, body))
+                if answer.get("errors"):
+                    raise SystemExit(f"bench: {answer['errors']}")
+                total = answer["data"]["search"]["totalCount"]
+                for concurrency in [1, 32]:
+                    bench.log(f"{kind}: {what} at concurrency {concurrency}")
+                    _, rps, p50, p99 = bench.wrk(server.url, body, concurrency, seconds, workdir, timeout="60s")
+                    rows.append((kind, what, total, concurrency, rps, p50, p99))
+        finally:
+            server.stop()
+        return rows, size, seeded
+    finally:
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    bench.ensure_tools(kinds)
+    print("| database | search | hits | concurrency | searches/s | p50 | p99 |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    sizes = []
+    for kind in kinds:
+        rows, size, seeded = measure(kind, args.seconds)
+        sizes.append((kind, size, seeded))
+        for kind_, what, total, concurrency, rps, p50, p99 in rows:
+            print(f"| {kind_} | {what} | {total:,} | {concurrency} | {rps:.0f} | "
+                  f"{p50:.2f} ms | {p99:.2f} ms |")
+    for kind, size, seeded in sizes:
+        print(f"\n{kind}: index {size / 1024 / 1024:.1f} MiB; seeded in {seeded:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
