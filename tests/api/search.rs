@@ -220,3 +220,31 @@ async fn paging_through_forty_five_hits_twenty_at_a_time_returns_each_once() {
     seen.dedup();
     assert_eq!(seen.len(), 45);
 }
+
+#[tokio::test]
+async fn a_page_of_hits_runs_the_same_statements_however_many_match() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Digital etikk", "PUBLIC", "OPEN").await;
+    let thread = start_thread(&app, &owner, &group, "Etikk i praksis", "Etikk hver dag.").await;
+    const PAGE: &str = "{ search(query: \"etikk \", first: 20) { nodes { snippet node {
+        ... on Thread { title author { displayName } group { name } }
+        ... on Comment { body author { displayName } } } } } }";
+    for i in 0..25 {
+        comment(&app, &owner, &thread, &format!("Etikk {i}")).await;
+    }
+    let (first, before) = app.graphql_counted(None, PAGE, json!({})).await;
+    assert_eq!(
+        first["data"]["search"]["nodes"].as_array().map(Vec::len),
+        Some(20)
+    );
+    for i in 0..25 {
+        comment(&app, &owner, &thread, &format!("Mer etikk {i}")).await;
+    }
+    let (second, after) = app.graphql_counted(None, PAGE, json!({})).await;
+    assert!(second["errors"].is_null(), "{second}");
+    assert_eq!(after, before);
+    // The hits, then one statement per kind of thing loaded (threads, comments, groups,
+    // members, the viewer's standing): no count, as `totalCount` was not asked for.
+    assert!(before <= 8, "{before} statements");
+}

@@ -267,7 +267,7 @@ where
 }
 
 /// Whether the client selected `totalCount` on the connection being resolved.
-fn wants_total(ctx: &Context<'_>) -> bool {
+pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 

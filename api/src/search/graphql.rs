@@ -86,8 +86,8 @@ impl SearchQuery {
             ctx.viewer(),
             &search,
             &scope,
-            offset,
-            args.fetch_limit(),
+            (offset, args.fetch_limit()),
+            pagination::wants_total(ctx),
         )
         .await?;
         // Resolved together, so the request's loaders read every thread and comment of the

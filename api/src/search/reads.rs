@@ -32,28 +32,31 @@ pub struct Scope {
     pub group_id: Option<Uuid>,
 }
 
-/// The viewer's hits for `search` in `scope`, `limit` of them after the first `offset`, and how
-/// many there are in all. Two statements.
+/// The viewer's hits for `search` in `scope`, `limit` of them after the first `offset`, and,
+/// with `count`, how many there are in all (else 0). One statement, two with the count.
 pub async fn run<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     search: &Search,
     scope: &Scope,
-    offset: u64,
-    limit: u64,
+    page: (u64, u64),
+    count: bool,
 ) -> AppResult<(Vec<Found>, u64)> {
+    let (offset, limit) = page;
     if search.is_empty() {
         return Ok((Vec::new(), 0));
     }
     let backend = db.get_database_backend();
     let mut select = candidates(backend, viewer, search, scope);
-    let count = {
+    let count = if count {
         let mut counting = select.clone();
         counting.expr_as(Expr::cust("COUNT(*)"), "n");
         let row = db.query_one(&counting).await?;
         row.map(|row| row.try_get::<i64>("", "n"))
             .transpose()?
             .unwrap_or(0)
+    } else {
+        0
     };
     select
         .column((search_entry::Entity, search_entry::Column::Kind))
