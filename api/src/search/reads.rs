@@ -130,7 +130,7 @@ fn candidates(
 fn score(backend: DbBackend, search: &Search) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            "ts_rank_cd(search_entry.document, to_tsquery('norwegian', $1)) * \
+            "ts_rank(search_entry.document, to_tsquery('norwegian', $1)) * \
              (1.0 + 1.0 / (1.0 + EXTRACT(EPOCH FROM (now() - search_entry.created_at)) / 2592000.0))",
             [search.to_tsquery()],
         ),
