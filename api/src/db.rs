@@ -81,6 +81,9 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(timeout)
+                // Every connection reads the file through one shared mapping instead of its own
+                // small page cache: what many concurrent readers of a large index need.
+                .pragma("mmap_size", "268435456")
         });
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
