@@ -105,9 +105,14 @@ async fn audit_moderation(
     .await
 }
 
-/// A body's HTML with its mentions of members as links, and those members; one statement when
-/// the body mentions anyone.
-async fn render_body<C: ConnectionTrait>(db: &C, body: &str) -> AppResult<(String, Vec<Uuid>)> {
+/// A body's HTML with its mentions of members as links, and the members it mentions that
+/// `before` (the text it replaces, on an edit) did not; one statement when the body mentions
+/// anyone.
+async fn render_body<C: ConnectionTrait>(
+    db: &C,
+    body: &str,
+    before: Option<&str>,
+) -> AppResult<(String, Vec<Uuid>)> {
     let handles = markdown::mentions(body);
     if handles.is_empty() {
         return Ok((markdown::render(body), Vec::new()));
@@ -120,9 +125,14 @@ async fn render_body<C: ConnectionTrait>(db: &C, body: &str) -> AppResult<(Strin
         .all(db)
         .await?;
     let known: HashSet<String> = found.iter().map(|(_, handle)| handle.clone()).collect();
+    let earlier = before.map(markdown::mentions).unwrap_or_default();
     Ok((
         markdown::render_with_mentions(body, &known),
-        found.into_iter().map(|(id, _)| id).collect(),
+        found
+            .into_iter()
+            .filter(|(_, handle)| !earlier.contains(handle))
+            .map(|(id, _)| id)
+            .collect(),
     ))
 }
 
@@ -149,33 +159,6 @@ async fn notify_mentions<C: ConnectionTrait>(
     .await
 }
 
-/// The members `body` mentions that `before` did not.
-async fn newly_mentioned<C: ConnectionTrait>(
-    db: &C,
-    before: &str,
-    body: &str,
-) -> AppResult<(String, Vec<Uuid>)> {
-    let (html, mentioned) = render_body(db, body).await?;
-    let earlier = markdown::mentions(before);
-    if earlier.is_empty() || mentioned.is_empty() {
-        return Ok((html, mentioned));
-    }
-    let known_before: Vec<Uuid> = member::Entity::find()
-        .select_only()
-        .column(member::Column::Id)
-        .filter(member::Column::Handle.is_in(earlier))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok((
-        html,
-        mentioned
-            .into_iter()
-            .filter(|id| !known_before.contains(id))
-            .collect(),
-    ))
-}
-
 /// Starts a thread (active members).
 pub async fn start_thread(
     state: &AppState,
@@ -193,7 +176,7 @@ pub async fn start_thread(
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     policy::ensure_can_start_thread(&group)?;
     let now = Utc::now();
-    let (body_html, mentioned) = render_body(&txn, &body).await?;
+    let (body_html, mentioned) = render_body(&txn, &body, None).await?;
     let thread = thread::ActiveModel {
         id: Set(ids::new_key()),
         group_id: Set(group_id),
@@ -245,7 +228,7 @@ pub async fn update_thread(
     let mut mentioned = Vec::new();
     if let Some(body) = body {
         let body = text::limits::THREAD_BODY.clean_verbatim(body)?;
-        let (html, new) = newly_mentioned(&txn, &access.thread.body, &body).await?;
+        let (html, new) = render_body(&txn, &body, Some(&access.thread.body)).await?;
         mentioned = new;
         update.body_html = Set(html);
         update.body = Set(body);
@@ -361,7 +344,7 @@ pub async fn post_comment(
         }
     };
     let now = Utc::now();
-    let (body_html, mentioned) = render_body(&txn, &body).await?;
+    let (body_html, mentioned) = render_body(&txn, &body, None).await?;
     let comment = comment::ActiveModel {
         id: Set(ids::new_key()),
         thread_id: Set(thread_id),
@@ -435,7 +418,7 @@ pub async fn edit_comment(
     }
     .insert(&txn)
     .await?;
-    let (body_html, mentioned) = newly_mentioned(&txn, &current.body, &body).await?;
+    let (body_html, mentioned) = render_body(&txn, &body, Some(&current.body)).await?;
     let edited = comment::ActiveModel {
         id: Set(comment_id),
         body_html: Set(body_html),

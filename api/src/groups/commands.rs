@@ -554,15 +554,6 @@ async fn notify_group(
     .await
 }
 
-/// The member a membership is of, as recipients.
-fn member_of(membership: &membership::Model) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(entity::member::Column::Id)
-        .from(entity::member::Entity)
-        .and_where(entity::member::Column::Id.eq(membership.member_id))
-        .to_owned()
-}
-
 /// Approves a pending (or earlier rejected) request: the member becomes active.
 pub async fn approve_membership(
     state: &AppState,
@@ -582,7 +573,7 @@ pub async fn approve_membership(
         Kind::MembershipApproved,
         actor,
         &approved,
-        member_of(&approved),
+        notifications::commands::these([approved.member_id]),
     )
     .await?;
     txn.commit().await?;
@@ -702,7 +693,7 @@ pub async fn set_member_role(
         Kind::RoleChanged,
         actor,
         &changed,
-        member_of(&changed),
+        notifications::commands::these([changed.member_id]),
     )
     .await?;
     txn.commit().await?;

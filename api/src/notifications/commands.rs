@@ -208,16 +208,16 @@ pub async fn notify_members<C: ConnectionTrait>(
     if members.is_empty() {
         return Ok(Vec::new());
     }
-    notify(
-        db,
-        notice,
-        Query::select()
-            .column(member::Column::Id)
-            .from(member::Entity)
-            .and_where(member::Column::Id.is_in(members))
-            .to_owned(),
-    )
-    .await
+    notify(db, notice, these(members)).await
+}
+
+/// The members `ids`, as recipients.
+pub fn these(ids: impl IntoIterator<Item = Uuid>) -> SelectStatement {
+    Query::select()
+        .column(member::Column::Id)
+        .from(member::Entity)
+        .and_where(member::Column::Id.is_in(ids))
+        .to_owned()
 }
 
 /// A new notification's key: the time of the event (the 48-bit millisecond prefix of a UUIDv7,
