@@ -16,7 +16,7 @@ use prometheus_client::metrics::counter::Counter;
 use sea_orm::{
     Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sea_query::{Expr, Func, LikeExpr},
+    sea_query::Expr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -160,31 +160,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
-}
-
-/// A filter for rows where any of `columns` contains `search`, ignoring case; `None` for a blank
-/// search. `%`, `_` and backslashes in the search match themselves.
-pub fn contains_words<E: EntityTrait>(
-    columns: &[E::Column],
-    search: Option<&str>,
-) -> Option<Condition> {
-    use sea_orm::ExprTrait;
-    let search = search.map(str::trim).filter(|s| !s.is_empty())?;
-    let mut escaped = String::with_capacity(search.len() + 2);
-    escaped.push('%');
-    for c in search.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    Some(columns.iter().fold(Condition::any(), |any, column| {
-        any.add(
-            Expr::expr(Func::lower(Expr::col((E::default(), *column))))
-                .like(LikeExpr::new(escaped.as_str()).escape('\\')),
-        )
-    }))
 }
 
 /// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column

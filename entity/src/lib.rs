@@ -42,6 +42,7 @@ pub mod reaction;
 pub mod refresh_token;
 pub mod report;
 pub mod resource;
+pub mod resource_text;
 pub mod resource_topic;
 pub mod rsvp;
 pub mod search_entry;

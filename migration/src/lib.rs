@@ -19,9 +19,11 @@ mod m20261203_000011_meetup_mail;
 mod m20261203_000012_job_trace_parent;
 mod m20261203_000013_notifications;
 mod m20261203_000014_notification_subjects;
-mod m20261203_000015_search;
+pub(crate) mod m20261203_000015_search;
+mod m20261204_000016_search_everything;
 
 pub mod handles;
+pub mod search_index;
 pub mod search_terms;
 
 pub struct Migrator;
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_notifications::Migration),
             Box::new(m20261203_000014_notification_subjects::Migration),
             Box::new(m20261203_000015_search::Migration),
+            Box::new(m20261204_000016_search_everything::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ mod replicas;
 mod resources;
 mod schema;
 mod search;
+mod search_kinds;
 mod seed;
 mod smtp;
 mod subscriptions;

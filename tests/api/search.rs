@@ -188,7 +188,7 @@ async fn outsiders_never_find_members_only_words_and_hidden_comments_vanish_at_o
 async fn paging_through_forty_five_hits_twenty_at_a_time_returns_each_once() {
     let app = spawn_app().await;
     let owner = app.register(&email("owner"), "Owner").await;
-    let group = create_group(&app, &owner, "Digital etikk", "PUBLIC", "OPEN").await;
+    let group = create_group(&app, &owner, "Digitalt fellesskap", "PUBLIC", "OPEN").await;
     let thread = start_thread(&app, &owner, &group, "Innspill", "Samler innspill her.").await;
     for i in 0..45 {
         comment(&app, &owner, &thread, &format!("Etikk nummer {i}")).await;
@@ -225,7 +225,7 @@ async fn paging_through_forty_five_hits_twenty_at_a_time_returns_each_once() {
 async fn a_page_of_hits_runs_the_same_statements_however_many_match() {
     let app = spawn_app().await;
     let owner = app.register(&email("owner"), "Owner").await;
-    let group = create_group(&app, &owner, "Digital etikk", "PUBLIC", "OPEN").await;
+    let group = create_group(&app, &owner, "Digitalt fellesskap", "PUBLIC", "OPEN").await;
     // Only comments match, so both pages load the same kinds of things.
     let thread = start_thread(&app, &owner, &group, "Samling", "Her samler vi.").await;
     const PAGE: &str = "{ search(query: \"etikk \", first: 20) { nodes { snippet node {

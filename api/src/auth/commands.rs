@@ -31,6 +31,7 @@ use crate::{
     events::Event,
     groups, ids, meetups,
     members::handles,
+    search,
     state::{AppState, ClientInfo},
     text,
 };
@@ -195,6 +196,7 @@ pub async fn register(
         let txn = begin_write(&state.db).await?;
         match member.insert(&txn).await {
             Ok(member) => {
+                search::index::write(&txn, search::index::member(&member, false)).await?;
                 verification::enqueue_mail(state, &txn, member.id).await?;
                 txn.commit().await?;
                 tracing::info!(member_id = %member.id, "member registered");
@@ -579,7 +581,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
         .exec(&txn)
         .await?;
     let gone = format!("deleted-{}@{DELETED_DOMAIN}", viewer.member_id.simple());
-    member::ActiveModel {
+    let deleted = member::ActiveModel {
         id: Set(viewer.member_id),
         email: Set(gone.clone()),
         email_key: Set(gone),
@@ -596,6 +598,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
     }
     .update(&txn)
     .await?;
+    search::index::write(&txn, search::index::member(&deleted, true)).await?;
     audit::record(
         &txn,
         audit::Entry {

@@ -194,7 +194,7 @@ pub async fn start_thread(
     .insert(&txn)
     .await?;
     topics::set::<thread_topic::Entity>(&txn, thread.id, topics).await?;
-    search::index::thread(&txn, &thread).await?;
+    search::index::write(&txn, search::index::thread(&thread)).await?;
     watch::set_thread_level(&txn, actor.member_id, thread.id, Level::Watching, true).await?;
     let notified = notify_mentions(&txn, &thread, mentioned).await?;
     watch::enqueue_fan_out(state, &txn, thread.id, None).await?;
@@ -237,7 +237,7 @@ pub async fn update_thread(
         topics::set::<thread_topic::Entity>(&txn, thread_id, topics).await?;
     }
     let thread = update.update(&txn).await?;
-    search::index::thread(&txn, &thread).await?;
+    search::index::write(&txn, search::index::thread(&thread)).await?;
     let notified = notify_mentions(&txn, &thread, mentioned).await?;
     txn.commit().await?;
     state.events.publish_all(notified);
@@ -265,7 +265,7 @@ pub async fn delete_thread(
     }
     .update(&txn)
     .await?;
-    search::index::thread(&txn, &thread).await?;
+    search::index::write(&txn, search::index::thread(&thread)).await?;
     audit_moderation(
         &txn,
         actor,
@@ -363,7 +363,11 @@ pub async fn post_comment(
     }
     .insert(&txn)
     .await?;
-    search::index::comment(&txn, &comment, access.thread.group_id).await?;
+    search::index::write(
+        &txn,
+        search::index::comment(&comment, access.thread.group_id),
+    )
+    .await?;
     thread::ActiveModel {
         id: Set(thread_id),
         last_activity_at: Set(now),
@@ -428,7 +432,11 @@ pub async fn edit_comment(
     }
     .update(&txn)
     .await?;
-    search::index::comment(&txn, &edited, access.thread.group_id).await?;
+    search::index::write(
+        &txn,
+        search::index::comment(&edited, access.thread.group_id),
+    )
+    .await?;
     let notified = notifications::commands::comment_posted(
         &txn,
         &access.thread,
@@ -465,7 +473,11 @@ pub async fn delete_comment(
     }
     .update(&txn)
     .await?;
-    search::index::comment(&txn, &deleted, access.thread.group_id).await?;
+    search::index::write(
+        &txn,
+        search::index::comment(&deleted, access.thread.group_id),
+    )
+    .await?;
     if !access.is_comment_author(&current) {
         audit_moderation(
             &txn,
@@ -613,7 +625,11 @@ pub async fn set_hidden(
     }
     .update(&txn)
     .await?;
-    search::index::comment(&txn, &changed, access.thread.group_id).await?;
+    search::index::write(
+        &txn,
+        search::index::comment(&changed, access.thread.group_id),
+    )
+    .await?;
     let action = if hidden {
         "comment.hide"
     } else {

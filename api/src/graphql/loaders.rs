@@ -28,6 +28,7 @@ use crate::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
     },
+    resources::loaders::ResourceLoader,
     topics::TopicsLoader,
 };
 
@@ -96,6 +97,7 @@ pub struct Loaders {
     pub thread_topics: BatchLoader<Uuid, TopicsLoader<thread_topic::Entity>>,
     pub revisions: BatchLoader<Uuid, RevisionLoader>,
     pub reply_previews: BatchLoader<(Uuid, u64), ReplyPreviewLoader>,
+    pub resources: BatchLoader<Uuid, ResourceLoader>,
     pub resource_topics: BatchLoader<Uuid, TopicsLoader<resource_topic::Entity>>,
     pub unread_in_group: BatchLoader<Uuid, UnreadInGroupLoader>,
     pub watch_levels: BatchLoader<Watched, WatchLevelLoader>,
@@ -156,6 +158,7 @@ impl Loaders {
                 thread_topics: batched(TopicsLoader::new(db), caching),
                 revisions: batched(RevisionLoader { db: db.clone() }, caching),
                 reply_previews: batched(ReplyPreviewLoader { db: db.clone() }, caching),
+                resources: batched(ResourceLoader { db: db.clone() }, caching),
                 resource_topics: batched(TopicsLoader::new(db), caching),
                 unread_in_group: batched(
                     UnreadInGroupLoader {

@@ -38,6 +38,7 @@ use crate::{
         self,
         commands::{About, Notice},
     },
+    search,
     state::AppState,
     text, topics,
 };
@@ -270,6 +271,7 @@ pub async fn create_group(
         },
     )
     .await?;
+    search::index::write(&txn, search::index::group(&group)).await?;
     txn.commit().await?;
     Ok(group)
 }
@@ -437,6 +439,7 @@ pub async fn update_group(
         },
     )
     .await?;
+    search::index::write(&txn, search::index::group(&group)).await?;
     txn.commit().await?;
     Ok(group)
 }
@@ -471,6 +474,7 @@ pub async fn archive_group(
         },
     )
     .await?;
+    search::index::write(&txn, search::index::group(&group)).await?;
     txn.commit().await?;
     Ok(group)
 }

@@ -32,13 +32,15 @@ impl GroupsQuery {
         reads::group_by_slug(ctx, &slug).await
     }
 
-    /// The directory of groups that are not archived, newest first.
+    /// The directory of groups that are not archived, newest first; with a search, the groups
+    /// it finds, most relevant first.
     #[graphql(complexity = "pagination::cost(first, None, child_complexity)")]
     async fn groups(
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Words in the name or description, up to 100 characters.",
+            desc = "Words to find in the name, description or slug, as `search` takes them, up \
+                    to 100 characters.",
             validator(custom = "crate::text::limits::SEARCH")
         )]
         search: Option<String>,

@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer,
-    db::contains_words,
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
@@ -24,6 +23,7 @@ use crate::{
         policy::{GroupAccess, GroupAction},
         types::{AuditEntry, Group, GroupRole, Invitation, Membership},
     },
+    search::{graphql::ranked_page, index, query::Search, reads::Scope},
     topics,
 };
 
@@ -124,8 +124,9 @@ pub async fn group_by_slug(ctx: &Context<'_>, slug: &str) -> AppResult<Group> {
     })
 }
 
-/// The group directory: groups that are not archived, newest first, optionally matching a
-/// search in the name or description and tagged with a topic.
+/// The group directory: groups that are not archived, newest first, optionally tagged with a
+/// topic; with a search, the groups it finds (by name, description or slug), most relevant
+/// first.
 pub async fn list_groups(
     ctx: &Context<'_>,
     search: Option<&str>,
@@ -133,19 +134,21 @@ pub async fn list_groups(
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Group>> {
+    if let Some(search) = search.filter(|text| !text.trim().is_empty()) {
+        let scope = Scope {
+            kinds: Some(vec![index::GROUP]),
+            topic: topic_slug.map(str::to_owned),
+            ..Scope::default()
+        };
+        return ranked_page(ctx, &Search::parse(search), &scope, first, after, |row| {
+            group_by_id(ctx, row.id)
+        })
+        .await;
+    }
     let db = &ctx.state()?.db;
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let mut select =
         interest_group::Entity::find().filter(interest_group::Column::ArchivedAt.is_null());
-    if let Some(words) = contains_words::<interest_group::Entity>(
-        &[
-            interest_group::Column::Name,
-            interest_group::Column::Description,
-        ],
-        search,
-    ) {
-        select = select.filter(words);
-    }
     if let Some(slug) = topic_slug {
         select = select.filter(
             topics::tagged::<group_topic::Entity>(db, interest_group::Column::Id, slug).await?,

@@ -278,15 +278,41 @@ impl Group {
         crate::meetups::reads::group_meetups(ctx, &self.access, when, first, after).await
     }
 
-    /// Discussion threads: pinned first, then by latest activity.
+    /// Discussion threads: pinned first, then by latest activity; with a search, the threads it
+    /// finds by title and opening post, most relevant first.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
     async fn threads(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A topic slug.", validator(max_length = 100))] topic: Option<String>,
+        #[graphql(
+            desc = "Words to find, as `search` takes them, up to 100 characters.",
+            validator(custom = "crate::text::limits::SEARCH")
+        )]
+        search: Option<String>,
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::discussions::types::Thread>> {
+        if let Some(search) = search.filter(|text| !text.trim().is_empty()) {
+            self.access
+                .ensure(super::policy::GroupAction::ReadContent)?;
+            let scope = crate::search::reads::Scope {
+                kinds: Some(vec![crate::search::index::THREAD]),
+                group_id: Some(self.access.group.id),
+                topic,
+                ..Default::default()
+            };
+            let search = crate::search::query::Search::parse(&search);
+            return crate::search::graphql::ranked_page(
+                ctx,
+                &search,
+                &scope,
+                first,
+                after,
+                |row| crate::discussions::reads::thread_by_id(ctx, row.id),
+            )
+            .await;
+        }
         crate::discussions::reads::group_threads(ctx, &self.access, topic.as_deref(), first, after)
             .await
     }
@@ -311,7 +337,8 @@ impl Group {
         kind: Option<crate::resources::types::ResourceKind>,
         #[graphql(validator(max_length = 100))] topic: Option<String>,
         #[graphql(
-            desc = "Words in the title or description, up to 100 characters.",
+            desc = "Words to find (in the title, description, address or the file's text), as \
+                    `search` takes them, up to 100 characters.",
             validator(custom = "crate::text::limits::SEARCH")
         )]
         search: Option<String>,

@@ -9,7 +9,7 @@ use crate::{
     auth::{reset, verification},
     error::AppError,
     jobs::schedule::Periodic,
-    meetups, notifications,
+    meetups, notifications, search,
     state::AppState,
 };
 
@@ -77,6 +77,11 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
         }
         notifications::mail::SCAN_JOB => {
             return notifications::mail::scan(state).await.map_err(failure);
+        }
+        search::files::EXTRACT_JOB => {
+            return search::files::extract(state, &job.payload)
+                .await
+                .map_err(failure);
         }
         other => return run_mail(state, other, &job.payload).await,
     };

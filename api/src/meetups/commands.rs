@@ -29,7 +29,7 @@ use crate::{
     groups::{self, policy::GroupAction},
     ids,
     meetups::{mail, policy::MeetupAccess},
-    notifications,
+    notifications, search,
     state::AppState,
     text, topics,
 };
@@ -338,6 +338,7 @@ pub async fn create_meetup(
         fields.topics.as_deref().unwrap_or_default(),
     )
     .await?;
+    search::index::write(&txn, search::index::meetup(&meetup)).await?;
     if publish {
         notifications::meetups::enqueue(
             state,
@@ -382,6 +383,7 @@ pub async fn update_meetup(
     }
     promote_waitlist(state, &txn, &meetup).await?;
     store_counts(&txn, meetup.id).await?;
+    search::index::write(&txn, search::index::meetup(&meetup)).await?;
     let before = &access.meetup;
     let moved = (
         meetup.starts_at,
@@ -463,6 +465,7 @@ async fn change_status(
     }
     .update(&txn)
     .await?;
+    search::index::write(&txn, search::index::meetup(&meetup)).await?;
     if status == meetup::Status::Cancelled {
         mail::enqueue_change(
             state,

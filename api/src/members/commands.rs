@@ -19,6 +19,7 @@ use crate::{
     },
     members::{handles, policy},
     notifications::mail::Frequency,
+    search,
     state::AppState,
     text,
 };
@@ -73,7 +74,8 @@ pub async fn update_profile(
     if let Some(handle) = changes.handle {
         update.handle = Set(handles::parse(handle)?);
     }
-    let member = update.update(&state.db).await.map_err(|err| {
+    let txn = begin_write(&state.db).await?;
+    let member = update.update(&txn).await.map_err(|err| {
         if matches!(
             err.sql_err(),
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
@@ -85,6 +87,8 @@ pub async fn update_profile(
             other => other.into(),
         }
     })?;
+    search::index::write(&txn, search::index::member(&member, false)).await?;
+    txn.commit().await?;
     state.events.publish(Event::MemberUpdated { member_id });
     Ok(member)
 }

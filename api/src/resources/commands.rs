@@ -4,7 +4,7 @@
 //! transaction, so a failed upload leaves neither a file nor a row.
 
 use chrono::Utc;
-use entity::{meetup, resource, resource_topic};
+use entity::{meetup, resource, resource_text, resource_topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
@@ -21,6 +21,7 @@ use crate::{
     error::{AppError, AppResult},
     groups, ids,
     resources::policy::{self, ResourceAccess},
+    search,
     state::AppState,
     storage::{self, Inspection},
     text, topics,
@@ -233,6 +234,8 @@ pub async fn share(
         _ => err.into(),
     })?;
     topics::set::<resource_topic::Entity>(&txn, row.id, &fields.topics).await?;
+    search::index::write(&txn, search::index::resource(&row, None)).await?;
+    search::files::enqueue(state, &txn, &row).await?;
     if let Some(StoredFile { key, file, .. }) = stored {
         state
             .files
@@ -333,6 +336,11 @@ pub async fn update(
         topics::set::<resource_topic::Entity>(&txn, resource_id, topics).await?;
     }
     let row = update.update(&txn).await?;
+    let file_text = resource_text::Entity::find_by_id(resource_id)
+        .one(&txn)
+        .await?
+        .map(|extracted| extracted.text);
+    search::index::write(&txn, search::index::resource(&row, file_text.as_deref())).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -343,8 +351,9 @@ pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> App
     let txn = begin_write(&state.db).await?;
     let access = lock_resource(&txn, actor, resource_id).await?;
     access.ensure_can_edit()?;
+    let now = Utc::now();
     resource::Entity::update_many()
-        .col_expr(resource::Column::RemovedAt, Expr::value(Some(Utc::now())))
+        .col_expr(resource::Column::RemovedAt, Expr::value(Some(now)))
         .col_expr(
             resource::Column::UrlKey,
             Expr::value(Option::<String>::None),
@@ -364,6 +373,11 @@ pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> App
         },
     )
     .await?;
+    let removed = resource::Model {
+        removed_at: Some(now),
+        ..access.resource
+    };
+    search::index::write(&txn, search::index::resource(&removed, None)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod loaders;
 pub mod policy;
 pub mod reads;
 pub mod types;

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer,
-    db::contains_words,
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
@@ -23,6 +22,7 @@ use crate::{
     },
     meetups::policy::MeetupAccess,
     resources::{policy::ResourceAccess, types::Resource},
+    search::{graphql::ranked_page, index, query::Search, reads::Scope},
     state::AppState,
     topics,
 };
@@ -42,11 +42,13 @@ pub async fn access_with(
 }
 
 pub async fn resource_by_id(ctx: &Context<'_>, resource_id: Uuid) -> AppResult<Resource> {
-    let row = resource::Entity::find_by_id(resource_id)
-        .one(&ctx.state()?.db)
+    let loaders = ctx.loaders()?;
+    let row = loaders
+        .resources
+        .load_one(resource_id)
         .await?
         .ok_or(AppError::NotFound("Resource"))?;
-    let access = access_with(ctx.loaders()?, ctx.viewer(), row).await?;
+    let access = access_with(loaders, ctx.viewer(), row).await?;
     access.ensure_visible()?;
     Ok(Resource {
         access: Box::new(access),
@@ -74,7 +76,8 @@ async fn page_of(
     .await
 }
 
-/// A group's library, newest first, filtered by kind, topic and words in title or description.
+/// A group's library, newest first, filtered by kind and topic; with a search, what it finds
+/// (by title, description, address and the file's text), most relevant first.
 pub async fn group_resources(
     ctx: &Context<'_>,
     group: &GroupAccess,
@@ -85,6 +88,18 @@ pub async fn group_resources(
     after: Option<String>,
 ) -> AppResult<Page<Resource>> {
     group.ensure(GroupAction::ReadContent)?;
+    if let Some(search) = search.filter(|text| !text.trim().is_empty()) {
+        let scope = Scope {
+            kinds: Some(vec![index::RESOURCE]),
+            group_id: Some(group.group.id),
+            topic: topic_slug.map(str::to_owned),
+            resource_kind: kind,
+        };
+        return ranked_page(ctx, &Search::parse(search), &scope, first, after, |row| {
+            resource_by_id(ctx, row.id)
+        })
+        .await;
+    }
     let db = &ctx.state()?.db;
     let mut select = resource::Entity::find()
         .filter(resource::Column::GroupId.eq(group.group.id))
@@ -96,12 +111,6 @@ pub async fn group_resources(
         select = select.filter(
             topics::tagged::<resource_topic::Entity>(db, resource::Column::Id, slug).await?,
         );
-    }
-    if let Some(words) = contains_words::<resource::Entity>(
-        &[resource::Column::Title, resource::Column::Description],
-        search,
-    ) {
-        select = select.filter(words);
     }
     page_of(ctx, group, select, first, after).await
 }

@@ -1,56 +1,26 @@
-//! Keeping the index in step: one upsert per change, in the change's transaction.
+//! Keeping the index in step: one upsert per change, in the change's transaction. What an entry
+//! holds is decided once, in `migration::search_index`; these build it from the rows the
+//! commands hold.
 
-use chrono::{DateTime, Utc};
-use entity::{comment, search_entry, thread};
-use migration::search_terms::terms;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
-};
+use entity::{comment, interest_group, meetup, member, resource, thread};
+use migration::search_index::{self, Entry, MeetupFields, MemberFields, ResourceFields, upsert};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
 use crate::error::AppResult;
 
-/// What an entry is.
-pub const THREAD: &str = "THREAD";
-pub const COMMENT: &str = "COMMENT";
+pub use migration::search_index::kind::{COMMENT, GROUP, MEETUP, MEMBER, RESOURCE, THREAD};
 
-async fn upsert<C: ConnectionTrait>(db: &C, entry: search_entry::Model) -> AppResult<()> {
-    search_entry::Entity::insert(search_entry::ActiveModel::from(entry).reset_all())
-        .on_conflict(
-            OnConflict::columns([search_entry::Column::Kind, search_entry::Column::Id])
-                .update_columns([
-                    search_entry::Column::Title,
-                    search_entry::Column::Body,
-                    search_entry::Column::TitleTerms,
-                    search_entry::Column::BodyTerms,
-                    search_entry::Column::Listed,
-                ])
-                .to_owned(),
-        )
-        .exec(db)
+/// Writes `entry` over what the index held for it.
+pub async fn write<C: ConnectionTrait>(db: &C, entry: Entry) -> AppResult<()> {
+    db.execute(&upsert(db.get_database_backend(), &[entry]))
         .await?;
     Ok(())
 }
 
-/// Indexes a thread as it now is (its title and body; unlisted once deleted).
-pub async fn thread<C: ConnectionTrait>(db: &C, row: &thread::Model) -> AppResult<()> {
-    upsert(db, thread_entry(row)).await
-}
-
-/// Indexes a comment of a thread in `group_id` as it now is (unlisted once deleted or hidden).
-pub async fn comment<C: ConnectionTrait>(
-    db: &C,
-    row: &comment::Model,
-    group_id: Uuid,
-) -> AppResult<()> {
-    upsert(db, comment_entry(row, group_id)).await
-}
-
-/// A thread's entry, as [`thread`] writes it.
-pub fn thread_entry(row: &thread::Model) -> search_entry::Model {
-    entry(
-        THREAD,
+/// A thread as it now is (unlisted once deleted).
+pub fn thread(row: &thread::Model) -> Entry {
+    Entry::thread(
         row.id,
         row.group_id,
         &row.title,
@@ -60,92 +30,82 @@ pub fn thread_entry(row: &thread::Model) -> search_entry::Model {
     )
 }
 
-/// A comment's entry, as [`comment`] writes it.
-pub fn comment_entry(row: &comment::Model, group_id: Uuid) -> search_entry::Model {
-    entry(
-        COMMENT,
+/// A comment of a thread in `group_id` as it now is (unlisted once deleted or hidden).
+pub fn comment(row: &comment::Model, group_id: Uuid) -> Entry {
+    Entry::comment(
         row.id,
-        group_id,
-        "",
+        (group_id, row.thread_id),
         &row.body,
         row.deleted_at.is_none() && row.hidden_at.is_none(),
         row.created_at,
     )
 }
 
-fn entry(
-    kind: &str,
-    id: Uuid,
-    group_id: Uuid,
-    title: &str,
-    body: &str,
-    listed: bool,
-    created_at: DateTime<Utc>,
-) -> search_entry::Model {
-    search_entry::Model {
-        kind: kind.to_owned(),
-        id,
-        group_id,
-        title: title.to_owned(),
-        body: body.to_owned(),
-        title_terms: terms(title),
-        body_terms: terms(body),
-        listed,
-        created_at,
-    }
+/// A group's name card as it now is (unlisted once archived).
+pub fn group(row: &interest_group::Model) -> Entry {
+    Entry::group(
+        row.id,
+        &row.name,
+        &row.slug,
+        &row.description,
+        row.archived_at.is_some(),
+        row.created_at,
+    )
 }
 
-/// Rebuilds the whole index from the threads and comments (`fagruppe reindex`, for recovery),
-/// in one transaction, a thousand rows at a time; returns how many entries it wrote.
+/// A meetup as it now is (for its organisers only while a draft).
+pub fn meetup(row: &meetup::Model) -> Entry {
+    Entry::meetup(
+        MeetupFields {
+            id: row.id,
+            group_id: row.group_id,
+            title: &row.title,
+            description: &row.description,
+            venue_name: row.venue_name.as_deref(),
+            agenda: &row.agenda,
+        },
+        row.status == meetup::Status::Draft,
+        row.created_at,
+    )
+}
+
+/// A member's public profile; `deleted` for an anonymised account.
+pub fn member(row: &member::Model, deleted: bool) -> Entry {
+    Entry::member(
+        MemberFields {
+            id: row.id,
+            display_name: &row.display_name,
+            handle: &row.handle,
+            headline: row.headline.as_deref(),
+            organisation: row.organisation.as_deref(),
+            bio: row.bio.as_deref(),
+        },
+        deleted,
+        row.created_at,
+    )
+}
+
+/// A library item as it now is, with the text extracted from its file, if any.
+pub fn resource(row: &resource::Model, file_text: Option<&str>) -> Entry {
+    Entry::resource(
+        ResourceFields {
+            id: row.id,
+            group_id: row.group_id,
+            title: &row.title,
+            description: row.description.as_deref(),
+            url: row.url.as_deref(),
+            file_text,
+        },
+        row.removed_at.is_some(),
+        row.created_at,
+    )
+}
+
+/// Rebuilds the whole index from what there is (`fagruppe reindex`, for recovery), in one
+/// transaction; returns how many entries it wrote.
 pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
     let txn = db.begin().await?;
-    search_entry::Entity::delete_many().exec(&txn).await?;
-    let mut written = 0;
-    let mut groups = std::collections::HashMap::new();
-    let mut after = Uuid::nil();
-    loop {
-        let threads = thread::Entity::find()
-            .filter(thread::Column::Id.gt(after))
-            .order_by_asc(thread::Column::Id)
-            .limit(1000)
-            .all(&txn)
-            .await?;
-        let Some(last) = threads.last() else { break };
-        after = last.id;
-        groups.extend(threads.iter().map(|t| (t.id, t.group_id)));
-        written += insert(&txn, threads.iter().map(thread_entry).collect()).await?;
-    }
-    let mut after = Uuid::nil();
-    loop {
-        let comments = comment::Entity::find()
-            .filter(comment::Column::Id.gt(after))
-            .order_by_asc(comment::Column::Id)
-            .limit(1000)
-            .all(&txn)
-            .await?;
-        let Some(last) = comments.last() else { break };
-        after = last.id;
-        let entries = comments
-            .iter()
-            .filter_map(|c| groups.get(&c.thread_id).map(|g| comment_entry(c, *g)))
-            .collect();
-        written += insert(&txn, entries).await?;
-    }
+    let written = search_index::rebuild(&txn).await?;
     txn.commit().await?;
     Ok(written)
-}
-
-async fn insert<C: ConnectionTrait>(db: &C, entries: Vec<search_entry::Model>) -> AppResult<u64> {
-    let count = entries.len() as u64;
-    for chunk in entries.chunks(500) {
-        search_entry::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(|e| search_entry::ActiveModel::from(e).reset_all()),
-        )
-        .exec_without_returning(db)
-        .await?;
-    }
-    Ok(count)
 }

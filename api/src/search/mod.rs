@@ -5,6 +5,7 @@
 //! runs it (PostgreSQL `tsvector`/GIN with `ts_rank`, SQLite FTS5 with `bm25`) and marks the
 //! matching words in a snippet.
 
+pub mod files;
 pub mod graphql;
 pub mod index;
 pub mod query;

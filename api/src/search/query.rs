@@ -1,33 +1,38 @@
 //! What a person types, parsed: words (all must match, each by its stem), "quoted phrases"
 //! (the words in order), `-words` (must not match), and the last word, while it is being typed,
 //! matched as a prefix. Only letters and digits reach the databases' query languages.
+//!
+//! Norwegian first, English second: a search matches a text when all of it matches by Norwegian
+//! stems, or all of it by English stems (or, on PostgreSQL, the words as written, for names).
 
-use migration::search_terms::{stem, words};
+use migration::search_terms::{english_stem, stem, words};
 
-/// A parsed search.
+/// A parsed search; the words are kept as typed (lowercased), each language stems them.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Search {
-    /// Stems every hit has.
+    /// Words every hit has.
     pub all: Vec<String>,
-    /// Phrases (stems in order) every hit has.
+    /// Phrases (words in order) every hit has.
     pub phrases: Vec<Vec<String>>,
-    /// Stems no hit has.
+    /// Words no hit has.
     pub none: Vec<String>,
-    /// The stem of the word being typed: a hit has a word beginning with it.
+    /// The word being typed: a hit has a word beginning with it.
     pub prefix: Option<String>,
 }
+
+/// A language's stemmer.
+type Stemmer = fn(&str) -> String;
 
 impl Search {
     /// Parses `input`; the last word is a prefix unless the input ends with a space or quote.
     pub fn parse(input: &str) -> Self {
         let mut search = Self::default();
         let typing = input.chars().last().is_some_and(|c| c.is_alphanumeric());
-        let mut parts = input.split('"');
         let mut quoted = false;
         let mut loose: Vec<String> = Vec::new();
-        for part in parts.by_ref() {
+        for part in input.split('"') {
             if quoted {
-                let phrase: Vec<String> = words(part).map(|w| stem(&w)).collect();
+                let phrase: Vec<String> = words(part).collect();
                 match phrase.len() {
                     0 => {}
                     1 => search.all.extend(phrase),
@@ -36,11 +41,11 @@ impl Search {
             } else {
                 for token in part.split_whitespace() {
                     if let Some(excluded) = token.strip_prefix('-') {
-                        search.none.extend(words(excluded).map(|w| stem(&w)));
+                        search.none.extend(words(excluded));
                     } else {
                         let parts: Vec<String> = words(token).collect();
                         if parts.len() > 1 {
-                            search.phrases.push(parts.iter().map(|w| stem(w)).collect());
+                            search.phrases.push(parts);
                         } else {
                             loose.extend(parts);
                         }
@@ -54,9 +59,9 @@ impl Search {
             && input.matches('"').count().is_multiple_of(2)
             && let Some(last) = loose.pop()
         {
-            search.prefix = Some(stem(&last));
+            search.prefix = Some(last);
         }
-        search.all.extend(loose.iter().map(|w| stem(w)));
+        search.all.extend(loose);
         search
     }
 
@@ -65,14 +70,31 @@ impl Search {
         self.all.is_empty() && self.phrases.is_empty() && self.prefix.is_none()
     }
 
-    /// The stems whose words a snippet marks.
-    pub fn marked(&self) -> Vec<String> {
-        let mut stems = self.all.clone();
-        stems.extend(self.phrases.iter().flatten().cloned());
-        stems
+    /// The Norwegian and English stems whose words a snippet marks.
+    pub fn marked(&self) -> (Vec<String>, Vec<String>) {
+        let words: Vec<&String> = self
+            .all
+            .iter()
+            .chain(self.phrases.iter().flatten())
+            .collect();
+        (
+            words.iter().map(|w| stem(w)).collect(),
+            words.iter().map(|w| english_stem(w)).collect(),
+        )
     }
 
-    /// The PostgreSQL `to_tsquery` text (`norwegian` stems again, harmlessly).
+    /// The words of a name being looked for (for similarity despite typos), space-separated.
+    pub fn name_words(&self) -> String {
+        self.all
+            .iter()
+            .chain(self.prefix.iter())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The PostgreSQL `to_tsquery` text over the words as typed: each text search
+    /// configuration (`norwegian`, `english`, `simple`) stems it its own way.
     pub fn to_tsquery(&self) -> String {
         let mut parts: Vec<String> = self.all.clone();
         parts.extend(
@@ -87,20 +109,32 @@ impl Search {
         parts.join(" & ")
     }
 
-    /// The SQLite FTS5 `MATCH` expression over the stems.
+    /// The SQLite FTS5 `MATCH` expression: the Norwegian stems in the Norwegian columns, or the
+    /// English stems in the English one.
     pub fn to_fts5(&self) -> String {
-        let mut parts: Vec<String> = self.all.iter().map(|w| format!("\"{w}\"")).collect();
-        parts.extend(
-            self.phrases
-                .iter()
-                .map(|phrase| format!("\"{}\"", phrase.join(" "))),
-        );
+        format!(
+            "({{title_terms body_terms}} : ({})) OR ({{english_terms}} : ({}))",
+            self.fts5_with(stem),
+            self.fts5_with(english_stem)
+        )
+    }
+
+    fn fts5_with(&self, stemmer: Stemmer) -> String {
+        let mut parts: Vec<String> = self
+            .all
+            .iter()
+            .map(|w| format!("\"{}\"", stemmer(w)))
+            .collect();
+        parts.extend(self.phrases.iter().map(|phrase| {
+            let stems: Vec<String> = phrase.iter().map(|w| stemmer(w)).collect();
+            format!("\"{}\"", stems.join(" "))
+        }));
         if let Some(prefix) = &self.prefix {
-            parts.push(format!("\"{prefix}\"*"));
+            parts.push(format!("\"{}\"*", stemmer(prefix)));
         }
         let mut expression = format!("({})", parts.join(" AND "));
         for word in &self.none {
-            expression.push_str(&format!(" NOT \"{word}\""));
+            expression.push_str(&format!(" NOT \"{}\"", stemmer(word)));
         }
         expression
     }
@@ -112,19 +146,21 @@ mod tests {
 
     #[test]
     fn words_phrases_exclusions_and_the_word_being_typed() {
-        let search = Search::parse("møtene \"sosiale medier\" -facebook bedri");
-        assert_eq!(search.all, vec![stem("møtene")]);
-        assert_eq!(search.phrases, vec![vec![stem("sosiale"), stem("medier")]]);
-        assert_eq!(search.none, vec![stem("facebook")]);
-        assert_eq!(search.prefix, Some(stem("bedri")));
+        let search = Search::parse("Møtene \"sosiale medier\" -facebook bedri");
+        assert_eq!(search.all, vec!["møtene"]);
+        assert_eq!(search.phrases, vec![vec!["sosiale", "medier"]]);
+        assert_eq!(search.none, vec!["facebook"]);
+        assert_eq!(search.prefix.as_deref(), Some("bedri"));
         assert_eq!(
             search.to_fts5(),
-            "(\"møt\" AND \"sosial medi\" AND \"bedri\"*) NOT \"facebook\""
+            "({title_terms body_terms} : ((\"møt\" AND \"sosial medi\" AND \"bedri\"*) NOT \"facebook\")) \
+             OR ({english_terms} : ((\"møtene\" AND \"sosial medier\" AND \"bedri\"*) NOT \"facebook\"))"
         );
         assert_eq!(
             search.to_tsquery(),
-            "møt & (sosial <-> medi) & bedri:* & !facebook"
+            "møtene & (sosiale <-> medier) & bedri:* & !facebook"
         );
+        assert_eq!(search.name_words(), "møtene bedri");
         // A finished word (a space after it) is a word, not a prefix.
         assert_eq!(Search::parse("møte ").prefix, None);
         // Nothing but letters and digits reaches the query languages.
@@ -133,7 +169,13 @@ mod tests {
             hostile
                 .to_fts5()
                 .chars()
-                .all(|c| c.is_alphanumeric() || " ()\"*".contains(c))
+                .all(|c| c.is_alphanumeric() || " ()\"*{}:_".contains(c))
+        );
+        assert!(
+            hostile
+                .to_tsquery()
+                .chars()
+                .all(|c| c.is_alphanumeric() || " ()&!<->:*".contains(c))
         );
         assert!(Search::parse("-bare").is_empty());
     }

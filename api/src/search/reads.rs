@@ -1,19 +1,24 @@
-//! Running a search: candidates are only what the viewer may read (listed entries of groups
-//! whose content they may read), ranked by relevance with a mild boost for what is recent.
+//! Running a search: candidates are only what the viewer may find (the entry's audience: anyone,
+//! readers of its group, or its organisers), ranked by relevance with a mild boost for what is
+//! recent. PostgreSQL also finds member and group names despite typos (trigram similarity).
 
 use std::collections::HashSet;
 
-use entity::search_entry;
-use migration::search_terms::stem;
+use entity::{
+    group_topic, meetup_host, meetup_topic, membership, resource, resource_topic, search_entry,
+    thread_topic, topic,
+};
+use migration::search_index::{audience, kind};
+use migration::search_terms::{english_stem, stem};
 use sea_orm::{
-    ConnectionTrait, DbBackend, FromQueryResult, Order,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, FromQueryResult, Order,
     sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer, error::AppResult, groups::policy::readable_groups,
-    mail::templates::escape, search::query::Search,
+    mail::templates::escape, search::query::Search, topics::TopicLink,
 };
 
 /// One row a search found.
@@ -27,9 +32,14 @@ pub struct Found {
 }
 
 /// Where to look.
+#[derive(Default)]
 pub struct Scope {
     pub kinds: Option<Vec<&'static str>>,
     pub group_id: Option<Uuid>,
+    /// A topic's slug.
+    pub topic: Option<String>,
+    /// Only library items of this kind.
+    pub resource_kind: Option<resource::Kind>,
 }
 
 /// The viewer's hits for `search` in `scope`, `limit` of them after the first `offset`, and,
@@ -74,6 +84,20 @@ pub async fn run<C: ConnectionTrait>(
     Ok((rows, u64::try_from(count).unwrap_or(0)))
 }
 
+/// The query's tsquery (the words by Norwegian stems, or by English stems, or as written) in
+/// `sql`, where it stands for `{tsquery}`.
+fn with_tsquery(sql: &str, search: &Search) -> SimpleExpr {
+    let text = search.to_tsquery();
+    Expr::cust_with_values(
+        sql.replace(
+            "{tsquery}",
+            "(to_tsquery('norwegian', $1) || to_tsquery('english', $2) || \
+             to_tsquery('simple', $3))",
+        ),
+        [text.clone(), text.clone(), text],
+    )
+}
+
 /// The rows the viewer may find that match, without columns.
 fn candidates(
     backend: DbBackend,
@@ -81,65 +105,189 @@ fn candidates(
     search: &Search,
     scope: &Scope,
 ) -> SelectStatement {
-    let (member, admin) = viewer
-        .identity()
-        .map_or((Uuid::nil(), false), |i| (i.member_id, i.is_site_admin));
     let mut select = Query::select();
-    select
-        .from(search_entry::Entity)
-        .and_where(Expr::col((search_entry::Entity, search_entry::Column::Listed)).eq(true))
-        .cond_where(readable_groups(
-            search_entry::Column::GroupId,
-            member,
-            admin,
-        ));
+    select.from(search_entry::Entity);
+    // One condition, built whole: every part must hold.
+    let mut filter = Condition::all().add(findable_by(viewer));
     match backend {
         DbBackend::Postgres => {
-            select.and_where(Expr::cust_with_values(
-                "search_entry.document @@ to_tsquery('norwegian', $1)",
-                [search.to_tsquery()],
-            ));
+            let mut matching =
+                Condition::any().add(with_tsquery("search_entry.document @@ {tsquery}", search));
+            let names = search.name_words();
+            if !names.is_empty() {
+                // Names despite typos: served by the trigram index over the names of groups
+                // and members (its predicate written out, so every plan can use the index).
+                matching = matching.add(Expr::cust_with_values(
+                    "search_entry.kind IN ('GROUP', 'MEMBER') AND search_entry.names <> '' \
+                     AND $1 <% search_entry.names",
+                    [names],
+                ));
+            }
+            filter = filter.add(matching);
         }
         _ => {
-            select
-                .join(
-                    JoinType::InnerJoin,
-                    Alias::new("search_fts"),
-                    Expr::cust("search_fts.rowid = search_entry.rowid"),
-                )
-                .and_where(Expr::cust_with_values(
-                    "search_fts MATCH ?",
-                    [search.to_fts5()],
-                ));
+            select.join(
+                JoinType::InnerJoin,
+                Alias::new("search_fts"),
+                Expr::cust("search_fts.rowid = search_entry.seq"),
+            );
+            filter = filter.add(Expr::cust_with_values(
+                "search_fts MATCH ?",
+                [search.to_fts5()],
+            ));
         }
     }
     if let Some(kinds) = &scope.kinds {
-        select.and_where(
+        filter = filter.add(
             Expr::col((search_entry::Entity, search_entry::Column::Kind))
                 .is_in(kinds.iter().copied()),
         );
     }
     if let Some(group) = scope.group_id {
-        select
-            .and_where(Expr::col((search_entry::Entity, search_entry::Column::GroupId)).eq(group));
+        filter =
+            filter.add(Expr::col((search_entry::Entity, search_entry::Column::GroupId)).eq(group));
     }
+    if let Some(slug) = &scope.topic {
+        filter = filter.add(tagged(slug));
+    }
+    if let Some(resource_kind) = scope.resource_kind {
+        filter = filter.add(
+            Expr::col((search_entry::Entity, search_entry::Column::Id)).in_subquery(
+                Query::select()
+                    .column(resource::Column::Id)
+                    .from(resource::Entity)
+                    .and_where(resource::Column::Kind.eq(resource_kind))
+                    .to_owned(),
+            ),
+        );
+    }
+    select.cond_where(filter);
     select
 }
 
-/// Relevance (a title's words weigh most) times a boost that fades over months.
+/// What `viewer` may find: what anyone may; what readers of a group may, in groups whose
+/// content they may read; drafts in groups they organise or meetups they host.
+pub fn findable_by(viewer: &Viewer) -> Condition {
+    let audience_is = |value: &str| {
+        Expr::col((search_entry::Entity, search_entry::Column::Audience)).eq(value.to_owned())
+    };
+    let mut findable = Condition::any().add(audience_is(audience::ANYONE));
+    let (member, admin) = viewer
+        .identity()
+        .map_or((Uuid::nil(), false), |i| (i.member_id, i.is_site_admin));
+    findable = findable.add(Condition::all().add(audience_is(audience::READERS)).add(
+        readable_groups(search_entry::Column::GroupId, member, admin),
+    ));
+    if viewer.identity().is_some() {
+        findable =
+            findable.add(
+                Condition::all().add(audience_is(audience::ORGANISERS)).add(
+                    Condition::any()
+                        .add(
+                            search_entry::Column::GroupId.in_subquery(
+                                Query::select()
+                                    .column(membership::Column::GroupId)
+                                    .from(membership::Entity)
+                                    .and_where(membership::Column::MemberId.eq(member))
+                                    .and_where(
+                                        membership::Column::Status.eq(membership::Status::Active),
+                                    )
+                                    .and_where(membership::Column::Role.is_in([
+                                        membership::Role::Owner,
+                                        membership::Role::Organiser,
+                                    ]))
+                                    .to_owned(),
+                            ),
+                        )
+                        .add(
+                            search_entry::Column::Id.in_subquery(
+                                Query::select()
+                                    .column(meetup_host::Column::MeetupId)
+                                    .from(meetup_host::Entity)
+                                    .and_where(meetup_host::Column::MemberId.eq(member))
+                                    .to_owned(),
+                            ),
+                        ),
+                ),
+            );
+    }
+    findable
+}
+
+/// The ids of what `L` tags with the topic `slug`.
+fn tagged_with<L: TopicLink>(slug: &str) -> SelectStatement {
+    Query::select()
+        .column(L::owner_column())
+        .from(L::default())
+        .and_where(
+            L::topic_column().in_subquery(
+                Query::select()
+                    .column(topic::Column::Id)
+                    .from(topic::Entity)
+                    .and_where(topic::Column::Slug.eq(slug))
+                    .to_owned(),
+            ),
+        )
+        .to_owned()
+}
+
+/// Entries tagged with the topic `slug`; a comment by its thread's topics.
+fn tagged(slug: &str) -> Condition {
+    let of_kind = |value: &str, column: search_entry::Column, ids: SelectStatement| {
+        Condition::all()
+            .add(search_entry::Column::Kind.eq(value.to_owned()))
+            .add(column.in_subquery(ids))
+    };
+    use search_entry::Column::{Id, ParentId};
+    Condition::any()
+        .add(of_kind(
+            kind::THREAD,
+            Id,
+            tagged_with::<thread_topic::Entity>(slug),
+        ))
+        .add(of_kind(
+            kind::COMMENT,
+            ParentId,
+            tagged_with::<thread_topic::Entity>(slug),
+        ))
+        .add(of_kind(
+            kind::MEETUP,
+            Id,
+            tagged_with::<meetup_topic::Entity>(slug),
+        ))
+        .add(of_kind(
+            kind::RESOURCE,
+            Id,
+            tagged_with::<resource_topic::Entity>(slug),
+        ))
+        .add(of_kind(
+            kind::GROUP,
+            Id,
+            tagged_with::<group_topic::Entity>(slug),
+        ))
+}
+
+/// Relevance (title and names weigh most, English stems least) times a boost that fades over
+/// months; on PostgreSQL a name's similarity to the words adds to it.
 fn score(backend: DbBackend, search: &Search) -> SimpleExpr {
     match backend {
-        DbBackend::Postgres => Expr::cust_with_values(
-            "ts_rank(search_entry.document, to_tsquery('norwegian', $1)) * \
-             (1.0 + 1.0 / (1.0 + EXTRACT(EPOCH FROM (now() - search_entry.created_at)) / 2592000.0))",
-            [search.to_tsquery()],
-        ),
+        DbBackend::Postgres => {
+            let rank = with_tsquery("ts_rank(search_entry.document, {tsquery})", search);
+            let similarity = Expr::cust_with_values(
+                "CASE WHEN search_entry.kind IN ('GROUP', 'MEMBER') \
+                 THEN word_similarity($1, search_entry.names) ELSE 0 END",
+                [search.name_words()],
+            );
+            Expr::expr(rank).add(similarity).mul(Expr::cust(
+                "(1.0 + 1.0 / (1.0 + EXTRACT(EPOCH FROM (now() - search_entry.created_at)) / 2592000.0))",
+            ))
+        }
         _ => Func::coalesce([
             Expr::cust(
-                "-bm25(search_fts, 10.0, 1.0) * \
+                "-bm25(search_fts, 10.0, 1.0, 0.5) * \
                  (1.0 + 1.0 / (1.0 + (julianday('now') - julianday(search_entry.created_at)) / 30.0))",
             ),
-            Expr::cust("-bm25(search_fts, 10.0, 1.0)"),
+            Expr::cust("-bm25(search_fts, 10.0, 1.0, 0.5)"),
         ])
         .into(),
     }
@@ -150,14 +298,18 @@ fn score(backend: DbBackend, search: &Search) -> SimpleExpr {
 pub fn snippet(text: &str, search: &Search) -> String {
     const BEFORE: usize = 8;
     const AFTER: usize = 24;
-    let marked: HashSet<String> = search.marked().into_iter().collect();
+    let (norwegian, english) = search.marked();
+    let norwegian: HashSet<String> = norwegian.into_iter().collect();
+    let english: HashSet<String> = english.into_iter().collect();
+    let prefix = search.prefix.as_ref().map(|p| (p, stem(p)));
     let spans: Vec<(usize, usize, bool)> = word_spans(text)
         .map(|(start, end)| {
             let word = text[start..end].to_lowercase();
             let stemmed = stem(&word);
-            let hit = marked.contains(&stemmed)
-                || search.prefix.as_ref().is_some_and(|p| {
-                    stemmed.starts_with(p.as_str()) || word.starts_with(p.as_str())
+            let hit = norwegian.contains(&stemmed)
+                || english.contains(&english_stem(&word))
+                || prefix.as_ref().is_some_and(|(typed, stemmed_prefix)| {
+                    word.starts_with(typed.as_str()) || stemmed.starts_with(stemmed_prefix.as_str())
                 });
             (start, end, hit)
         })

@@ -59,24 +59,16 @@ impl Rows {
         summary.add("meetups", insert_all(txn, self.meetups).await?);
         insert_all(txn, self.meetup_hosts).await?;
         summary.add("answers", insert_all(txn, self.rsvps).await?);
-        let groups: std::collections::HashMap<Uuid, Uuid> =
-            self.threads.iter().map(|t| (t.id, t.group_id)).collect();
-        let mut entries: Vec<entity::search_entry::Model> = self
-            .threads
-            .iter()
-            .map(crate::search::index::thread_entry)
-            .collect();
-        entries.extend(self.comments.iter().filter_map(|c| {
-            groups
-                .get(&c.thread_id)
-                .map(|g| crate::search::index::comment_entry(c, *g))
-        }));
         summary.add("threads", insert_all(txn, self.threads).await?);
         insert_all(txn, self.thread_topics).await?;
         summary.add("comments", insert_all(txn, self.comments).await?);
-        summary.add("search entries", insert_all(txn, entries).await?);
         summary.add("resources", insert_all(txn, self.resources).await?);
         insert_all(txn, self.resource_topics).await?;
+        let indexed = migration::search_index::rebuild(txn).await?;
+        summary.add(
+            "search entries",
+            usize::try_from(indexed).unwrap_or(usize::MAX),
+        );
         Ok(summary)
     }
 }
