@@ -460,3 +460,52 @@ async fn groups_threads_and_resources_search_through_the_same_engine() {
     assert_eq!(group["papers"]["nodes"].as_array().map(Vec::len), Some(1));
     assert_eq!(group["all"]["totalCount"], 2);
 }
+
+#[tokio::test]
+async fn a_page_of_every_kind_runs_the_same_statements_however_many_of_each() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let viewer = app.register(&email("viewer"), "Viewer").await;
+    const PAGE: &str = "{ search(query: \"kultur\", first: 50) { nodes { snippet node {
+        ... on Group { name viewerRole } ... on Meetup { title group { name } }
+        ... on Thread { title group { name } } ... on Comment { body author { displayName } }
+        ... on Resource { title addedBy { displayName } } ... on Member { displayName } } } } }";
+    let mut counts = Vec::new();
+    for round in 0..2 {
+        let group = create_group(&app, &owner, &format!("Kultur {round}"), "PUBLIC", "OPEN").await;
+        app.register(
+            &email(&format!("k{round}")),
+            &format!("Kultur Kari {round}"),
+        )
+        .await;
+        create_meetup(
+            &app,
+            &owner,
+            &group,
+            json!({ "title": "Kulturkveld", "publish": true }),
+        )
+        .await;
+        let thread = start_thread(&app, &owner, &group, "Kultur", "Om kultur.").await;
+        comment(&app, &owner, &thread, "Mer om kultur.").await;
+        share_link(
+            &app,
+            &owner,
+            &group,
+            json!({ "title": "Kultur", "url": format!("https://example.no/{round}") }),
+        )
+        .await;
+        let (page, statements) = app
+            .graphql_counted(Some(&viewer.access_token), PAGE, json!({}))
+            .await;
+        assert!(page["errors"].is_null(), "{page}");
+        assert_eq!(
+            page["data"]["search"]["nodes"].as_array().map(Vec::len),
+            Some(6 * (round + 1)),
+            "{page}"
+        );
+        counts.push(statements);
+    }
+    // The session, the hits, then a statement or two per kind of thing loaded (rows a loader
+    // reads in one batch or, as the resolvers happen to run, two), however many of each.
+    assert!(counts.iter().all(|count| *count <= 11), "{counts:?}");
+}
