@@ -27,6 +27,8 @@ pub struct Model {
     pub body_terms: String,
     #[sea_orm(column_type = "Text")]
     pub english_terms: String,
+    /// Whether the text reads as English, and so is found by English stems as well.
+    pub english: bool,
     /// `ANYONE`, `READERS`, `ORGANISERS` or `NOBODY`.
     pub audience: String,
     pub created_at: DateTimeUtc,

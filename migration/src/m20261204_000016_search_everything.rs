@@ -5,9 +5,11 @@
 //! everything again through [`crate::search_index::rebuild`]):
 //! - `group_id` may be empty (members belong to no group); `parent_id` is a comment's thread;
 //!   `names` holds names and handles; `audience` (who may find the entry) replaces `listed`.
-//! - PostgreSQL: `document` adds the names (`simple`, unstemmed) and an English stemming of the
-//!   text at the lowest weight; a trigram index over the names serves typos (`pg_trgm`).
-//! - SQLite: the FTS5 table adds an `english_terms` column, and rows have an explicit integer
+//! - PostgreSQL: `document` adds the names (`simple`, unstemmed) and, for a text that reads as
+//!   English (`english`), an English stemming at the lowest weight; a trigram index over group
+//!   and member names serves typos (`pg_trgm`).
+//! - SQLite: the FTS5 table adds an `english_terms` column (empty unless the text reads as
+//!   English), and rows have an explicit integer
 //!   key (`seq`), which the FTS5 table refers to: `VACUUM` may renumber implicit rowids.
 //!
 //! `resource_text` holds the text a job extracted from a resource's uploaded file.
@@ -73,6 +75,7 @@ impl MigrationTrait for Migration {
             .col(text(SearchEntry::TitleTerms))
             .col(text(SearchEntry::BodyTerms))
             .col(text(SearchEntry::EnglishTerms))
+            .col(boolean(SearchEntry::English))
             .col(string_len(SearchEntry::Audience, 16))
             .col(timestamp_with_time_zone(SearchEntry::CreatedAt))
             .foreign_key(
@@ -111,7 +114,8 @@ impl MigrationTrait for Migration {
                  (setweight(to_tsvector('norwegian', title), 'A') || \
                   setweight(to_tsvector('simple', names), 'A') || \
                   setweight(to_tsvector('norwegian', body), 'B') || \
-                  setweight(to_tsvector('english', title || ' ' || body), 'D')) STORED",
+                  setweight(to_tsvector('english', \
+                    CASE WHEN english THEN title || ' ' || body ELSE '' END), 'D')) STORED",
                 "CREATE INDEX search_entry_document ON search_entry USING GIN (document)",
                 "CREATE INDEX search_entry_names ON search_entry USING GIN (names gin_trgm_ops) \
                  WHERE kind IN ('GROUP', 'MEMBER') AND names <> ''",

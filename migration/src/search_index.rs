@@ -12,7 +12,7 @@ use sea_orm_migration::{
     },
 };
 
-use crate::search_terms::{english_terms, terms};
+use crate::search_terms::{english_terms, is_english, terms};
 
 /// What an entry is (the `kind` column).
 pub mod kind {
@@ -239,15 +239,21 @@ impl Entry {
         }
     }
 
-    fn values(&self, backend: DbBackend) -> [SimpleExpr; 12] {
+    fn values(&self, backend: DbBackend) -> [SimpleExpr; 13] {
+        let text = format!("{} {}", self.title, self.body);
+        let english = is_english(&text);
         // PostgreSQL stems in its generated `document`; only SQLite's FTS5 reads these.
-        let (title_terms, body_terms, english) = if backend == DbBackend::Postgres {
+        let (title_terms, body_terms, english_stems) = if backend == DbBackend::Postgres {
             Default::default()
         } else {
             (
                 terms(&format!("{} {}", self.title, self.names)),
                 terms(&self.body),
-                english_terms(&format!("{} {}", self.title, self.body)),
+                if english {
+                    english_terms(&text)
+                } else {
+                    String::new()
+                },
             )
         };
         [
@@ -260,6 +266,7 @@ impl Entry {
             self.body.clone().into(),
             title_terms.into(),
             body_terms.into(),
+            english_stems.into(),
             english.into(),
             self.audience.into(),
             self.created_at.into(),
@@ -313,6 +320,7 @@ pub fn upsert(backend: DbBackend, entries: &[Entry]) -> InsertStatement {
         SearchEntry::TitleTerms,
         SearchEntry::BodyTerms,
         SearchEntry::EnglishTerms,
+        SearchEntry::English,
         SearchEntry::Audience,
         SearchEntry::CreatedAt,
     ]);
@@ -330,6 +338,7 @@ pub fn upsert(backend: DbBackend, entries: &[Entry]) -> InsertStatement {
                 SearchEntry::TitleTerms,
                 SearchEntry::BodyTerms,
                 SearchEntry::EnglishTerms,
+                SearchEntry::English,
                 SearchEntry::Audience,
             ])
             .to_owned(),
@@ -337,7 +346,7 @@ pub fn upsert(backend: DbBackend, entries: &[Entry]) -> InsertStatement {
     insert
 }
 
-/// Entries per statement when writing many (12 parameters each, under both databases' limits).
+/// Entries per statement when writing many (13 parameters each, under both databases' limits).
 const CHUNK: usize = 1_000;
 
 async fn write<C: ConnectionTrait>(db: &C, entries: Vec<Entry>) -> Result<u64, DbErr> {
@@ -655,6 +664,7 @@ pub(crate) enum SearchEntry {
     TitleTerms,
     BodyTerms,
     EnglishTerms,
+    English,
     Audience,
     CreatedAt,
 }

@@ -30,6 +30,31 @@ pub fn terms(text: &str) -> String {
         .join(" ")
 }
 
+/// Function words that say a text is English or Norwegian.
+const ENGLISH_WORDS: [&str; 24] = [
+    "the", "and", "of", "to", "is", "are", "for", "with", "that", "this", "on", "be", "it", "not",
+    "or", "by", "from", "was", "we", "our", "you", "they", "have", "will",
+];
+const NORWEGIAN_WORDS: [&str; 24] = [
+    "og", "i", "det", "er", "som", "på", "en", "et", "av", "til", "med", "ikke", "har", "jeg",
+    "vi", "de", "den", "at", "om", "så", "men", "kan", "vil", "fra",
+];
+
+/// Whether `text` reads as English: more English function words in it than Norwegian ones.
+/// Only such texts are indexed by English stems as well, so a Norwegian community's index (and
+/// every search in it) does not carry a second stemming of every text.
+pub fn is_english(text: &str) -> bool {
+    let (mut english, mut norwegian) = (0, 0);
+    for word in words(text) {
+        if ENGLISH_WORDS.contains(&word.as_str()) {
+            english += 1;
+        } else if NORWEGIAN_WORDS.contains(&word.as_str()) {
+            norwegian += 1;
+        }
+    }
+    english > norwegian
+}
+
 /// The English stem of one lowercased word.
 pub fn english_stem(word: &str) -> String {
     Stemmer::create(Algorithm::English).stem(word).into_owned()
@@ -56,5 +81,8 @@ mod tests {
         assert_ne!(stem("får"), stem("far"));
         assert_eq!(terms("GDPR og Facebook-sider!"), "gdpr og facebook sid");
         assert_eq!(english_stem("meetings"), english_stem("meeting"));
+        assert!(is_english("Our security policies are running late."));
+        assert!(!is_english("Vi diskuterer det på møtet, og det er bra."));
+        assert!(!is_english("GDPR"));
     }
 }
