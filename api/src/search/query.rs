@@ -110,15 +110,28 @@ impl Search {
     }
 
     /// The SQLite FTS5 `MATCH` expression: the Norwegian stems in the Norwegian columns, or the
-    /// English stems in the English one.
+    /// English stems in the English one. The word being typed is matched once, by its Norwegian
+    /// stem in any column: a prefix expands to every word it begins, which is the costly part.
     pub fn to_fts5(&self) -> String {
-        format!(
+        let prefix = self
+            .prefix
+            .as_ref()
+            .map(|prefix| format!("\"{}\"*", stem(prefix)));
+        if self.all.is_empty() && self.phrases.is_empty() {
+            return prefix.unwrap_or_default() + &self.exclusions(stem);
+        }
+        let languages = format!(
             "({{title_terms body_terms}} : ({})) OR ({{english_terms}} : ({}))",
             self.fts5_with(stem),
             self.fts5_with(english_stem)
-        )
+        );
+        match prefix {
+            Some(prefix) => format!("{prefix} AND ({languages})"),
+            None => languages,
+        }
     }
 
+    /// The words and phrases (not the word being typed) by `stemmer`, less the exclusions.
     fn fts5_with(&self, stemmer: Stemmer) -> String {
         let mut parts: Vec<String> = self
             .all
@@ -129,14 +142,14 @@ impl Search {
             let stems: Vec<String> = phrase.iter().map(|w| stemmer(w)).collect();
             format!("\"{}\"", stems.join(" "))
         }));
-        if let Some(prefix) = &self.prefix {
-            parts.push(format!("\"{}\"*", stemmer(prefix)));
-        }
-        let mut expression = format!("({})", parts.join(" AND "));
-        for word in &self.none {
-            expression.push_str(&format!(" NOT \"{}\"", stemmer(word)));
-        }
-        expression
+        format!("({}){}", parts.join(" AND "), self.exclusions(stemmer))
+    }
+
+    fn exclusions(&self, stemmer: Stemmer) -> String {
+        self.none
+            .iter()
+            .map(|word| format!(" NOT \"{}\"", stemmer(word)))
+            .collect()
     }
 }
 
@@ -153,9 +166,11 @@ mod tests {
         assert_eq!(search.prefix.as_deref(), Some("bedri"));
         assert_eq!(
             search.to_fts5(),
-            "({title_terms body_terms} : ((\"møt\" AND \"sosial medi\" AND \"bedri\"*) NOT \"facebook\")) \
-             OR ({english_terms} : ((\"møtene\" AND \"sosial medier\" AND \"bedri\"*) NOT \"facebook\"))"
+            "\"bedri\"* AND (({title_terms body_terms} : ((\"møt\" AND \"sosial medi\") NOT \"facebook\")) \
+             OR ({english_terms} : ((\"møtene\" AND \"sosial medier\") NOT \"facebook\")))"
         );
+        assert_eq!(Search::parse("bedri").to_fts5(), "\"bedri\"*");
+        assert_eq!(Search::parse("bedri -x").to_fts5(), "\"bedri\"* NOT \"x\"");
         assert_eq!(
             search.to_tsquery(),
             "møtene & (sosiale <-> medier) & bedri:* & !facebook"
