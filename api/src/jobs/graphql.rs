@@ -131,19 +131,20 @@ impl JobsMutation {
             return Err(AppError::Conflict("Only a dead job can be retried".into()));
         }
         let now = Utc::now();
-        job::Entity::update_many()
+        // The row as this retry left it: a worker may claim the job the moment it is queued,
+        // and a second retry of the same job finds it no longer dead.
+        let retried = job::Entity::update_many()
             .col_expr(job::Column::State, Expr::value(job::State::Queued))
             .col_expr(job::Column::Attempts, Expr::value(0))
             .col_expr(job::Column::RunAt, Expr::value(now))
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::State.eq(job::State::Dead))
-            .exec(db)
-            .await?;
-        let retried = job::Entity::find_by_id(id)
-            .one(db)
+            .exec_with_returning(db)
             .await?
-            .ok_or(AppError::NotFound("Job"))?;
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Conflict("Only a dead job can be retried".into()))?;
         Ok(Job(retried))
     }
 }
