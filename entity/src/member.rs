@@ -33,6 +33,10 @@ pub struct Model {
     pub notification_email: String,
     /// When their last digest of notifications was sent.
     pub digest_sent_at: Option<DateTimeUtc>,
+    /// Who may see each profile field: a JSON object of field name to `EVERYONE`,
+    /// `GROUP_MEMBERS` or `ONLY_ME` (read by `members::policy`).
+    #[sea_orm(column_type = "Text")]
+    pub profile_visibility: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -59,10 +63,11 @@ pub struct Profile {
     pub locale: String,
     pub handle: String,
     pub notification_email: String,
+    pub profile_visibility: String,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 14] = [
+pub const PROFILE_COLUMNS: [Column; 15] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -77,6 +82,7 @@ pub const PROFILE_COLUMNS: [Column; 14] = [
     Column::Locale,
     Column::Handle,
     Column::NotificationEmail,
+    Column::ProfileVisibility,
 ];
 
 impl From<Model> for Profile {
@@ -96,6 +102,7 @@ impl From<Model> for Profile {
             locale: row.locale,
             handle: row.handle,
             notification_email: row.notification_email,
+            profile_visibility: row.profile_visibility,
         }
     }
 }

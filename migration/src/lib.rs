@@ -21,6 +21,7 @@ mod m20261203_000013_notifications;
 mod m20261203_000014_notification_subjects;
 pub(crate) mod m20261203_000015_search;
 mod m20261204_000016_search_everything;
+mod m20261204_000017_profile_visibility;
 
 pub mod handles;
 pub mod search_index;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_notification_subjects::Migration),
             Box::new(m20261203_000015_search::Migration),
             Box::new(m20261204_000016_search_everything::Migration),
+            Box::new(m20261204_000017_profile_visibility::Migration),
         ]
     }
 }

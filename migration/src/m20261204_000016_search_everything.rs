@@ -1,7 +1,7 @@
 //! Search finds groups, meetups, resources and members as well as threads and comments, in
 //! English as well as Norwegian, and member and group names despite typos (PostgreSQL).
 //!
-//! `search_entry` is rebuilt in its new shape (it is derived data: the migration indexes
+//! `search_entry` is made again in its new shape (it is derived data: migration 17 indexes
 //! everything again through [`crate::search_index::rebuild`]):
 //! - `group_id` may be empty (members belong to no group); `parent_id` is a comment's thread;
 //!   `names` holds names and handles; `audience` (who may find the entry) replaces `listed`.
@@ -23,7 +23,7 @@ use sea_orm_migration::{
 use crate::{
     m20261127_000003_create_group_tables::InterestGroup,
     m20261203_000015_search,
-    search_index::{Resource, ResourceText, SearchEntry, rebuild},
+    search_index::{Resource, ResourceText, SearchEntry},
 };
 
 #[derive(DeriveMigrationName)]
@@ -143,7 +143,8 @@ impl MigrationTrait for Migration {
         for statement in statements {
             db.execute_unprepared(statement).await?;
         }
-        rebuild(db).await?;
+        // Filled by the last migration that changes what entries hold (`rebuild` reads the
+        // newest schema): since 17, the members' profile visibility.
         Ok(())
     }
 

@@ -399,6 +399,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
                 Member::Organisation,
                 Member::Bio,
                 Member::PasswordHash,
+                Member::ProfileVisibility,
                 Member::CreatedAt,
             ])
             .from(Member::Table),
@@ -527,19 +528,34 @@ struct MemberRow {
     organisation: Option<String>,
     bio: Option<String>,
     password_hash: String,
+    profile_visibility: String,
     created_at: DateTimeUtc,
 }
 
 impl MemberRow {
+    /// The entry of what everyone may see: a field the member keeps from some (by name in
+    /// `profile_visibility`, with a level other than `EVERYONE`) is left out, as the
+    /// application's `members::policy` decides it.
     fn entry(&self) -> Entry {
+        let choices: serde_json::Value =
+            serde_json::from_str(&self.profile_visibility).unwrap_or_default();
+        let public = |field: &str| {
+            choices
+                .get(field)
+                .and_then(|level| level.as_str())
+                .is_none_or(|level| level == "EVERYONE")
+        };
         Entry::member(
             MemberFields {
                 id: self.id,
                 display_name: &self.display_name,
                 handle: &self.handle,
-                headline: self.headline.as_deref(),
-                organisation: self.organisation.as_deref(),
-                bio: self.bio.as_deref(),
+                headline: self.headline.as_deref().filter(|_| public("headline")),
+                organisation: self
+                    .organisation
+                    .as_deref()
+                    .filter(|_| public("organisation")),
+                bio: self.bio.as_deref().filter(|_| public("bio")),
             },
             self.password_hash == DELETED_PASSWORD,
             self.created_at,
@@ -690,6 +706,7 @@ enum Member {
     Organisation,
     Bio,
     PasswordHash,
+    ProfileVisibility,
     CreatedAt,
 }
 

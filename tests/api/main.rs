@@ -17,6 +17,7 @@ mod notification_mail;
 mod notifications;
 mod object_storage;
 mod pages;
+mod privacy;
 mod replicas;
 mod resources;
 mod schema;

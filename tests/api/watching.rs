@@ -106,6 +106,7 @@ async fn add_group_watchers(app: &TestApp, group: &str, count: usize) {
             locale: Set("NB".into()),
             notification_email: Set("NEVER".into()),
             digest_sent_at: Set(None),
+            profile_visibility: Set("{}".into()),
         })
         .collect();
     let watches: Vec<entity::watch::group::ActiveModel> = members

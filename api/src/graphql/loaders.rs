@@ -23,7 +23,7 @@ use crate::{
     meetups::loaders::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
     },
-    members::loader::MemberLoader,
+    members::loader::{MemberLoader, SharedGroupLoader},
     notifications::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
@@ -80,6 +80,7 @@ pub struct Loaders {
     /// What the loaders share, for reads that join and feed outside a loader (a group by slug).
     pub context: LoadContext,
     pub members: BatchLoader<Uuid, MemberLoader>,
+    pub shared_groups: BatchLoader<Uuid, SharedGroupLoader>,
     pub groups: BatchLoader<Uuid, GroupLoader>,
     pub memberships: BatchLoader<(Uuid, Uuid), MembershipLoader>,
     pub group_topics: BatchLoader<Uuid, TopicsLoader<group_topic::Entity>>,
@@ -116,6 +117,13 @@ impl Loaders {
             Self {
                 context: context.clone(),
                 members: batched(MemberLoader { db: db.clone() }, caching),
+                shared_groups: batched(
+                    SharedGroupLoader {
+                        db: db.clone(),
+                        viewer,
+                    },
+                    caching,
+                ),
                 groups: batched(
                     GroupLoader {
                         context: context.clone(),

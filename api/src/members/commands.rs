@@ -17,7 +17,10 @@ use crate::{
         preferences::{self, MailKind},
         templates::Locale,
     },
-    members::{handles, policy},
+    members::{
+        handles,
+        policy::{self, Field, FieldVisibility, ProfileVisibility},
+    },
     notifications::mail::Frequency,
     search,
     state::AppState,
@@ -37,6 +40,8 @@ pub struct ProfileChanges<'a> {
     pub locale: Option<Locale>,
     /// The name after `@`.
     pub handle: Option<&'a str>,
+    /// New choices of who sees which field.
+    pub visibility: Vec<(Field, FieldVisibility)>,
 }
 
 pub async fn update_profile(
@@ -75,6 +80,17 @@ pub async fn update_profile(
         update.handle = Set(handles::parse(handle)?);
     }
     let txn = begin_write(&state.db).await?;
+    if !changes.visibility.is_empty() {
+        let current = member::Entity::find_by_id(member_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::Unauthenticated("Sign in to do this"))?;
+        let mut choices = ProfileVisibility::of(&current.profile_visibility);
+        for (field, level) in changes.visibility {
+            choices.set(field, level);
+        }
+        update.profile_visibility = Set(choices.stored());
+    }
     let member = update.update(&txn).await.map_err(|err| {
         if matches!(
             err.sql_err(),

@@ -13,6 +13,7 @@ use crate::{
     members::{
         commands::{self, ProfileChanges},
         handles,
+        policy::{Field, FieldVisibility},
         types::{Locale, Member, NotificationEmail, NotificationSettings},
     },
 };
@@ -83,6 +84,36 @@ pub struct UpdateProfileInput {
     /// (stored lowercase); unique.
     #[graphql(validator(max_length = 40))]
     pub handle: Option<String>,
+    /// Who may see each profile field; a field left out keeps its setting.
+    pub visibility: Option<ProfileVisibilityInput>,
+}
+
+/// Who may see each profile field: `EVERYONE`, `GROUP_MEMBERS` (members sharing an active group)
+/// or `ONLY_ME`. A field left out keeps its setting.
+#[derive(InputObject)]
+pub struct ProfileVisibilityInput {
+    pub headline: Option<FieldVisibility>,
+    pub organisation: Option<FieldVisibility>,
+    pub bio: Option<FieldVisibility>,
+    pub website_url: Option<FieldVisibility>,
+    pub avatar_url: Option<FieldVisibility>,
+    pub email: Option<FieldVisibility>,
+}
+
+impl ProfileVisibilityInput {
+    fn changes(&self) -> Vec<(Field, FieldVisibility)> {
+        [
+            (Field::Headline, self.headline),
+            (Field::Organisation, self.organisation),
+            (Field::Bio, self.bio),
+            (Field::WebsiteUrl, self.website_url),
+            (Field::AvatarUrl, self.avatar_url),
+            (Field::Email, self.email),
+        ]
+        .into_iter()
+        .filter_map(|(field, level)| Some((field, level?)))
+        .collect()
+    }
 }
 
 /// Kinds of mail to turn on (`true`) or off (`false`); a field left out stays as it is.
@@ -115,6 +146,11 @@ impl MembersMutation {
             avatar_url: input.avatar_url.as_deref(),
             locale: input.locale.map(Into::into),
             handle: input.handle.as_deref(),
+            visibility: input
+                .visibility
+                .as_ref()
+                .map(ProfileVisibilityInput::changes)
+                .unwrap_or_default(),
         };
         let member = commands::update_profile(ctx.state()?, ctx.viewer(), changes).await?;
         Ok(Member::own(member))

@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::member;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::{member, membership};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
+};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -27,5 +30,61 @@ impl Loader<Uuid> for MemberLoader {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Of the members asked about, those who share an active group with the viewer (for profile
+/// fields visible to `GROUP_MEMBERS`): one statement for a page of members.
+pub struct SharedGroupLoader {
+    pub db: DatabaseConnection,
+    pub viewer: Option<Uuid>,
+}
+
+impl Loader<Uuid> for SharedGroupLoader {
+    type Value = bool;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, bool>, AppError> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let theirs = Alias::new("theirs");
+        let rows = self
+            .db
+            .query_all(
+                &Query::select()
+                    .distinct()
+                    .column((theirs.clone(), membership::Column::MemberId))
+                    .from(membership::Entity)
+                    .join_as(
+                        JoinType::InnerJoin,
+                        membership::Entity,
+                        theirs.clone(),
+                        Expr::col((theirs.clone(), membership::Column::GroupId))
+                            .equals((membership::Entity, membership::Column::GroupId)),
+                    )
+                    .and_where(
+                        Expr::col((membership::Entity, membership::Column::MemberId)).eq(viewer),
+                    )
+                    .and_where(
+                        Expr::col((membership::Entity, membership::Column::Status))
+                            .eq(membership::Status::Active),
+                    )
+                    .and_where(
+                        Expr::col((theirs.clone(), membership::Column::Status))
+                            .eq(membership::Status::Active),
+                    )
+                    .and_where(
+                        Expr::col((theirs.clone(), membership::Column::MemberId))
+                            .is_in(keys.iter().copied()),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        let mut shared = HashMap::new();
+        for row in rows {
+            shared.insert(row.try_get::<Uuid>("", "member_id")?, true);
+        }
+        Ok(shared)
     }
 }

@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids,
-    members::policy,
+    members::policy::{self, Field, FieldVisibility, ProfileVisibility, Relation},
     notifications::{self, mail::Frequency},
 };
 
@@ -101,6 +101,34 @@ impl Member {
         Ok(ctx.loaders()?.members.load_one(id).await?.map(Self::new))
     }
 
+    /// `value` if the request's viewer may see `field` of this member, else `None`: every
+    /// profile field goes through [`policy::shows`] here.
+    async fn visible<T>(
+        &self,
+        ctx: &Context<'_>,
+        field: Field,
+        value: Option<T>,
+    ) -> AppResult<Option<T>> {
+        let level = ProfileVisibility::of(&self.row.profile_visibility).level(field);
+        if level == FieldVisibility::Everyone {
+            return Ok(value);
+        }
+        let relation = match ctx.viewer().member_id() {
+            _ if self.own => Relation::Own,
+            Some(viewer) if viewer == self.row.id => Relation::Own,
+            Some(_) => {
+                let shares = ctx.loaders()?.shared_groups.load_one(self.row.id).await?;
+                if shares.unwrap_or(false) {
+                    Relation::GroupMember
+                } else {
+                    Relation::Other
+                }
+            }
+            None => Relation::Other,
+        };
+        Ok(value.filter(|_| policy::shows(level, relation)))
+    }
+
     /// Like [`load`](Self::load) for a member who must exist; otherwise `NOT_FOUND`.
     pub async fn load_required(ctx: &Context<'_>, id: Uuid) -> AppResult<Self> {
         Self::load(ctx, Some(id))
@@ -126,35 +154,50 @@ impl Member {
         &self.row.handle
     }
 
-    /// One line about the member ("Data protection officer, speaks for herself").
-    async fn headline(&self) -> Option<&str> {
-        self.row.headline.as_deref()
+    /// One line about the member ("Data protection officer, speaks for herself"); null where
+    /// the member keeps it from the viewer (`profileVisibility`).
+    async fn headline(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.visible(ctx, Field::Headline, self.row.headline.as_deref())
+            .await
     }
 
-    /// Where the member works, if they choose to say.
-    async fn organisation(&self) -> Option<&str> {
-        self.row.organisation.as_deref()
+    /// Where the member works, if they choose to say (and to whom).
+    async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.visible(ctx, Field::Organisation, self.row.organisation.as_deref())
+            .await
     }
 
-    /// A longer introduction, as written (plain text).
-    async fn bio(&self) -> Option<&str> {
-        self.row.bio.as_deref()
+    /// A longer introduction, as written (plain text), to whom the member shows it.
+    async fn bio(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.visible(ctx, Field::Bio, self.row.bio.as_deref()).await
     }
 
-    /// The member's own web page.
-    async fn website_url(&self) -> Option<&str> {
-        self.row.website_url.as_deref()
+    /// The member's own web page, to whom the member shows it.
+    async fn website_url(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.visible(ctx, Field::WebsiteUrl, self.row.website_url.as_deref())
+            .await
     }
 
-    /// A picture of the member.
-    async fn avatar_url(&self) -> Option<&str> {
-        self.row.avatar_url.as_deref()
+    /// A picture of the member, to whom the member shows it.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        self.visible(ctx, Field::AvatarUrl, self.row.avatar_url.as_deref())
+            .await
     }
 
-    /// The e-mail address: visible only to the member and to site admins, null for others.
-    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
-            .then_some(self.row.email.as_str())
+    /// The e-mail address: the member's own unless they show it to fellow group members or
+    /// everyone (`profileVisibility.email`); site admins always see it.
+    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        if self.own || policy::can_see_email(ctx.viewer(), self.row.id) {
+            return Ok(Some(self.row.email.as_str()));
+        }
+        self.visible(ctx, Field::Email, Some(self.row.email.as_str()))
+            .await
+    }
+
+    /// Who may see each profile field: for the member alone, null for others.
+    async fn profile_visibility(&self, ctx: &Context<'_>) -> Option<ProfileVisibility> {
+        (self.own || ctx.viewer().member_id() == Some(self.row.id))
+            .then(|| ProfileVisibility::of(&self.row.profile_visibility))
     }
 
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only

@@ -7,7 +7,10 @@ use migration::search_index::{self, Entry, MeetupFields, MemberFields, ResourceF
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::{
+    error::AppResult,
+    members::policy::{Field, FieldVisibility, ProfileVisibility},
+};
 
 pub use migration::search_index::kind::{COMMENT, GROUP, MEETUP, MEMBER, RESOURCE, THREAD};
 
@@ -69,16 +72,21 @@ pub fn meetup(row: &meetup::Model) -> Entry {
     )
 }
 
-/// A member's public profile; `deleted` for an anonymised account.
+/// A member by what everyone may see of the profile; `deleted` for an anonymised account.
 pub fn member(row: &member::Model, deleted: bool) -> Entry {
+    let choices = ProfileVisibility::of(&row.profile_visibility);
+    let public = |field| choices.level(field) == FieldVisibility::Everyone;
     Entry::member(
         MemberFields {
             id: row.id,
             display_name: &row.display_name,
             handle: &row.handle,
-            headline: row.headline.as_deref(),
-            organisation: row.organisation.as_deref(),
-            bio: row.bio.as_deref(),
+            headline: row.headline.as_deref().filter(|_| public(Field::Headline)),
+            organisation: row
+                .organisation
+                .as_deref()
+                .filter(|_| public(Field::Organisation)),
+            bio: row.bio.as_deref().filter(|_| public(Field::Bio)),
         },
         deleted,
         row.created_at,

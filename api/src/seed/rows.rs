@@ -169,5 +169,6 @@ pub fn member(
         handle,
         notification_email: "DAILY".into(),
         digest_sent_at: None,
+        profile_visibility: "{}".into(),
     }
 }
