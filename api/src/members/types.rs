@@ -76,19 +76,25 @@ pub struct Member {
     /// Shown to the member themself, even before the request's viewer says so (the account a
     /// `register` or `login` just signed in).
     own: bool,
+    /// Who may see which field, read once from the row.
+    visibility: ProfileVisibility,
 }
 
 impl Member {
     /// A member as anyone sees them; the viewer's rights decide the private fields.
     pub fn new(row: member::Profile) -> Self {
-        Self { row, own: false }
+        Self {
+            visibility: ProfileVisibility::of(&row.profile_visibility),
+            row,
+            own: false,
+        }
     }
 
     /// The member who is acting in this request, seen by themself.
     pub fn own(row: member::Model) -> Self {
         Self {
-            row: row.into(),
             own: true,
+            ..Self::new(row.into())
         }
     }
 
@@ -109,7 +115,7 @@ impl Member {
         field: Field,
         value: Option<T>,
     ) -> AppResult<Option<T>> {
-        let level = ProfileVisibility::of(&self.row.profile_visibility).level(field);
+        let level = self.visibility.level(field);
         if level == FieldVisibility::Everyone {
             return Ok(value);
         }
@@ -196,8 +202,7 @@ impl Member {
 
     /// Who may see each profile field: for the member alone, null for others.
     async fn profile_visibility(&self, ctx: &Context<'_>) -> Option<ProfileVisibility> {
-        (self.own || ctx.viewer().member_id() == Some(self.row.id))
-            .then(|| ProfileVisibility::of(&self.row.profile_visibility))
+        (self.own || ctx.viewer().member_id() == Some(self.row.id)).then_some(self.visibility)
     }
 
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only
