@@ -1,6 +1,7 @@
 //! Full-text search: one `search_entry` row per searchable thread and comment, written by the
 //! application in the transaction of every change to what it indexes, with the text's
-//! Norwegian stems (`search_terms`) beside the text.
+//! Norwegian stems (`search_terms`) beside the text. The index is derived data: migration 17
+//! fills it in its newest shape, so this one leaves it empty.
 //!
 //! - PostgreSQL: a generated `tsvector` (`norwegian`, title weighted A, body B) with a GIN index.
 //! - SQLite: an FTS5 external-content table over the stems (the `unicode61` tokenizer with
@@ -9,13 +10,10 @@
 use sea_orm_migration::{
     prelude::*,
     schema::*,
-    sea_orm::{
-        ConnectionTrait, DbBackend, FromQueryResult,
-        prelude::{DateTimeUtc, Uuid},
-    },
+    sea_orm::{ConnectionTrait, DbBackend},
 };
 
-use crate::{m20261127_000003_create_group_tables::InterestGroup, search_terms::terms};
+use crate::m20261127_000003_create_group_tables::InterestGroup;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -90,7 +88,8 @@ impl MigrationTrait for Migration {
                 }
             }
         }
-        backfill(manager).await
+        // Filled by migration 17, which indexes everything in the index's newest shape.
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -104,92 +103,6 @@ impl MigrationTrait for Migration {
     }
 }
 
-#[derive(FromQueryResult)]
-struct Indexed {
-    id: Uuid,
-    group_id: Uuid,
-    title: String,
-    body: String,
-    listed: bool,
-    created_at: DateTimeUtc,
-}
-
-/// Indexes the threads and comments that exist, as the application would have.
-async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    let backend = db.get_database_backend();
-    let threads = Indexed::find_by_statement(
-        backend.build(
-            Query::select()
-                .column(Thread::Id)
-                .column(Thread::GroupId)
-                .column(Thread::Title)
-                .column(Thread::Body)
-                .expr_as(Expr::col(Thread::DeletedAt).is_null(), "listed")
-                .column(Thread::CreatedAt)
-                .from(Thread::Table),
-        ),
-    )
-    .all(db)
-    .await?;
-    let comments = Indexed::find_by_statement(
-        backend.build(
-            Query::select()
-                .column((Comment::Table, Comment::Id))
-                .column((Thread::Table, Thread::GroupId))
-                .expr_as(Expr::val(""), "title")
-                .column((Comment::Table, Comment::Body))
-                .expr_as(
-                    Expr::col((Comment::Table, Comment::DeletedAt))
-                        .is_null()
-                        .and(Expr::col((Comment::Table, Comment::HiddenAt)).is_null()),
-                    "listed",
-                )
-                .column((Comment::Table, Comment::CreatedAt))
-                .from(Comment::Table)
-                .inner_join(
-                    Thread::Table,
-                    Expr::col((Thread::Table, Thread::Id))
-                        .equals((Comment::Table, Comment::ThreadId)),
-                ),
-        ),
-    )
-    .all(db)
-    .await?;
-    for (kind, rows) in [("THREAD", threads), ("COMMENT", comments)] {
-        for row in rows {
-            db.execute(
-                Query::insert()
-                    .into_table(SearchEntry::Table)
-                    .columns([
-                        SearchEntry::Kind,
-                        SearchEntry::Id,
-                        SearchEntry::GroupId,
-                        SearchEntry::TitleTerms,
-                        SearchEntry::BodyTerms,
-                        SearchEntry::Title,
-                        SearchEntry::Body,
-                        SearchEntry::Listed,
-                        SearchEntry::CreatedAt,
-                    ])
-                    .values_panic([
-                        kind.into(),
-                        row.id.into(),
-                        row.group_id.into(),
-                        terms(&row.title).into(),
-                        terms(&row.body).into(),
-                        row.title.into(),
-                        row.body.into(),
-                        row.listed.into(),
-                        row.created_at.into(),
-                    ]),
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 #[derive(DeriveIden)]
 enum SearchEntry {
     Table,
@@ -201,27 +114,5 @@ enum SearchEntry {
     TitleTerms,
     BodyTerms,
     Listed,
-    CreatedAt,
-}
-
-#[derive(DeriveIden)]
-enum Thread {
-    Table,
-    Id,
-    GroupId,
-    Title,
-    Body,
-    DeletedAt,
-    CreatedAt,
-}
-
-#[derive(DeriveIden)]
-enum Comment {
-    Table,
-    Id,
-    ThreadId,
-    Body,
-    DeletedAt,
-    HiddenAt,
     CreatedAt,
 }

@@ -153,6 +153,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(ResourceText::Table).to_owned())
             .await?;
+        // The index in its earlier shape, empty: the earlier build's `fagruppe reindex` fills it.
         m20261203_000015_search::Migration.up(manager).await
     }
 }
