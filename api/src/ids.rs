@@ -25,10 +25,12 @@ pub enum Kind {
     Resource,
     Job,
     Notification,
+    Organisation,
+    Affiliation,
 }
 
 impl Kind {
-    const ALL: [Kind; 14] = [
+    const ALL: [Kind; 16] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -43,6 +45,8 @@ impl Kind {
         Kind::Resource,
         Kind::Job,
         Kind::Notification,
+        Kind::Organisation,
+        Kind::Affiliation,
     ];
 
     fn prefix(self) -> &'static str {
@@ -61,6 +65,8 @@ impl Kind {
             Kind::Resource => "Resource",
             Kind::Job => "Job",
             Kind::Notification => "Notification",
+            Kind::Organisation => "Organisation",
+            Kind::Affiliation => "Affiliation",
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod meetups;
 pub mod members;
 pub mod metrics;
 pub mod notifications;
+pub mod organisations;
 pub mod redis_store;
 pub mod resources;
 pub mod search;

@@ -28,6 +28,12 @@ pub struct Model {
     /// Whether the thread's watchers were told of it; a fan-out claims every comment of its
     /// thread not told yet.
     pub watchers_told: bool,
+    /// Who the post speaks for, as written.
+    pub speaking_as: crate::persona::SpeakingAs,
+    /// The organisation shown with the post (`AFFILIATED`, `ON_BEHALF`).
+    pub organisation_id: Option<Uuid>,
+    /// The author's role title at the organisation when they wrote it (`AFFILIATED`).
+    pub role_title: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ macro_rules! stamps_updated_at {
     };
 }
 
+pub mod affiliation;
 pub mod audit_log;
 pub mod calendar_token;
 pub mod comment;
@@ -38,6 +39,9 @@ pub mod meetup_topic;
 pub mod member;
 pub mod membership;
 pub mod notification;
+pub mod organisation;
+pub mod organisation_role;
+pub mod persona;
 pub mod reaction;
 pub mod refresh_token;
 pub mod report;

@@ -37,6 +37,10 @@ pub struct Model {
     /// `GROUP_MEMBERS` or `ONLY_ME` (read by `members::policy`).
     #[sea_orm(column_type = "Text")]
     pub profile_visibility: String,
+    /// The persona of the member's posts when a post names none and the group has no default.
+    pub default_speaking_as: crate::persona::SpeakingAs,
+    /// The organisation of that default (`AFFILIATED`, `ON_BEHALF`).
+    pub default_organisation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -64,10 +68,12 @@ pub struct Profile {
     pub handle: String,
     pub notification_email: String,
     pub profile_visibility: String,
+    pub default_speaking_as: crate::persona::SpeakingAs,
+    pub default_organisation_id: Option<Uuid>,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 15] = [
+pub const PROFILE_COLUMNS: [Column; 17] = [
     Column::Id,
     Column::Email,
     Column::DisplayName,
@@ -83,6 +89,8 @@ pub const PROFILE_COLUMNS: [Column; 15] = [
     Column::Handle,
     Column::NotificationEmail,
     Column::ProfileVisibility,
+    Column::DefaultSpeakingAs,
+    Column::DefaultOrganisationId,
 ];
 
 impl From<Model> for Profile {
@@ -103,6 +111,8 @@ impl From<Model> for Profile {
             handle: row.handle,
             notification_email: row.notification_email,
             profile_visibility: row.profile_visibility,
+            default_speaking_as: row.default_speaking_as,
+            default_organisation_id: row.default_organisation_id,
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct Model {
     pub status: Status,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The member's persona in this group when a post names none (else the member's default).
+    pub default_speaking_as: Option<crate::persona::SpeakingAs>,
+    /// The organisation of that default.
+    pub default_organisation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,6 +42,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub removed_at: Option<DateTimeUtc>,
+    /// Who the post speaks for, as written.
+    pub speaking_as: crate::persona::SpeakingAs,
+    /// The organisation shown with the post (`AFFILIATED`, `ON_BEHALF`).
+    pub organisation_id: Option<Uuid>,
+    /// The author's role title at the organisation when they wrote it (`AFFILIATED`).
+    pub role_title: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

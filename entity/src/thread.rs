@@ -21,6 +21,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub edited_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// Who the post speaks for, as written.
+    pub speaking_as: crate::persona::SpeakingAs,
+    /// The organisation shown with the post (`AFFILIATED`, `ON_BEHALF`).
+    pub organisation_id: Option<Uuid>,
+    /// The author's role title at the organisation when they wrote it (`AFFILIATED`).
+    pub role_title: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261203_000014_notification_subjects;
 pub(crate) mod m20261203_000015_search;
 mod m20261204_000016_search_everything;
 mod m20261204_000017_profile_visibility;
+mod m20261204_000018_organisations;
 
 pub mod handles;
 pub mod search_index;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_search::Migration),
             Box::new(m20261204_000016_search_everything::Migration),
             Box::new(m20261204_000017_profile_visibility::Migration),
+            Box::new(m20261204_000018_organisations::Migration),
         ]
     }
 }

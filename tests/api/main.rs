@@ -17,6 +17,7 @@ mod notification_mail;
 mod notifications;
 mod object_storage;
 mod pages;
+mod personas;
 mod privacy;
 mod replicas;
 mod resources;

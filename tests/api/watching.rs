@@ -107,6 +107,8 @@ async fn add_group_watchers(app: &TestApp, group: &str, count: usize) {
             notification_email: Set("NEVER".into()),
             digest_sent_at: Set(None),
             profile_visibility: Set("{}".into()),
+            default_speaking_as: Set(Default::default()),
+            default_organisation_id: Set(None),
         })
         .collect();
     let watches: Vec<entity::watch::group::ActiveModel> = members

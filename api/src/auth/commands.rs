@@ -31,7 +31,7 @@ use crate::{
     events::Event,
     groups, ids, meetups,
     members::handles,
-    search,
+    organisations, search,
     state::{AppState, ClientInfo},
     text,
 };
@@ -573,6 +573,7 @@ pub async fn delete_account(state: &AppState, viewer: &Identity, password: &str)
     }
     let withdrawn = meetups::commands::withdraw_member(state, &txn, viewer.member_id).await?;
     groups::commands::remove_memberships_of(&txn, viewer.member_id).await?;
+    organisations::commands::end_all_of(&txn, viewer.member_id).await?;
     session::Entity::delete_many()
         .filter(session::Column::MemberId.eq(viewer.member_id))
         .exec(&txn)

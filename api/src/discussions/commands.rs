@@ -32,6 +32,7 @@ use crate::{
         commands::{About, CommentConcerns, Notice},
         watch,
     },
+    organisations::commands::{Requested, check_persona, persona_for_post},
     search,
     state::AppState,
     text, topics,
@@ -167,6 +168,7 @@ pub async fn start_thread(
     title: &str,
     body: &str,
     topics: &[String],
+    persona: Option<Requested>,
 ) -> AppResult<thread::Model> {
     let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Thread).await?;
@@ -175,6 +177,7 @@ pub async fn start_thread(
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     policy::ensure_can_start_thread(&group)?;
+    let persona = persona_for_post(&txn, actor, group.membership.as_ref(), persona).await?;
     let now = Utc::now();
     let (body_html, mentioned) = render_body(&txn, &body, None).await?;
     let thread = thread::ActiveModel {
@@ -190,6 +193,9 @@ pub async fn start_thread(
         created_at: Set(now),
         edited_at: Set(None),
         deleted_at: Set(None),
+        speaking_as: Set(persona.speaking_as),
+        organisation_id: Set(persona.organisation_id),
+        role_title: Set(persona.role_title),
     }
     .insert(&txn)
     .await?;
@@ -211,6 +217,7 @@ pub async fn update_thread(
     title: Option<&str>,
     body: Option<&str>,
     topics: Option<&[String]>,
+    persona: Option<Requested>,
 ) -> AppResult<thread::Model> {
     let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
@@ -235,6 +242,12 @@ pub async fn update_thread(
     }
     if let Some(topics) = topics {
         topics::set::<thread_topic::Entity>(&txn, thread_id, topics).await?;
+    }
+    if let Some(requested) = persona {
+        let persona = check_persona(&txn, actor.member_id, requested).await?;
+        update.speaking_as = Set(persona.speaking_as);
+        update.organisation_id = Set(persona.organisation_id);
+        update.role_title = Set(persona.role_title);
     }
     let thread = update.update(&txn).await?;
     search::index::write(&txn, search::index::thread(&thread)).await?;
@@ -295,6 +308,7 @@ pub async fn post_comment(
     body: &str,
     parent_id: Option<Uuid>,
     quote: Option<QuoteRequest>,
+    persona: Option<Requested>,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require_verified()?;
     throttle_write(state, actor, Write::Comment).await?;
@@ -343,6 +357,7 @@ pub async fn post_comment(
             (Some(quote.source_id), Some(excerpt), source_author)
         }
     };
+    let persona = persona_for_post(&txn, actor, access.group.membership.as_ref(), persona).await?;
     let now = Utc::now();
     let (body_html, mentioned) = render_body(&txn, &body, None).await?;
     let comment = comment::ActiveModel {
@@ -360,6 +375,9 @@ pub async fn post_comment(
         deleted_at: Set(None),
         hidden_at: Set(None),
         watchers_told: Set(false),
+        speaking_as: Set(persona.speaking_as),
+        organisation_id: Set(persona.organisation_id),
+        role_title: Set(persona.role_title),
     }
     .insert(&txn)
     .await?;
@@ -403,35 +421,45 @@ pub async fn edit_comment(
     viewer: &Viewer,
     comment_id: Uuid,
     body: &str,
+    persona: Option<Requested>,
 ) -> AppResult<comment::Model> {
     let actor = viewer.require_verified()?;
     let body = text::limits::COMMENT_BODY.clean_verbatim(body)?;
     let txn = begin_write(&state.db).await?;
     let (access, current) = lock_comment(state, &txn, actor, comment_id).await?;
     access.ensure_can_edit_comment(&current)?;
-    if current.body == body {
+    if current.body == body && persona.is_none() {
         return Ok(current);
     }
     let now = Utc::now();
-    comment_revision::ActiveModel {
-        id: Set(ids::new_key()),
-        comment_id: Set(comment_id),
-        body: Set(current.body.clone()),
-        created_at: Set(now),
-        redacted_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    let (body_html, mentioned) = render_body(&txn, &body, Some(&current.body)).await?;
-    let edited = comment::ActiveModel {
+    let mut update = comment::ActiveModel {
         id: Set(comment_id),
-        body_html: Set(body_html),
-        body: Set(body),
-        edited_at: Set(Some(now)),
         ..Default::default()
+    };
+    let mut mentioned = Vec::new();
+    if current.body != body {
+        comment_revision::ActiveModel {
+            id: Set(ids::new_key()),
+            comment_id: Set(comment_id),
+            body: Set(current.body.clone()),
+            created_at: Set(now),
+            redacted_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let (body_html, new) = render_body(&txn, &body, Some(&current.body)).await?;
+        mentioned = new;
+        update.body_html = Set(body_html);
+        update.body = Set(body);
+        update.edited_at = Set(Some(now));
     }
-    .update(&txn)
-    .await?;
+    if let Some(requested) = persona {
+        let persona = check_persona(&txn, actor.member_id, requested).await?;
+        update.speaking_as = Set(persona.speaking_as);
+        update.organisation_id = Set(persona.organisation_id);
+        update.role_title = Set(persona.role_title);
+    }
+    let edited = update.update(&txn).await?;
     search::index::write(
         &txn,
         search::index::comment(&edited, access.thread.group_id),

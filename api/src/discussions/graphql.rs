@@ -21,6 +21,7 @@ use crate::{
         loaders::{Caching, Loaders},
     },
     ids,
+    organisations::{graphql::requested, types::SpeakingAs},
     state::AppState,
 };
 
@@ -56,6 +57,11 @@ pub struct StartThreadInput {
     /// Topic slugs.
     #[graphql(validator(max_items = 10, list, max_length = 100))]
     pub topics: Option<Vec<String>>,
+    /// Who the post speaks for; left out, the viewer's default in the group (else their own
+    /// default, else `PRIVATE`).
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 /// Changes to a thread; omitted fields stay as they are.
@@ -70,6 +76,10 @@ pub struct UpdateThreadInput {
     pub body: Option<String>,
     #[graphql(validator(max_items = 10, list, max_length = 100))]
     pub topics: Option<Vec<String>>,
+    /// A new persona for the post; left out, it keeps the one it was written with.
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 /// A passage to quote.
@@ -91,6 +101,11 @@ pub struct PostCommentInput {
     pub body: String,
     pub parent_id: Option<ID>,
     pub quote: Option<QuoteInput>,
+    /// Who the post speaks for; left out, the viewer's default in the group (else their own
+    /// default, else `PRIVATE`).
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 /// A new text for a comment.
@@ -100,6 +115,10 @@ pub struct EditCommentInput {
     /// Markdown, 1 to 20000 characters.
     #[graphql(validator(custom = "crate::text::limits::COMMENT_BODY"))]
     pub body: String,
+    /// A new persona for the post; left out, it keeps the one it was written with.
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 /// A reaction to a comment.
@@ -136,6 +155,7 @@ impl DiscussionsMutation {
     /// Starts a thread in a group (members).
     async fn start_thread(&self, ctx: &Context<'_>, input: StartThreadInput) -> AppResult<Thread> {
         let group_id = ids::decode_as(&input.group_id, ids::Kind::Group, "Group")?;
+        let persona = requested(input.speaking_as, input.organisation_id.as_ref())?;
         let topics = input.topics.unwrap_or_default();
         let thread = commands::start_thread(
             ctx.state()?,
@@ -144,6 +164,7 @@ impl DiscussionsMutation {
             &input.title,
             &input.body,
             &topics,
+            persona,
         )
         .await?;
         reads::thread_by_id(ctx, thread.id).await
@@ -156,6 +177,7 @@ impl DiscussionsMutation {
         input: UpdateThreadInput,
     ) -> AppResult<Thread> {
         let id = thread_id(&input.thread_id)?;
+        let persona = requested(input.speaking_as, input.organisation_id.as_ref())?;
         commands::update_thread(
             ctx.state()?,
             ctx.viewer(),
@@ -163,6 +185,7 @@ impl DiscussionsMutation {
             input.title.as_deref(),
             input.body.as_deref(),
             input.topics.as_deref(),
+            persona,
         )
         .await?;
         reads::thread_by_id(ctx, id).await
@@ -178,6 +201,7 @@ impl DiscussionsMutation {
     /// Posts a comment or a reply, optionally quoting a passage.
     async fn post_comment(&self, ctx: &Context<'_>, input: PostCommentInput) -> AppResult<Comment> {
         let thread = thread_id(&input.thread_id)?;
+        let persona = requested(input.speaking_as, input.organisation_id.as_ref())?;
         let parent = input
             .parent_id
             .as_ref()
@@ -208,6 +232,7 @@ impl DiscussionsMutation {
             &input.body,
             parent,
             quote,
+            persona,
         )
         .await?;
         reads::comment_by_id(ctx, row.id).await
@@ -216,7 +241,8 @@ impl DiscussionsMutation {
     /// Edits a comment (its author); the old text is kept as a revision.
     async fn edit_comment(&self, ctx: &Context<'_>, input: EditCommentInput) -> AppResult<Comment> {
         let id = comment_id(&input.comment_id)?;
-        commands::edit_comment(ctx.state()?, ctx.viewer(), id, &input.body).await?;
+        let persona = requested(input.speaking_as, input.organisation_id.as_ref())?;
+        commands::edit_comment(ctx.state()?, ctx.viewer(), id, &input.body, persona).await?;
         reads::comment_by_id(ctx, id).await
     }
 

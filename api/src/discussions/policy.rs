@@ -199,6 +199,9 @@ mod tests {
             created_at: Utc::now(),
             edited_at: None,
             deleted_at: None,
+            speaking_as: Default::default(),
+            organisation_id: None,
+            role_title: None,
         }
     }
 
@@ -218,6 +221,9 @@ mod tests {
             deleted_at: None,
             hidden_at: None,
             watchers_told: true,
+            speaking_as: Default::default(),
+            organisation_id: None,
+            role_title: None,
         }
     }
 

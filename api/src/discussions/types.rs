@@ -8,6 +8,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{comment, comment_revision, reaction, report};
 
 use crate::graphql::scalars;
+use crate::organisations::types::{Organisation, SpeakingAs};
 use crate::{
     discussions::{policy::ThreadAccess, reads},
     error::{AppError, AppResult},
@@ -69,6 +70,33 @@ impl Thread {
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
         groups::reads::group_by_id(ctx, self.access.thread.group_id).await
+    }
+
+    /// Whom the thread speaks for, as its author chose when writing it.
+    async fn speaking_as(&self) -> SpeakingAs {
+        self.access.thread.speaking_as.into()
+    }
+
+    /// The organisation shown with the thread: the author's employer (`AFFILIATED`) or the
+    /// organisation speaking (`ON_BEHALF`), as it was when written; null when `PRIVATE` or
+    /// when its text is gone.
+    async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        Organisation::of_post(
+            ctx,
+            self.access.thread.speaking_as,
+            self.access.thread.organisation_id,
+            self.is_deleted(),
+        )
+        .await
+    }
+
+    /// The author's title at the organisation when they wrote it (`AFFILIATED` only).
+    async fn role_title(&self) -> Option<&str> {
+        self.access
+            .thread
+            .role_title
+            .as_deref()
+            .filter(|_| !self.is_deleted())
     }
 
     /// Null when the thread was deleted or the account is gone.
@@ -234,6 +262,32 @@ impl Comment {
         Thread {
             access: self.access.clone(),
         }
+    }
+
+    /// Whom the comment speaks for, as its author chose when writing it.
+    async fn speaking_as(&self) -> SpeakingAs {
+        self.row.speaking_as.into()
+    }
+
+    /// The organisation shown with the comment: the author's employer (`AFFILIATED`) or the
+    /// organisation speaking (`ON_BEHALF`), as it was when written; null when `PRIVATE` or
+    /// when its text is gone.
+    async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        Organisation::of_post(
+            ctx,
+            self.row.speaking_as,
+            self.row.organisation_id,
+            !self.text_visible(),
+        )
+        .await
+    }
+
+    /// The author's title at the organisation when they wrote it (`AFFILIATED` only).
+    async fn role_title(&self) -> Option<&str> {
+        self.row
+            .role_title
+            .as_deref()
+            .filter(|_| self.text_visible())
     }
 
     /// Null for a deleted comment or a gone account.

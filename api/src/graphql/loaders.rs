@@ -28,6 +28,7 @@ use crate::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
     },
+    organisations::loaders::{AffiliationsLoader, OrganisationLoader},
     resources::loaders::ResourceLoader,
     topics::TopicsLoader,
 };
@@ -103,6 +104,8 @@ pub struct Loaders {
     pub unread_in_group: BatchLoader<Uuid, UnreadInGroupLoader>,
     pub watch_levels: BatchLoader<Watched, WatchLevelLoader>,
     pub invitations: BatchLoader<Uuid, InvitationLoader>,
+    pub organisations: BatchLoader<Uuid, OrganisationLoader>,
+    pub affiliations: BatchLoader<Uuid, AffiliationsLoader>,
 }
 
 impl Loaders {
@@ -183,6 +186,8 @@ impl Loaders {
                     caching,
                 ),
                 invitations: batched(InvitationLoader { db: db.clone() }, caching),
+                organisations: batched(OrganisationLoader { db: db.clone() }, caching),
+                affiliations: batched(AffiliationsLoader { db: db.clone() }, caching),
             }
         })
     }

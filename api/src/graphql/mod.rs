@@ -28,6 +28,7 @@ use crate::{
     notifications::graphql::{
         NotificationsMutation, NotificationsQuery, NotificationsSubscription,
     },
+    organisations::graphql::{OrganisationsMutation, OrganisationsQuery},
     resources::graphql::{ResourcesMutation, ResourcesQuery},
     search::graphql::SearchQuery,
     state::AppState,
@@ -45,6 +46,7 @@ pub struct Query(
     JobsQuery,
     NotificationsQuery,
     SearchQuery,
+    OrganisationsQuery,
     node::NodeQuery,
 );
 
@@ -60,6 +62,7 @@ pub struct Mutation(
     ResourcesMutation,
     JobsMutation,
     NotificationsMutation,
+    OrganisationsMutation,
 );
 
 /// Every subscription.

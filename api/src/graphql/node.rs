@@ -24,6 +24,10 @@ use crate::{
         types::{Meetup, Rsvp},
     },
     members::types::Member,
+    organisations::{
+        self,
+        types::{Affiliation, Organisation},
+    },
     resources::{self, types::Resource},
 };
 
@@ -41,6 +45,8 @@ pub enum Node {
     Thread(Thread),
     Comment(Comment),
     Resource(Resource),
+    Organisation(Organisation),
+    Affiliation(Affiliation),
 }
 
 #[derive(Default)]
@@ -128,6 +134,13 @@ impl NodeQuery {
             ids::Kind::Resource => Ok(Node::Resource(
                 resources::reads::resource_by_id(ctx, key).await?,
             )),
+            ids::Kind::Organisation => Ok(Node::Organisation(
+                organisations::reads::organisation_by_id(ctx, key).await?,
+            )),
+            ids::Kind::Affiliation => organisations::reads::affiliation_by_id(ctx, key)
+                .await?
+                .map(Node::Affiliation)
+                .ok_or(AppError::NotFound("Node")),
             ids::Kind::CommentRevision | ids::Kind::Report => Err(AppError::NotFound("Node")),
         }
     }

@@ -282,6 +282,8 @@ pub(crate) mod fixtures {
                 status: Status::Active,
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
+                default_speaking_as: None,
+                default_organisation_id: None,
             }),
             is_site_admin: false,
         }

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{audit_log, interest_group, invitation, membership, topic, watch::Level};
 
 use crate::graphql::scalars;
+use crate::organisations::types::{Organisation, SpeakingAs};
 use crate::{
     error::AppResult,
     graphql::{context::ContextExt, pagination::Page},
@@ -405,6 +406,27 @@ impl Membership {
     /// When the member joined or asked to.
     async fn created_at(&self) -> scalars::DateTime {
         (self.0.created_at).into()
+    }
+
+    /// How the member speaks in this group when a post names no persona (null: their own
+    /// default). For the member alone, null for others.
+    async fn default_speaking_as(&self, ctx: &Context<'_>) -> Option<SpeakingAs> {
+        self.0
+            .default_speaking_as
+            .filter(|_| ctx.viewer().member_id() == Some(self.0.member_id))
+            .map(Into::into)
+    }
+
+    /// The organisation of that default: for the member alone.
+    async fn default_organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        let Some(speaking_as) = self
+            .0
+            .default_speaking_as
+            .filter(|_| ctx.viewer().member_id() == Some(self.0.member_id))
+        else {
+            return Ok(None);
+        };
+        Organisation::of_post(ctx, speaking_as, self.0.default_organisation_id, false).await
     }
 }
 

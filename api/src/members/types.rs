@@ -15,6 +15,7 @@ use crate::{
     ids,
     members::policy::{self, Field, FieldVisibility, ProfileVisibility, Relation},
     notifications::{self, mail::Frequency},
+    organisations::types::{Affiliation, Organisation, SpeakingAs},
 };
 
 /// Which mail a member gets. Mail about the account itself (verification, password, address)
@@ -135,6 +136,38 @@ impl Member {
         Ok(value.filter(|_| policy::shows(level, relation)))
     }
 
+    fn is_viewer(&self, ctx: &Context<'_>) -> bool {
+        self.own || ctx.viewer().member_id() == Some(self.row.id)
+    }
+
+    /// The member's affiliations the viewer may see: none unless the member shows their
+    /// `organisation` to the viewer; ended ones only to the member themself, when asked.
+    pub async fn visible_affiliations(
+        &self,
+        ctx: &Context<'_>,
+        include_ended: bool,
+    ) -> AppResult<Vec<Affiliation>> {
+        if self
+            .visible(ctx, Field::Organisation, Some(()))
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        let include_ended = include_ended && self.is_viewer(ctx);
+        let rows = ctx
+            .loaders()?
+            .affiliations
+            .load_one(self.row.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|(row, _)| include_ended || row.ended_at.is_none())
+            .map(|(row, role)| Affiliation { row, role })
+            .collect())
+    }
+
     /// Like [`load`](Self::load) for a member who must exist; otherwise `NOT_FOUND`.
     pub async fn load_required(ctx: &Context<'_>, id: Uuid) -> AppResult<Self> {
         Self::load(ctx, Some(id))
@@ -200,9 +233,40 @@ impl Member {
             .await
     }
 
+    /// The organisations the member works for (and their title and role there), to whom the
+    /// member shows their `organisation`. `includeEnded` adds past ones, for the member alone.
+    async fn affiliations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_ended: bool,
+    ) -> AppResult<Vec<Affiliation>> {
+        self.visible_affiliations(ctx, include_ended).await
+    }
+
+    /// How the member speaks when a post names no persona and the group has no default of
+    /// theirs: for the member alone, null for others.
+    async fn default_speaking_as(&self, ctx: &Context<'_>) -> Option<SpeakingAs> {
+        self.is_viewer(ctx)
+            .then_some(self.row.default_speaking_as.into())
+    }
+
+    /// The organisation of that default: for the member alone.
+    async fn default_organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        if !self.is_viewer(ctx) {
+            return Ok(None);
+        }
+        Organisation::of_post(
+            ctx,
+            self.row.default_speaking_as,
+            self.row.default_organisation_id,
+            false,
+        )
+        .await
+    }
+
     /// Who may see each profile field: for the member alone, null for others.
     async fn profile_visibility(&self, ctx: &Context<'_>) -> Option<ProfileVisibility> {
-        (self.own || ctx.viewer().member_id() == Some(self.row.id)).then_some(self.visibility)
+        self.is_viewer(ctx).then_some(self.visibility)
     }
 
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only

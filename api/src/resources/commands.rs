@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::organisations::commands::{Requested, check_persona, persona_for_post};
 use crate::{
     auth::{
         commands::throttle_write,
@@ -144,6 +145,8 @@ pub struct ShareFields {
     pub description: Option<String>,
     pub kind: resource::Kind,
     pub topics: Vec<String>,
+    /// The persona asked for; `None` takes the sharer's default.
+    pub persona: Option<Requested>,
 }
 
 /// Shares a link or a file with a group (active members).
@@ -200,6 +203,7 @@ pub async fn share(
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, fields.group_id, false).await?;
     policy::ensure_can_share(&group)?;
+    let persona = persona_for_post(&txn, actor, group.membership.as_ref(), fields.persona).await?;
     check_meetup(&txn, fields.group_id, fields.meetup_id).await?;
     if let Some((_, key)) = &link {
         ensure_new_url(&txn, fields.group_id, key, None).await?;
@@ -223,6 +227,9 @@ pub async fn share(
         added_by: Set(Some(actor.member_id)),
         created_at: Set(now),
         removed_at: Set(None),
+        speaking_as: Set(persona.speaking_as),
+        organisation_id: Set(persona.organisation_id),
+        role_title: Set(persona.role_title),
         ..Default::default()
     }
     .insert(&txn)
@@ -292,6 +299,8 @@ pub struct ResourceChanges {
     /// `Some(None)` detaches it from its meetup.
     pub meetup_id: Option<Option<Uuid>>,
     pub topics: Option<Vec<String>>,
+    /// A new persona: only the member who shared it chooses one.
+    pub persona: Option<Requested>,
 }
 
 /// Edits a resource (the member who added it, organisers and owners).
@@ -334,6 +343,17 @@ pub async fn update(
     }
     if let Some(topics) = &changes.topics {
         topics::set::<resource_topic::Entity>(&txn, resource_id, topics).await?;
+    }
+    if let Some(requested) = changes.persona {
+        if access.resource.added_by != Some(actor.member_id) {
+            return Err(AppError::Forbidden(
+                "Only the member who shared it chooses whom it speaks for",
+            ));
+        }
+        let persona = check_persona(&txn, actor.member_id, requested).await?;
+        update.speaking_as = Set(persona.speaking_as);
+        update.organisation_id = Set(persona.organisation_id);
+        update.role_title = Set(persona.role_title);
     }
     let row = update.update(&txn).await?;
     let file_text = resource_text::Entity::find_by_id(resource_id)

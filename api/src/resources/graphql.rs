@@ -8,6 +8,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids,
+    organisations::{graphql::requested, types::SpeakingAs},
     resources::{
         commands::{self, ResourceChanges, ShareFields, UploadedFile},
         reads,
@@ -51,6 +52,11 @@ pub struct ShareResourceInput {
     /// A file sent by the GraphQL multipart request spec (with `Apollo-Require-Preflight` or
     /// `X-GraphQL-Preflight`): PDF, PNG, JPEG, Office, OpenDocument or plain text.
     pub file: Option<Upload>,
+    /// Who it speaks for; left out, the viewer's default in the group (else their own
+    /// default, else `PRIVATE`).
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 /// Changes to a resource; omitted fields stay as they are.
@@ -71,6 +77,10 @@ pub struct UpdateResourceInput {
     pub meetup_id: MaybeUndefined<ID>,
     #[graphql(validator(max_items = 10, list, max_length = 100))]
     pub topics: Option<Vec<String>>,
+    /// A new persona (only the member who shared it); left out, it keeps its own.
+    pub speaking_as: Option<SpeakingAs>,
+    /// The organisation, for `AFFILIATED` and `ON_BEHALF`.
+    pub organisation_id: Option<ID>,
 }
 
 fn meetup_id(id: &ID) -> AppResult<Uuid> {
@@ -97,6 +107,7 @@ impl ResourcesMutation {
             description: input.description,
             kind: input.kind.into(),
             topics: input.topics.unwrap_or_default(),
+            persona: requested(input.speaking_as, input.organisation_id.as_ref())?,
         };
         let file = input
             .file
@@ -139,6 +150,7 @@ impl ResourcesMutation {
                 MaybeUndefined::Value(id) => Some(Some(meetup_id(&id)?)),
             },
             topics: input.topics,
+            persona: requested(input.speaking_as, input.organisation_id.as_ref())?,
         };
         commands::update(ctx.state()?, ctx.viewer(), id, changes).await?;
         reads::resource_by_id(ctx, id).await

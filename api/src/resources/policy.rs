@@ -95,6 +95,9 @@ mod tests {
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
                 removed_at: None,
+                speaking_as: Default::default(),
+                organisation_id: None,
+                role_title: None,
             },
         }
     }

@@ -4,6 +4,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::resource;
 
 use crate::graphql::scalars;
+use crate::organisations::types::{Organisation, SpeakingAs};
 use crate::{
     error::AppResult,
     graphql::context::ContextExt,
@@ -116,6 +117,29 @@ impl Resource {
             .into_iter()
             .map(Topic::from)
             .collect())
+    }
+
+    /// Whom the resource speaks for, as its author chose when writing it.
+    async fn speaking_as(&self) -> SpeakingAs {
+        self.row().speaking_as.into()
+    }
+
+    /// The organisation shown with the resource: the author's employer (`AFFILIATED`) or the
+    /// organisation speaking (`ON_BEHALF`), as it was when written; null when `PRIVATE` or
+    /// when its text is gone.
+    async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        Organisation::of_post(
+            ctx,
+            self.row().speaking_as,
+            self.row().organisation_id,
+            false,
+        )
+        .await
+    }
+
+    /// The author's title at the organisation when they wrote it (`AFFILIATED` only).
+    async fn role_title(&self) -> Option<&str> {
+        self.row().role_title.as_deref()
     }
 
     /// Who shared it; null when the account is gone.

@@ -216,6 +216,8 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
             status: membership::Status::Active,
             created_at: joined,
             updated_at: joined,
+            default_speaking_as: None,
+            default_organisation_id: None,
         });
     }
     rows.groups.push(interest_group::Model {
@@ -483,6 +485,9 @@ fn discussion(
             deleted_at: None,
             hidden_at: None,
             watchers_told: true,
+            speaking_as: Default::default(),
+            organisation_id: None,
+            role_title: None,
         });
         written.push((id, depth, text));
     }
@@ -507,6 +512,9 @@ fn discussion(
         created_at: started,
         edited_at: None,
         deleted_at: None,
+        speaking_as: Default::default(),
+        organisation_id: None,
+        role_title: None,
     });
 }
 
@@ -568,6 +576,9 @@ fn library(
             created_at: at,
             updated_at: at,
             removed_at: None,
+            speaking_as: Default::default(),
+            organisation_id: None,
+            role_title: None,
         });
         if let Some(topic_id) = topic(slug) {
             rows.resource_topics.push(resource_topic::Model {

@@ -170,5 +170,7 @@ pub fn member(
         notification_email: "DAILY".into(),
         digest_sent_at: None,
         profile_visibility: "{}".into(),
+        default_speaking_as: Default::default(),
+        default_organisation_id: None,
     }
 }

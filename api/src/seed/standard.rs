@@ -268,6 +268,8 @@ fn groups(
                 status,
                 created_at: joined,
                 updated_at: joined,
+                default_speaking_as: None,
+                default_organisation_id: None,
             });
         }
         let topic = &topics[g % topics.len().max(1)];
@@ -499,6 +501,9 @@ fn threads(
                     deleted_at: None,
                     hidden_at: None,
                     watchers_told: true,
+                    speaking_as: Default::default(),
+                    organisation_id: None,
+                    role_title: None,
                 });
             }
             rows.thread_topics.push(thread_topic::Model {
@@ -518,6 +523,9 @@ fn threads(
                 created_at,
                 edited_at: None,
                 deleted_at: None,
+                speaking_as: Default::default(),
+                organisation_id: None,
+                role_title: None,
             });
         }
     }
@@ -564,6 +572,9 @@ fn resources(
                 created_at: at,
                 updated_at: at,
                 removed_at: None,
+                speaking_as: Default::default(),
+                organisation_id: None,
+                role_title: None,
             });
         }
     }
