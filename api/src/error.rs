@@ -30,6 +30,10 @@ pub enum AppError {
         message: String,
         existing_id: String,
     },
+    /// The member has not accepted the group's current guidelines; `version` is the one to
+    /// read and accept (`FORBIDDEN`, with `extensions.guidelinesVersion`).
+    #[error("Accept the group's guidelines (version {version}) first")]
+    GuidelinesNotAccepted { version: i32 },
     /// Too many attempts; try again after the given number of seconds.
     #[error("Too many attempts, try again in {retry_after_seconds} seconds")]
     RateLimited { retry_after_seconds: u64 },
@@ -64,7 +68,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
+            Self::Forbidden(_) | Self::GuidelinesNotAccepted { .. } => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::Duplicate { .. } => "CONFLICT",
@@ -124,6 +128,7 @@ impl ErrorExtensions for AppError {
                 } => ext.set("retryAfterSeconds", *retry_after_seconds),
                 Self::Unavailable => ext.set("retryAfterSeconds", RETRY_UNAVAILABLE_SECONDS),
                 Self::Duplicate { existing_id, .. } => ext.set("existingId", existing_id.as_str()),
+                Self::GuidelinesNotAccepted { version } => ext.set("guidelinesVersion", *version),
                 _ => {}
             }
         })

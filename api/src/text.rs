@@ -118,13 +118,14 @@ pub mod limits {
     pub const RESOURCE_TITLE: TextLimit = TextLimit::new("title", 1, 200);
     pub const RESOURCE_DESCRIPTION: TextLimit = TextLimit::new("description", 0, 4000);
 
+    pub const GUIDELINES: TextLimit = TextLimit::new("body", 1, 20_000);
     pub const ORGANISATION_NAME: TextLimit = TextLimit::new("name", 2, 120);
     pub const ROLE_TITLE: TextLimit = TextLimit::new("roleTitle", 0, 120);
     /// An e-mail domain, as DNS allows it.
     pub const DOMAIN: TextLimit = TextLimit::new("verifiedDomain", 0, 253);
 
     /// Every limit above, for the test that the schema states each one.
-    pub const ALL: [TextLimit; 30] = [
+    pub const ALL: [TextLimit; 31] = [
         EMAIL,
         PASSWORD,
         DISPLAY_NAME,
@@ -152,6 +153,7 @@ pub mod limits {
         REPORT_REASON,
         RESOURCE_TITLE,
         RESOURCE_DESCRIPTION,
+        GUIDELINES,
         ORGANISATION_NAME,
         ROLE_TITLE,
         DOMAIN,

@@ -42,6 +42,8 @@ pub struct Model {
     pub archived_at: Option<DateTimeUtc>,
     /// Active members, kept by the membership commands in the same transaction as the change.
     pub member_count: i32,
+    /// The current version of the group's guidelines; `None` while it has none.
+    pub guidelines_version: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,8 @@ pub struct Model {
     pub default_speaking_as: Option<crate::persona::SpeakingAs>,
     /// The organisation of that default.
     pub default_organisation_id: Option<Uuid>,
+    /// The version of the group's guidelines the member accepted, if any.
+    pub accepted_guidelines_version: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

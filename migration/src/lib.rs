@@ -23,6 +23,7 @@ pub(crate) mod m20261203_000015_search;
 mod m20261204_000016_search_everything;
 mod m20261204_000017_profile_visibility;
 mod m20261204_000018_organisations;
+mod m20261204_000019_group_guidelines;
 
 pub mod handles;
 pub mod search_index;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_search_everything::Migration),
             Box::new(m20261204_000017_profile_visibility::Migration),
             Box::new(m20261204_000018_organisations::Migration),
+            Box::new(m20261204_000019_group_guidelines::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ mod auth;
 mod browser;
 mod discussions;
 mod groups;
+mod guidelines;
 mod health;
 mod helpers;
 mod jobs;

@@ -177,6 +177,7 @@ pub async fn start_thread(
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, group_id, false).await?;
     policy::ensure_can_start_thread(&group)?;
+    group.ensure_guidelines_accepted()?;
     let persona = persona_for_post(&txn, actor, group.membership.as_ref(), persona).await?;
     let now = Utc::now();
     let (body_html, mentioned) = render_body(&txn, &body, None).await?;
@@ -316,6 +317,7 @@ pub async fn post_comment(
     let txn = begin_write(&state.db).await?;
     let access = lock_thread(&txn, actor, thread_id).await?;
     access.ensure_can_comment()?;
+    access.group.ensure_guidelines_accepted()?;
     let (depth, answered) = match parent_id {
         None => (0, access.thread.author_id),
         Some(parent_id) => {

@@ -19,7 +19,7 @@ use crate::{
     },
     error::AppError,
     graphql::batch::BatchLoader,
-    groups::loaders::{GroupLoader, MembershipLoader},
+    groups::loaders::{GroupLoader, GuidelinesLoader, MembershipLoader},
     meetups::loaders::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
     },
@@ -106,6 +106,7 @@ pub struct Loaders {
     pub invitations: BatchLoader<Uuid, InvitationLoader>,
     pub organisations: BatchLoader<Uuid, OrganisationLoader>,
     pub affiliations: BatchLoader<Uuid, AffiliationsLoader>,
+    pub guidelines: BatchLoader<(Uuid, i32), GuidelinesLoader>,
 }
 
 impl Loaders {
@@ -188,6 +189,7 @@ impl Loaders {
                 invitations: batched(InvitationLoader { db: db.clone() }, caching),
                 organisations: batched(OrganisationLoader { db: db.clone() }, caching),
                 affiliations: batched(AffiliationsLoader { db: db.clone() }, caching),
+                guidelines: batched(GuidelinesLoader { db: db.clone() }, caching),
             }
         })
     }

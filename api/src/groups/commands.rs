@@ -30,6 +30,7 @@ use crate::{
     error::{AppError, AppResult},
     events::Event,
     groups::{
+        guidelines,
         policy::{GroupAccess, GroupAction, Joining},
         slug,
     },
@@ -485,6 +486,7 @@ pub async fn join_group(
     state: &AppState,
     viewer: &Viewer,
     group_id: Uuid,
+    accepted_guidelines: Option<i32>,
 ) -> AppResult<membership::Model> {
     let actor = viewer.require_verified()?;
     let txn = begin_write(&state.db).await?;
@@ -501,13 +503,16 @@ pub async fn join_group(
                 .await?
         }
     };
-    let membership = admit(
-        &txn,
-        group_id,
-        actor.member_id,
-        access.joining(invitation.is_some())?,
-    )
-    .await?;
+    let joining = access.joining(invitation.is_some())?;
+    let arriving = !matches!(joining, Joining::Already(_));
+    if arriving {
+        guidelines::check_joining(&access.group, accepted_guidelines)?;
+    }
+    let mut membership = admit(&txn, group_id, actor.member_id, joining).await?;
+    if let Some(version) = access.group.guidelines_version.filter(|_| arriving) {
+        guidelines::record_acceptance(&txn, membership.id, version).await?;
+        membership.accepted_guidelines_version = Some(version);
+    }
     if let Some(invitation) = invitation {
         answer_invitation(&txn, invitation, invitation::Status::Accepted).await?;
     }

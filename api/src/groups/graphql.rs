@@ -5,14 +5,14 @@ use entity::topic;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
         pagination::{self, Page},
     },
     groups::{
         commands::{self, GroupFields},
-        reads,
+        guidelines, reads,
         types::{Group, GroupRole, GroupVisibility, Invitation, JoinPolicy, Membership, Topic},
     },
     ids,
@@ -84,6 +84,32 @@ impl GroupsQuery {
 }
 
 /// A new group. The creator becomes its owner.
+/// Joining a group.
+#[derive(InputObject)]
+pub struct JoinGroupInput {
+    pub group_id: ID,
+    /// The version of the group's guidelines the member read and accepts
+    /// (`Group.guidelines.version`): required when the group has guidelines.
+    pub accepted_guidelines_version: Option<i32>,
+}
+
+/// A new version of a group's guidelines.
+#[derive(InputObject)]
+pub struct PublishGroupGuidelinesInput {
+    pub group_id: ID,
+    /// Markdown, 1 to 20000 characters.
+    #[graphql(validator(custom = "crate::text::limits::GUIDELINES"))]
+    pub body: String,
+}
+
+/// Accepting a group's guidelines.
+#[derive(InputObject)]
+pub struct AcceptGroupGuidelinesInput {
+    pub group_id: ID,
+    /// The version read: must be the current one.
+    pub version: i32,
+}
+
 #[derive(InputObject)]
 pub struct CreateGroupInput {
     /// 3 to 80 characters.
@@ -201,11 +227,50 @@ impl GroupsMutation {
         })
     }
 
-    /// Joins a group: `ACTIVE` in an open group, `PENDING` where an organiser approves.
-    async fn join_group(&self, ctx: &Context<'_>, group_id: ID) -> AppResult<Membership> {
-        let membership =
-            commands::join_group(ctx.state()?, ctx.viewer(), self::group_id(&group_id)?).await?;
+    /// Joins a group: `ACTIVE` in an open group, `PENDING` where an organiser approves. Give
+    /// `input` (or, for a group without guidelines, `groupId` alone, as older clients do).
+    async fn join_group(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+        input: Option<JoinGroupInput>,
+    ) -> AppResult<Membership> {
+        let (group, accepted) = match (group_id, input) {
+            (Some(id), None) => (id, None),
+            (None, Some(input)) => (input.group_id, input.accepted_guidelines_version),
+            _ => return Err(AppError::bad_input("input", "Give either input or groupId")),
+        };
+        let membership = commands::join_group(
+            ctx.state()?,
+            ctx.viewer(),
+            self::group_id(&group)?,
+            accepted,
+        )
+        .await?;
         Ok(Membership(membership))
+    }
+
+    /// Publishes a new version of the group's guidelines (owners). Members accept it once,
+    /// before they next write in the group.
+    async fn publish_group_guidelines(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishGroupGuidelinesInput,
+    ) -> AppResult<Group> {
+        let id = group_id(&input.group_id)?;
+        guidelines::publish(ctx.state()?, ctx.viewer(), id, &input.body).await?;
+        reads::group_by_id(ctx, id).await
+    }
+
+    /// Accepts the group's current guidelines; `version` must be the current one.
+    async fn accept_group_guidelines(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptGroupGuidelinesInput,
+    ) -> AppResult<Group> {
+        let id = group_id(&input.group_id)?;
+        guidelines::accept(ctx.state()?, ctx.viewer(), id, input.version).await?;
+        reads::group_by_id(ctx, id).await
     }
 
     /// Leaves a group, or withdraws a request. The last owner cannot leave.

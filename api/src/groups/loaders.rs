@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{interest_group, member, membership};
+use entity::{group_guidelines, interest_group, member, membership};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
+    SelectTwo,
     sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use uuid::Uuid;
@@ -215,4 +216,37 @@ pub async fn read_by_slug(
     };
     context.feed(|loaders| &loaders.groups, [(group.id, group.clone())]);
     Ok(Some(group))
+}
+
+/// Published guidelines by `(group_id, version)`: the current version of a page of groups in
+/// one statement.
+pub struct GuidelinesLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<(Uuid, i32)> for GuidelinesLoader {
+    type Value = group_guidelines::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, i32)],
+    ) -> Result<HashMap<(Uuid, i32), group_guidelines::Model>, AppError> {
+        let mut wanted = Condition::any();
+        for (group_id, version) in keys {
+            wanted = wanted.add(
+                Condition::all()
+                    .add(group_guidelines::Column::GroupId.eq(*group_id))
+                    .add(group_guidelines::Column::Version.eq(*version)),
+            );
+        }
+        let rows = group_guidelines::Entity::find()
+            .filter(wanted)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ((row.group_id, row.version), row))
+            .collect())
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod guidelines;
 pub mod loaders;
 pub mod policy;
 pub mod reads;

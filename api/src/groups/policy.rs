@@ -169,6 +169,23 @@ impl GroupAccess {
 
     /// `Ok` when the viewer may do `action`; `NOT_FOUND` when they may not even read the group's
     /// content, `FORBIDDEN` when they may read but not act.
+    /// Writing in the group (threads, comments, resources) after accepting its current
+    /// guidelines, when it has any.
+    pub fn ensure_guidelines_accepted(&self) -> AppResult<()> {
+        let Some(version) = self.group.guidelines_version else {
+            return Ok(());
+        };
+        let accepted = self
+            .membership
+            .as_ref()
+            .and_then(|membership| membership.accepted_guidelines_version);
+        if accepted.is_some_and(|accepted| accepted >= version) {
+            Ok(())
+        } else {
+            Err(AppError::GuidelinesNotAccepted { version })
+        }
+    }
+
     pub fn ensure(&self, action: GroupAction) -> AppResult<()> {
         if !self.can_read_content() {
             return Err(AppError::NotFound("Group"));
@@ -267,6 +284,7 @@ pub(crate) mod fixtures {
             updated_at: Utc::now(),
             archived_at: None,
             member_count: 0,
+            guidelines_version: None,
         }
     }
 
@@ -284,6 +302,7 @@ pub(crate) mod fixtures {
                 updated_at: Utc::now(),
                 default_speaking_as: None,
                 default_organisation_id: None,
+                accepted_guidelines_version: None,
             }),
             is_site_admin: false,
         }

@@ -2,7 +2,9 @@
 //! Fields that need other rows go through the request's batch loaders.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use entity::{audit_log, interest_group, invitation, membership, topic, watch::Level};
+use entity::{
+    audit_log, group_guidelines, interest_group, invitation, membership, topic, watch::Level,
+};
 
 use crate::graphql::scalars;
 use crate::organisations::types::{Organisation, SpeakingAs};
@@ -212,6 +214,26 @@ impl Group {
         Ok(Some(level.unwrap_or(Level::Normal).into()))
     }
 
+    /// The group's current guidelines (code of conduct, social-media policy); null while it
+    /// has none. Shown to anyone who sees the group, so they can be read before joining.
+    async fn guidelines(&self, ctx: &Context<'_>) -> AppResult<Option<GroupGuidelines>> {
+        let Some(version) = self.access.group.guidelines_version else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()?
+            .guidelines
+            .load_one((self.access.group.id, version))
+            .await?
+            .map(GroupGuidelines))
+    }
+
+    /// Whether the viewer, a member, must accept the current guidelines
+    /// (`acceptGroupGuidelines`) before writing in the group again.
+    async fn viewer_must_accept_guidelines(&self) -> bool {
+        self.access.membership.is_some() && self.access.ensure_guidelines_accepted().is_err()
+    }
+
     /// The viewer's membership in any status (a pending request shows here).
     async fn viewer_membership(&self) -> Option<Membership> {
         self.access.membership.clone().map(Membership)
@@ -403,6 +425,13 @@ impl Membership {
         self.0.status.into()
     }
 
+    /// The version of the group's guidelines the member accepted (for the member alone).
+    async fn accepted_guidelines_version(&self, ctx: &Context<'_>) -> Option<i32> {
+        self.0
+            .accepted_guidelines_version
+            .filter(|_| ctx.viewer().member_id() == Some(self.0.member_id))
+    }
+
     /// When the member joined or asked to.
     async fn created_at(&self) -> scalars::DateTime {
         (self.0.created_at).into()
@@ -427,6 +456,36 @@ impl Membership {
             return Ok(None);
         };
         Organisation::of_post(ctx, speaking_as, self.0.default_organisation_id, false).await
+    }
+}
+
+/// One published version of a group's guidelines.
+pub struct GroupGuidelines(pub group_guidelines::Model);
+
+#[Object]
+impl GroupGuidelines {
+    /// 1 for the first version, one more for each new one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Markdown, as written.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The body rendered to safe HTML.
+    async fn body_html(&self) -> &str {
+        &self.0.body_html
+    }
+
+    async fn published_at(&self) -> scalars::DateTime {
+        self.0.published_at.into()
+    }
+
+    /// Who published it; null when the account is gone.
+    async fn published_by(&self, ctx: &Context<'_>) -> AppResult<Option<Member>> {
+        Member::load(ctx, self.0.published_by).await
     }
 }
 

@@ -13,7 +13,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::GuidelinesNotAccepted { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) | AppError::Duplicate { .. } => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -123,6 +123,7 @@ mod tests {
             updated_at: now,
             archived_at: None,
             member_count: 0,
+            guidelines_version: None,
         };
         let meetup = meetup::Model {
             id: Uuid::from_u128(3),

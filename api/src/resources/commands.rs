@@ -203,6 +203,7 @@ pub async fn share(
     let txn = begin_write(&state.db).await?;
     let group = groups::commands::access_in(&txn, actor, fields.group_id, false).await?;
     policy::ensure_can_share(&group)?;
+    group.ensure_guidelines_accepted()?;
     let persona = persona_for_post(&txn, actor, group.membership.as_ref(), fields.persona).await?;
     check_meetup(&txn, fields.group_id, fields.meetup_id).await?;
     if let Some((_, key)) = &link {

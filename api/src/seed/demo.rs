@@ -218,6 +218,7 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
             updated_at: joined,
             default_speaking_as: None,
             default_organisation_id: None,
+            accepted_guidelines_version: None,
         });
     }
     rows.groups.push(interest_group::Model {
@@ -236,6 +237,7 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
         updated_at: founded,
         archived_at: None,
         member_count: i32::try_from(PEOPLE.len()).unwrap_or(0),
+        guidelines_version: None,
     });
     for slug in ["ethics", "leadership", "return-on-investment"] {
         if let Some(topic_id) = topic(slug) {

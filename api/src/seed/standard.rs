@@ -270,6 +270,7 @@ fn groups(
                 updated_at: joined,
                 default_speaking_as: None,
                 default_organisation_id: None,
+                accepted_guidelines_version: None,
             });
         }
         let topic = &topics[g % topics.len().max(1)];
@@ -300,6 +301,7 @@ fn groups(
             updated_at: at,
             archived_at: None,
             member_count: i32::try_from(active.len()).unwrap_or(i32::MAX),
+            guidelines_version: None,
         };
         rows.groups.push(row.clone());
         groups.push(Group { row, active });
