@@ -27,10 +27,11 @@ pub enum Kind {
     Notification,
     Organisation,
     Affiliation,
+    DataExport,
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 17] = [
         Kind::Member,
         Kind::Session,
         Kind::Group,
@@ -47,6 +48,7 @@ impl Kind {
         Kind::Notification,
         Kind::Organisation,
         Kind::Affiliation,
+        Kind::DataExport,
     ];
 
     fn prefix(self) -> &'static str {
@@ -67,6 +69,7 @@ impl Kind {
             Kind::Notification => "Notification",
             Kind::Organisation => "Organisation",
             Kind::Affiliation => "Affiliation",
+            Kind::DataExport => "DataExport",
         }
     }
 }

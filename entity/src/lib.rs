@@ -25,6 +25,7 @@ pub mod audit_log;
 pub mod calendar_token;
 pub mod comment;
 pub mod comment_revision;
+pub mod data_export;
 pub mod email_token;
 pub mod group_guidelines;
 pub mod group_topic;

@@ -24,6 +24,7 @@ mod m20261204_000016_search_everything;
 mod m20261204_000017_profile_visibility;
 mod m20261204_000018_organisations;
 mod m20261204_000019_group_guidelines;
+mod m20261204_000020_data_exports;
 
 pub mod handles;
 pub mod search_index;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_profile_visibility::Migration),
             Box::new(m20261204_000018_organisations::Migration),
             Box::new(m20261204_000019_group_guidelines::Migration),
+            Box::new(m20261204_000020_data_exports::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod browser;
 mod discussions;
+mod exports;
 mod groups;
 mod guidelines;
 mod health;

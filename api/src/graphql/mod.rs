@@ -18,6 +18,7 @@ use crate::{
     auth::graphql::{AuthMutation, AuthQuery},
     config::Settings,
     discussions::graphql::{DiscussionsMutation, DiscussionsQuery, DiscussionsSubscription},
+    exports::graphql::ExportsMutation,
     groups::{
         graphql::{GroupsMutation, GroupsQuery},
         topics::TopicsMutation,
@@ -63,6 +64,7 @@ pub struct Mutation(
     JobsMutation,
     NotificationsMutation,
     OrganisationsMutation,
+    ExportsMutation,
 );
 
 /// Every subscription.

@@ -63,7 +63,9 @@ impl NodeQuery {
         let (kind, key) = ids::decode(&id).ok_or(AppError::NotFound("Node"))?;
         match kind {
             // Jobs are for site admins' `jobs` list only, not nodes.
-            ids::Kind::Job | ids::Kind::Notification => Err(AppError::NotFound("Node")),
+            ids::Kind::Job | ids::Kind::Notification | ids::Kind::DataExport => {
+                Err(AppError::NotFound("Node"))
+            }
             ids::Kind::Member => Member::load(ctx, Some(key))
                 .await?
                 .map(Node::Member)

@@ -235,6 +235,7 @@ macro_rules! listed_by_id {
 listed_by_id!(
     audit_log,
     comment,
+    data_export,
     invitation,
     job,
     membership,

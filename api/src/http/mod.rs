@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod drain;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod graphiql;
 pub mod graphql;
@@ -55,6 +56,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/meetups/{id}.ics", web::get().to(calendar::meetup_feed))
         .route("/files/{id}", web::get().to(files::download))
+        .route("/exports/{token}", web::get().to(exports::download))
         .service(
             web::resource("/unsubscribe")
                 .route(web::get().to(unsubscribe::confirm))

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use crate::{
     auth::{reset, verification},
     error::AppError,
+    exports,
     jobs::schedule::Periodic,
     meetups, notifications, search,
     state::AppState,
@@ -22,7 +23,7 @@ pub const PURGE_JOBS: &str = "purge-jobs";
 pub const PURGE_NOTIFICATIONS: &str = "purge-notifications";
 
 /// The periodic jobs and their periods.
-pub const PERIODIC: [Periodic; 5] = [
+pub const PERIODIC: [Periodic; 6] = [
     Periodic {
         kind: PURGE_SESSIONS,
         every_seconds: 3600,
@@ -33,6 +34,10 @@ pub const PERIODIC: [Periodic; 5] = [
     },
     Periodic {
         kind: PURGE_NOTIFICATIONS,
+        every_seconds: 3600,
+    },
+    Periodic {
+        kind: exports::commands::PURGE_JOB,
         every_seconds: 3600,
     },
     Periodic {
@@ -77,6 +82,14 @@ pub async fn run(state: &AppState, job: &job::Model) -> Result<(), String> {
         }
         notifications::mail::SCAN_JOB => {
             return notifications::mail::scan(state).await.map_err(failure);
+        }
+        exports::commands::BUILD_JOB => {
+            return exports::archive::build(state, &job.payload)
+                .await
+                .map_err(failure);
+        }
+        exports::commands::PURGE_JOB => {
+            return exports::commands::purge(state).await.map_err(failure);
         }
         search::files::EXTRACT_JOB => {
             return search::files::extract(state, &job.payload)

@@ -9,12 +9,12 @@
 
 use chrono::Utc;
 use entity::{mail_opt_out, member};
-use hmac::{Hmac, Mac, digest::KeyInit};
+use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::{
@@ -161,16 +161,7 @@ pub async fn set<C: ConnectionTrait>(
 }
 
 fn signer(state: &AppState) -> Hmac<Sha256> {
-    // A key of its own, derived from the server secret, so an unsubscribe signature can never
-    // be mistaken for any other signature the server makes. HMAC pads a key to the hash's block
-    // (64 bytes) with zeros: padding it here makes the key fixed-size and construction infallible.
-    let derived = Sha256::new()
-        .chain_update(b"fagruppe unsubscribe v1")
-        .chain_update(state.settings.jwt_secret.expose())
-        .finalize();
-    let mut key = [0u8; 64];
-    key[..32].copy_from_slice(&derived);
-    <Hmac<Sha256> as KeyInit>::new(&key.into())
+    crate::signing::signer(state, b"fagruppe unsubscribe v1")
 }
 
 /// The signed token of `member_id`'s unsubscribe link for `kind`.

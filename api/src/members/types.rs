@@ -11,7 +11,9 @@ use crate::mail::{
 };
 use crate::{
     error::{AppError, AppResult},
+    exports::{self, graphql::DataExport},
     graphql::context::ContextExt,
+    graphql::pagination::Page,
     ids,
     members::policy::{self, Field, FieldVisibility, ProfileVisibility, Relation},
     notifications::{self, mail::Frequency},
@@ -307,6 +309,23 @@ impl Member {
             )),
             _ => Ok(None),
         }
+    }
+
+    /// The member's exports of their data, newest first: for the member alone, null for
+    /// others.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, None, child_complexity)")]
+    async fn data_exports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        #[graphql(validator(max_length = 200))] after: Option<String>,
+    ) -> AppResult<Option<Page<DataExport>>> {
+        if !self.is_viewer(ctx) {
+            return Ok(None);
+        }
+        exports::graphql::of_member(ctx, self.row.id, first, after)
+            .await
+            .map(Some)
     }
 
     /// Whether this member administers the whole site.
