@@ -578,3 +578,93 @@ async fn each_organisation_mutation_is_refused_to_those_it_is_not_for() {
         "{allowed}"
     );
 }
+
+#[tokio::test]
+async fn deleting_the_account_ends_affiliations_and_roles_and_keeps_old_posts_persona() {
+    let app = spawn_app().await;
+    let admin = site_admin(&app).await;
+    let kari = app.register("kari@bedrift.no", "Kari Nordmann").await;
+    let created = create_organisation(&app, &admin).await;
+    let org_id = text(&created["data"]["createOrganisation"]["id"]);
+    affiliate(&app, &kari, &org_id).await;
+    let kari_id = text(
+        &app.graphql(Some(&kari.access_token), "{ me { id } }", json!({}))
+            .await["data"]["me"]["id"],
+    );
+    let granted = call(
+        &app,
+        &admin,
+        "mutation($input: SetOrganisationRoleInput!) { setOrganisationRole(input: $input) { id } }",
+        json!({ "input": { "organisationId": org_id, "memberId": kari_id, "role": "REPRESENTATIVE" } }),
+    )
+    .await;
+    assert!(granted["errors"].is_null(), "{granted}");
+    let group = create_group(&app, &group_owner(&app).await, "Åpen", "PUBLIC", "OPEN").await;
+    let joined = call(
+        &app,
+        &kari.access_token,
+        "mutation($id: ID!) { joinGroup(groupId: $id) { status } }",
+        json!({ "id": group.id }),
+    )
+    .await;
+    assert!(joined["errors"].is_null(), "{joined}");
+    let official = thread_as(
+        &app,
+        &kari,
+        &group,
+        json!({ "speakingAs": "ON_BEHALF", "organisationId": org_id }),
+    )
+    .await;
+    let official_id = text(&official["data"]["startThread"]["id"]);
+
+    let deleted = call(
+        &app,
+        &kari.access_token,
+        "mutation($password: String!) { deleteAccount(input: {password: $password}) }",
+        json!({ "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
+    let organisation = app
+        .graphql(
+            None,
+            "query($slug: String!) { organisation(slug: $slug) {
+                representatives { totalCount } statements { totalCount } } }",
+            json!({ "slug": "bedrift-as" }),
+        )
+        .await;
+    assert_eq!(
+        organisation["data"]["organisation"],
+        json!({ "representatives": { "totalCount": 0 }, "statements": { "totalCount": 1 } }),
+        "{organisation}"
+    );
+    let thread = app
+        .graphql(
+            None,
+            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Thread {{ {PERSONA} author {{ displayName }} }} }} }}"),
+            json!({ "id": official_id }),
+        )
+        .await;
+    assert_eq!(
+        thread["data"]["node"],
+        json!({ "speakingAs": "ON_BEHALF", "organisation": { "name": "Bedrift AS" },
+                "roleTitle": null, "author": { "displayName": "Deleted member" } }),
+        "{thread}"
+    );
+    let kept: Vec<(Option<chrono::DateTime<chrono::Utc>>,)> = {
+        use sea_orm::{EntityTrait, QuerySelect};
+        entity::affiliation::Entity::find()
+            .select_only()
+            .column(entity::affiliation::Column::EndedAt)
+            .into_tuple()
+            .all(app.db().await)
+            .await
+            .expect("affiliations")
+    };
+    assert!(kept.iter().all(|(ended,)| ended.is_some()), "{kept:?}");
+}
+
+/// A member who owns groups in these tests, apart from the members under test.
+async fn group_owner(app: &TestApp) -> Account {
+    app.register(&email("owner"), "Owner").await
+}

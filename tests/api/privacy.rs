@@ -166,3 +166,59 @@ async fn each_field_is_shown_to_whom_its_member_says_by_every_path() {
         &by_handle(&app, Some(&outsider), &handle).await["bio"]
     ));
 }
+
+#[tokio::test]
+async fn every_level_of_every_field_holds_for_each_viewer_by_each_path() {
+    let app = spawn_app().await;
+    let kari = app.register(&email("kari"), "Kari Nordmann").await;
+    let group = create_group(&app, &kari, "Etikk", "PUBLIC", "OPEN").await;
+    let (fellow, _) = join_member(&app, &group, "Fellow").await;
+    let outsider = app.register(&email("outsider"), "Outsider").await;
+    let filled = app
+        .graphql(
+            Some(&kari.access_token),
+            "mutation { updateProfile(input: {headline: \"Jurist\", organisation: \"Datatilsynet\",
+                bio: \"Skriver privat.\", websiteUrl: \"https://example.no/kari\"}) { id handle } }",
+            json!({}),
+        )
+        .await;
+    let id = filled["data"]["updateProfile"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let handle = filled["data"]["updateProfile"]["handle"]
+        .as_str()
+        .expect("handle")
+        .to_owned();
+    for level in ["EVERYONE", "GROUP_MEMBERS", "ONLY_ME"] {
+        let set = app
+            .graphql(
+                Some(&kari.access_token),
+                "mutation($v: FieldVisibility!) { updateProfile(input: {visibility: {
+                    headline: $v, organisation: $v, bio: $v, websiteUrl: $v, avatarUrl: $v,
+                    email: $v}}) { id } }",
+                json!({ "v": level }),
+            )
+            .await;
+        assert!(set["errors"].is_null(), "{set}");
+        for (viewer, who, sees) in [
+            (None, "anonymous", level == "EVERYONE"),
+            (Some(&outsider), "outsider", level == "EVERYONE"),
+            (Some(&fellow), "fellow member", level != "ONLY_ME"),
+            (Some(&kari), "the member", true),
+        ] {
+            let paths = [
+                by_handle(&app, viewer, &handle).await,
+                by_node(&app, viewer, &id).await,
+                in_member_list(&app, viewer, &group.slug, &id).await,
+            ];
+            for (path, profile) in ["by handle", "node", "member list"].iter().zip(&paths) {
+                assert_eq!(
+                    shown(profile),
+                    [sees; 5],
+                    "{level}, {who}, {path}: {profile}"
+                );
+            }
+        }
+    }
+}
