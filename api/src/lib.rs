@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod groups;
 pub mod http;
 pub mod ids;
+pub mod insights;
 pub mod jobs;
 pub mod mail;
 pub mod markdown;

@@ -25,6 +25,7 @@ mod m20261204_000017_profile_visibility;
 mod m20261204_000018_organisations;
 mod m20261204_000019_group_guidelines;
 mod m20261204_000020_data_exports;
+mod m20261204_000021_insights;
 
 pub mod handles;
 pub mod search_index;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_organisations::Migration),
             Box::new(m20261204_000019_group_guidelines::Migration),
             Box::new(m20261204_000020_data_exports::Migration),
+            Box::new(m20261204_000021_insights::Migration),
         ]
     }
 }

@@ -502,3 +502,12 @@ pub fn email(name: &str) -> String {
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     )
 }
+
+/// The row id behind a global id.
+pub fn raw_id(id: &str) -> uuid::Uuid {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let decoded = URL_SAFE_NO_PAD.decode(id).expect("base64 id");
+    let decoded = String::from_utf8(decoded).expect("utf-8 id");
+    let (_, raw) = decoded.split_once(':').expect("kind:uuid");
+    uuid::Uuid::parse_str(raw).expect("uuid")
+}

@@ -8,6 +8,7 @@ mod groups;
 mod guidelines;
 mod health;
 mod helpers;
+mod insights;
 mod jobs;
 mod limits;
 mod mail;

@@ -1,7 +1,6 @@
 //! Watch levels, mentions and handles, and the notifications about groups and meetups: what
 //! reaches whom, and that fan-out to watchers costs the poster nothing.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
@@ -10,7 +9,7 @@ use crate::{
     discussions::{comment, discussion, post, start_thread},
     groups::{create_group, join_member},
     helpers::{
-        Account, TestApp, email, error_code, outcome_where, spawn_app, spawn_app_with, text,
+        Account, TestApp, email, error_code, outcome_where, raw_id, spawn_app, spawn_app_with, text,
     },
     meetups::create_meetup,
 };
@@ -71,14 +70,6 @@ async fn handle_of(app: &TestApp, member: &Account) -> String {
         .graphql(Some(&member.access_token), "{ me { handle } }", json!({}))
         .await;
     text(&me["data"]["me"]["handle"])
-}
-
-/// The row id behind a global id.
-fn raw_id(id: &str) -> uuid::Uuid {
-    let decoded = URL_SAFE_NO_PAD.decode(id).expect("base64 id");
-    let decoded = String::from_utf8(decoded).expect("utf-8 id");
-    let (_, raw) = decoded.split_once(':').expect("kind:uuid");
-    uuid::Uuid::parse_str(raw).expect("uuid")
 }
 
 /// `count` members watching `group`, written straight to the database in chunks.

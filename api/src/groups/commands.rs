@@ -8,6 +8,7 @@ use chrono::Utc;
 use entity::{
     group_topic, interest_group, invitation,
     membership::{self, Role, Status},
+    membership_event::{self, Kind as EventKind},
     notification::Kind,
 };
 use sea_orm::{
@@ -324,16 +325,52 @@ async fn new_membership(
     }
     .insert(txn)
     .await?;
-    if status == Status::Active {
-        count_members(txn, group_id, 1).await?;
+    match status {
+        Status::Active => count_members(txn, group_id, member_id, 1).await?,
+        Status::Pending => {
+            record_event(txn, group_id, member_id, EventKind::Requested, None).await?;
+        }
+        Status::Rejected => {}
     }
     Ok(membership)
+}
+
+/// Notes what happened to a membership, for insights, in the change's transaction.
+async fn record_event(
+    txn: &impl ConnectionTrait,
+    group_id: Uuid,
+    member_id: Uuid,
+    kind: EventKind,
+    waited_seconds: Option<i64>,
+) -> AppResult<()> {
+    membership_event::ActiveModel {
+        id: Set(ids::new_key()),
+        group_id: Set(group_id),
+        member_id: Set(member_id),
+        kind: Set(kind),
+        at: Set(Utc::now()),
+        waited_seconds: Set(waited_seconds),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
 }
 
 /// Moves a group's stored count of active members by `delta`, in the caller's transaction. An
 /// `UPDATE … SET member_count = member_count + delta` reads the row's latest version under its
 /// row lock, so concurrent joins each count, whatever else they lock.
-async fn count_members(txn: &impl ConnectionTrait, group_id: Uuid, delta: i32) -> AppResult<()> {
+async fn count_members(
+    txn: &impl ConnectionTrait,
+    group_id: Uuid,
+    member_id: Uuid,
+    delta: i32,
+) -> AppResult<()> {
+    let kind = if delta > 0 {
+        EventKind::Joined
+    } else {
+        EventKind::Left
+    };
+    record_event(txn, group_id, member_id, kind, None).await?;
     interest_group::Entity::update_many()
         .col_expr(
             interest_group::Column::MemberCount,
@@ -351,7 +388,7 @@ async fn delete_membership(txn: &DatabaseTransaction, target: &membership::Model
         .exec(txn)
         .await?;
     if target.status == Status::Active {
-        count_members(txn, target.group_id, -1).await?;
+        count_members(txn, target.group_id, target.member_id, -1).await?;
     }
     Ok(())
 }
@@ -359,6 +396,17 @@ async fn delete_membership(txn: &DatabaseTransaction, target: &membership::Model
 /// Removes every membership of `member_id`, keeping each group's member count: part of deleting
 /// an account, in its transaction.
 pub async fn remove_memberships_of(txn: &DatabaseTransaction, member_id: Uuid) -> AppResult<()> {
+    let active: Vec<Uuid> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::GroupId)
+        .filter(membership::Column::MemberId.eq(member_id))
+        .filter(membership::Column::Status.eq(Status::Active))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for group_id in active {
+        record_event(txn, group_id, member_id, EventKind::Left, None).await?;
+    }
     interest_group::Entity::update_many()
         .col_expr(
             interest_group::Column::MemberCount,
@@ -637,7 +685,33 @@ async fn change_membership(
     let was_active = target.status == Status::Active;
     let is_active = updated.status == Status::Active;
     if was_active != is_active {
-        count_members(txn, target.group_id, if is_active { 1 } else { -1 }).await?;
+        let delta = if is_active { 1 } else { -1 };
+        count_members(txn, target.group_id, target.member_id, delta).await?;
+    }
+    let (was_pending, is_pending) = (
+        target.status == Status::Pending,
+        updated.status == Status::Pending,
+    );
+    if is_pending && !was_pending {
+        record_event(
+            txn,
+            target.group_id,
+            target.member_id,
+            EventKind::Requested,
+            None,
+        )
+        .await?;
+    } else if was_pending && !is_pending {
+        let waited = (Utc::now() - target.updated_at).num_seconds();
+        let waited = std::cmp::Ord::max(waited, 0);
+        record_event(
+            txn,
+            target.group_id,
+            target.member_id,
+            EventKind::Decided,
+            Some(waited),
+        )
+        .await?;
     }
     Ok(updated)
 }

@@ -10,6 +10,7 @@
 //! | review join requests, invite, remove members below them | yes | yes | no | no | no |
 //! | create, change, publish and cancel meetups; check in | yes | yes | no | no | no |
 //! | edit and remove anyone's resources (members edit their own) | yes | yes | no | no | no |
+//! | read insights (aggregates, small counts suppressed) | yes | yes | no | no | no |
 //! | moderate discussions | yes | no | yes | no | no |
 //! | leave | yes, unless the last owner | yes | yes | yes | — |
 
@@ -51,6 +52,8 @@ pub enum GroupAction {
     ManageMeetups,
     /// Edit and remove anyone's resources in the library.
     ManageResources,
+    /// Read the group's insights (aggregates of its activity).
+    ReadInsights,
 }
 
 /// Whether a role allows an action, before any rule about the target.
@@ -59,7 +62,8 @@ pub fn role_allows(role: Role, action: GroupAction) -> bool {
     match action {
         ReadContent => true,
         UpdateSettings | Archive | ManageRoles | ReadAuditLog => role == Role::Owner,
-        ReviewRequests | Invite | RemoveMembers | ManageMeetups | ManageResources => {
+        ReviewRequests | Invite | RemoveMembers | ManageMeetups | ManageResources
+        | ReadInsights => {
             matches!(role, Role::Owner | Role::Organiser)
         }
         Moderate => matches!(role, Role::Owner | Role::Moderator),

@@ -11,8 +11,15 @@ use crate::organisations::types::{Organisation, SpeakingAs};
 use crate::{
     error::AppResult,
     graphql::{context::ContextExt, pagination::Page},
-    groups::{policy::GroupAccess, reads},
+    groups::{
+        policy::{GroupAccess, GroupAction},
+        reads,
+    },
     ids,
+    insights::{
+        Range,
+        graphql::{GroupInsights, InsightInterval},
+    },
     members::types::Member,
     notifications::{graphql::WatchLevel, watch::Watched},
 };
@@ -232,6 +239,23 @@ impl Group {
     /// (`acceptGroupGuidelines`) before writing in the group again.
     async fn viewer_must_accept_guidelines(&self) -> bool {
         self.access.membership.is_some() && self.access.ensure_guidelines_accepted().is_err()
+    }
+
+    /// What the group's activity adds up to, from `from` to `to` in periods of `interval`:
+    /// membership, active members, meetups' attendance and return rates, and the effect of
+    /// each kind of activity. For owners and organisers; aggregates only, and any figure of 1
+    /// to 4 members is suppressed.
+    async fn insights(
+        &self,
+        from: scalars::DateTime,
+        to: scalars::DateTime,
+        #[graphql(default_with = "InsightInterval::Month")] interval: InsightInterval,
+    ) -> AppResult<GroupInsights> {
+        self.access.ensure(GroupAction::ReadInsights)?;
+        Ok(GroupInsights {
+            group_id: self.access.group.id,
+            range: Range::new(from.0, to.0, interval.into())?,
+        })
     }
 
     /// The viewer's membership in any status (a pending request shows here).

@@ -9,6 +9,7 @@ pub mod files;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod insights;
 pub mod metrics;
 pub mod request_id;
 pub mod unsubscribe;
@@ -57,6 +58,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/meetups/{id}.ics", web::get().to(calendar::meetup_feed))
         .route("/files/{id}", web::get().to(files::download))
         .route("/exports/{token}", web::get().to(exports::download))
+        .route("/groups/{slug}/insights.csv", web::get().to(insights::csv))
         .service(
             web::resource("/unsubscribe")
                 .route(web::get().to(unsubscribe::confirm))

@@ -4,7 +4,7 @@
 //! transaction, so a failed upload leaves neither a file nor a row.
 
 use chrono::Utc;
-use entity::{meetup, resource, resource_text, resource_topic};
+use entity::{meetup, resource, resource_download, resource_text, resource_topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
@@ -400,6 +400,31 @@ pub async fn remove(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> App
     };
     search::index::write(&txn, search::index::resource(&removed, None)).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Counts one download of a resource's file, for insights: the member (if signed in) and the
+/// day, nothing else.
+pub async fn count_download(
+    state: &AppState,
+    resource_id: Uuid,
+    group_id: Uuid,
+    member_id: Option<Uuid>,
+) -> AppResult<()> {
+    let day = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|midnight| midnight.and_utc())
+        .unwrap_or_else(Utc::now);
+    resource_download::ActiveModel {
+        id: Set(ids::new_key()),
+        resource_id: Set(resource_id),
+        group_id: Set(group_id),
+        member_id: Set(member_id),
+        day: Set(day),
+    }
+    .insert(&state.db)
+    .await?;
     Ok(())
 }
 

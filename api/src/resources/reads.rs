@@ -21,7 +21,7 @@ use crate::{
         policy::{GroupAccess, GroupAction},
     },
     meetups::policy::MeetupAccess,
-    resources::{policy::ResourceAccess, types::Resource},
+    resources::{commands, policy::ResourceAccess, types::Resource},
     search::{graphql::ranked_page, index, query::Search, reads::Scope},
     state::AppState,
     topics,
@@ -154,12 +154,17 @@ pub async fn download(state: &AppState, viewer: &Viewer, resource_id: Uuid) -> A
         resource.file_content_type,
         resource.file_size,
     ) {
-        (Some(key), Some(name), Some(content_type), Some(size)) => Ok(Download {
-            name,
-            content_type,
-            size: u64::try_from(size).unwrap_or_default(),
-            content: state.files.get(&key).await.map_err(AppError::internal)?,
-        }),
+        (Some(key), Some(name), Some(content_type), Some(size)) => {
+            let content = state.files.get(&key).await.map_err(AppError::internal)?;
+            commands::count_download(state, resource.id, resource.group_id, viewer.member_id())
+                .await?;
+            Ok(Download {
+                name,
+                content_type,
+                size: u64::try_from(size).unwrap_or_default(),
+                content,
+            })
+        }
         _ => Err(AppError::NotFound("File")),
     }
 }

@@ -1,0 +1,206 @@
+//! The same figures as `Group.insights`, as one CSV table in long form (`section, start, end,
+//! key, figure, value`), for the board's spreadsheet. A suppressed cell reads `suppressed`.
+
+use std::fmt::Write;
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    error::AppResult,
+    graphql::scalars::DateTime,
+    insights::{
+        Range, figures,
+        figures::Activity,
+        graphql::{
+            MeetupAggregate, MemberCount, Share, activity_insights, effect_insight,
+            meetup_aggregates, meetup_insight, membership_insights,
+        },
+    },
+};
+
+/// One CSV field, quoted when it must be (RFC 4180), and kept from being read as a formula.
+fn field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn count(value: MemberCount) -> String {
+    match value.value {
+        Some(n) => n.to_string(),
+        None => "suppressed".into(),
+    }
+}
+
+fn rate(value: Share) -> String {
+    match (value.value, value.suppressed) {
+        (Some(share), _) => format!("{share:.4}"),
+        (None, true) => "suppressed".into(),
+        (None, false) => String::new(),
+    }
+}
+
+struct Table(String);
+
+impl Table {
+    fn row(
+        &mut self,
+        section: &str,
+        period: Option<(&DateTime, &DateTime)>,
+        key: &str,
+        figure: &str,
+        value: String,
+    ) {
+        let (start, end) = period.map_or((String::new(), String::new()), |(start, end)| {
+            (start.0.to_rfc3339(), end.0.to_rfc3339())
+        });
+        let _ = writeln!(
+            self.0,
+            "{},{},{},{},{},{}",
+            field(section),
+            start,
+            end,
+            field(key),
+            figure,
+            field(&value)
+        );
+    }
+
+    fn aggregates(&mut self, section: &str, rows: &[MeetupAggregate]) {
+        for row in rows {
+            self.row(section, None, &row.key, "meetups", row.meetups.to_string());
+            self.row(section, None, &row.key, "going", count(row.going));
+            self.row(section, None, &row.key, "checkedIn", count(row.checked_in));
+            self.row(
+                section,
+                None,
+                &row.key,
+                "showUpRate",
+                rate(row.show_up_rate),
+            );
+            self.row(
+                section,
+                None,
+                &row.key,
+                "firstTimers",
+                count(row.first_timers),
+            );
+            self.row(section, None, &row.key, "returnRate", rate(row.return_rate));
+        }
+    }
+}
+
+/// The group's insights over `range` as CSV.
+pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> AppResult<String> {
+    let mut table = Table(String::from("section,start,end,key,figure,value\n"));
+    let members = figures::membership(db, group_id, &range.cuts).await?;
+    let activity = figures::activity_by_period(db, group_id, &range.cuts).await?;
+    for row in activity_insights(range, activity, &members) {
+        let period = Some((&row.start, &row.end));
+        table.row(
+            "activity",
+            period,
+            "",
+            "activeMembers",
+            count(row.active_members),
+        );
+        table.row(
+            "activity",
+            period,
+            "",
+            "shareOfMembers",
+            rate(row.share_of_members),
+        );
+        table.row(
+            "activity",
+            period,
+            "",
+            "startedThreads",
+            count(row.started_threads),
+        );
+        table.row("activity", period, "", "commented", count(row.commented));
+        table.row("activity", period, "", "reacted", count(row.reacted));
+        table.row("activity", period, "", "shared", count(row.shared));
+        table.row(
+            "activity",
+            period,
+            "",
+            "answeredMeetups",
+            count(row.answered_meetups),
+        );
+        table.row("activity", period, "", "checkedIn", count(row.checked_in));
+    }
+    for row in membership_insights(range, members) {
+        let period = Some((&row.start, &row.end));
+        table.row("membership", period, "", "members", count(row.members));
+        table.row("membership", period, "", "joins", count(row.joins));
+        table.row("membership", period, "", "leaves", count(row.leaves));
+        table.row("membership", period, "", "requests", count(row.requests));
+        table.row("membership", period, "", "decisions", count(row.decisions));
+        table.row(
+            "membership",
+            period,
+            "",
+            "medianHoursToDecision",
+            row.median_hours_to_decision
+                .map(|hours| format!("{hours:.2}"))
+                .unwrap_or_default(),
+        );
+    }
+    let meetups = figures::meetups(db, group_id, range.from, range.to).await?;
+    for row in meetups.iter().map(meetup_insight) {
+        let key = format!("{} ({})", row.title, row.starts_at.0.to_rfc3339());
+        table.row("meetup", None, &key, "going", count(row.going));
+        table.row("meetup", None, &key, "waitlisted", count(row.waitlisted));
+        table.row("meetup", None, &key, "checkedIn", count(row.checked_in));
+        table.row("meetup", None, &key, "showUpRate", rate(row.show_up_rate));
+        table.row("meetup", None, &key, "noShowRate", rate(row.no_show_rate));
+        table.row("meetup", None, &key, "firstTimers", count(row.first_timers));
+        table.row("meetup", None, &key, "returnRate", rate(row.return_rate));
+    }
+    let ids: Vec<Uuid> = meetups.iter().map(|row| row.id).collect();
+    let topics = figures::meetup_topics(db, &ids).await?;
+    let aggregates = meetup_aggregates(&meetups, &topics);
+    table.aggregates("meetupsByKind", &aggregates.by_kind);
+    table.aggregates("meetupsByFormat", &aggregates.by_format);
+    table.aggregates("meetupsByWeekday", &aggregates.by_weekday);
+    table.aggregates("meetupsByTopic", &aggregates.by_topic);
+    for activity in Activity::ALL {
+        let effect = figures::effect(db, group_id, range.from, range.to, activity).await?;
+        let row = effect_insight(activity, &effect);
+        let key = activity.code();
+        table.row("effect", None, key, "participants", count(row.participants));
+        table.row(
+            "effect",
+            None,
+            key,
+            "participantsActiveAgain",
+            count(row.participants_active_again),
+        );
+        table.row(
+            "effect",
+            None,
+            key,
+            "participantsRate",
+            rate(row.participants_rate),
+        );
+        table.row("effect", None, key, "others", count(row.others));
+        table.row(
+            "effect",
+            None,
+            key,
+            "othersActiveAgain",
+            count(row.others_active_again),
+        );
+        table.row("effect", None, key, "othersRate", rate(row.others_rate));
+    }
+    Ok(table.0)
+}

@@ -1,0 +1,418 @@
+//! `Group.insights`: each figure set is computed only when selected.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::{
+    error::AppResult,
+    graphql::{context::ContextExt, scalars::DateTime},
+    ids,
+    insights::{
+        Range, figures,
+        figures::{Activity, MeetupRow},
+        median_hours, share, share_suppressed, shown,
+    },
+};
+
+/// How insights cut their range into periods.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsightInterval {
+    /// Seven days from `from`.
+    Week,
+    /// Calendar months from `from`.
+    Month,
+}
+
+impl From<InsightInterval> for figures::Interval {
+    fn from(interval: InsightInterval) -> Self {
+        match interval {
+            InsightInterval::Week => figures::Interval::Week,
+            InsightInterval::Month => figures::Interval::Month,
+        }
+    }
+}
+
+/// A number of members: null and `suppressed` when it is 1 to 4, so nobody can be picked out.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct MemberCount {
+    pub value: Option<i64>,
+    pub suppressed: bool,
+}
+
+impl MemberCount {
+    pub fn of(count: i64) -> Self {
+        let value = shown(count);
+        Self {
+            value,
+            suppressed: value.is_none(),
+        }
+    }
+}
+
+/// A share between 0 and 1: null when undefined (nothing to divide by) or, `suppressed`, when
+/// either count behind it is 1 to 4 members.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct Share {
+    pub value: Option<f64>,
+    pub suppressed: bool,
+}
+
+impl Share {
+    pub fn of(part: i64, whole: i64) -> Self {
+        Self {
+            value: share(part, whole),
+            suppressed: share_suppressed(part, whole),
+        }
+    }
+}
+
+/// Membership in one period.
+#[derive(SimpleObject)]
+pub struct MembershipInsight {
+    pub start: DateTime,
+    pub end: DateTime,
+    /// Active members at the period's end.
+    pub members: MemberCount,
+    pub joins: MemberCount,
+    /// Left, removed, or account deleted.
+    pub leaves: MemberCount,
+    /// Requests to join made in the period.
+    pub requests: MemberCount,
+    /// Requests answered in the period.
+    pub decisions: MemberCount,
+    /// The median wait of those answers, in hours: null when there were none, or fewer than 5.
+    pub median_hours_to_decision: Option<f64>,
+}
+
+/// Who was active in one period: distinct members, by what they did.
+#[derive(SimpleObject)]
+pub struct ActivityInsight {
+    pub start: DateTime,
+    pub end: DateTime,
+    /// Members who did any of the below.
+    pub active_members: MemberCount,
+    /// Active members as a share of the members at the period's end.
+    pub share_of_members: Share,
+    pub started_threads: MemberCount,
+    pub commented: MemberCount,
+    pub reacted: MemberCount,
+    pub shared: MemberCount,
+    pub answered_meetups: MemberCount,
+    pub checked_in: MemberCount,
+}
+
+/// One meetup's attendance.
+#[derive(SimpleObject)]
+pub struct MeetupInsight {
+    pub meetup_id: ID,
+    pub title: String,
+    /// As `MeetupKind`: `FORMAL` or `INFORMAL`.
+    pub kind: String,
+    /// As `MeetupFormat`: `IN_PERSON`, `ONLINE` or `HYBRID`.
+    pub format: String,
+    pub starts_at: DateTime,
+    pub going: MemberCount,
+    /// On the waitlist now (at its start, once it has started).
+    pub waitlisted: MemberCount,
+    pub checked_in: MemberCount,
+    /// Checked in ÷ going; null before it starts.
+    pub show_up_rate: Share,
+    /// (Going − checked in) ÷ going; null before it starts.
+    pub no_show_rate: Share,
+    /// Checked in at one of the group's meetups for the first time.
+    pub first_timers: MemberCount,
+    /// The share of first-timers checked in at another of its meetups within 90 days.
+    pub return_rate: Share,
+}
+
+/// Meetups taken together by one of their traits.
+#[derive(SimpleObject)]
+pub struct MeetupAggregate {
+    /// The kind (`FORMAL`), format (`ONLINE`), weekday where it happens (`TUESDAY`) or topic
+    /// slug.
+    pub key: String,
+    /// How many meetups.
+    pub meetups: i64,
+    pub going: MemberCount,
+    pub checked_in: MemberCount,
+    /// Of the meetups that have started.
+    pub show_up_rate: Share,
+    pub first_timers: MemberCount,
+    pub return_rate: Share,
+}
+
+/// The traits meetups are taken together by.
+#[derive(SimpleObject)]
+pub struct MeetupAggregates {
+    pub by_kind: Vec<MeetupAggregate>,
+    pub by_format: Vec<MeetupAggregate>,
+    pub by_weekday: Vec<MeetupAggregate>,
+    pub by_topic: Vec<MeetupAggregate>,
+}
+
+/// The activities whose effect is compared.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EffectActivity {
+    /// Checked in at a formal meetup.
+    FormalMeetup,
+    /// Checked in at an informal meetup.
+    InformalMeetup,
+    /// Started or commented on a thread.
+    Thread,
+    /// Shared or downloaded a resource.
+    Resource,
+}
+
+impl From<Activity> for EffectActivity {
+    fn from(activity: Activity) -> Self {
+        match activity {
+            Activity::FormalMeetup => Self::FormalMeetup,
+            Activity::InformalMeetup => Self::InformalMeetup,
+            Activity::Thread => Self::Thread,
+            Activity::Resource => Self::Resource,
+        }
+    }
+}
+
+/// Did taking part bring members back? Those who took part in the activity in the range and
+/// were active again (anything at all) within 30 days after, against the members active in the
+/// range who did not take part, active again within 30 days of something they did.
+#[derive(SimpleObject)]
+pub struct EffectInsight {
+    pub activity: EffectActivity,
+    pub participants: MemberCount,
+    pub participants_active_again: MemberCount,
+    pub participants_rate: Share,
+    pub others: MemberCount,
+    pub others_active_again: MemberCount,
+    pub others_rate: Share,
+}
+
+/// A group's insights over a range: for its owners and organisers.
+pub struct GroupInsights {
+    pub group_id: Uuid,
+    pub range: Range,
+}
+
+fn period(range: &Range, index: usize) -> (DateTime, DateTime) {
+    (range.cuts[index].into(), range.cuts[index + 1].into())
+}
+
+pub fn membership_insights(
+    range: &Range,
+    periods: Vec<figures::MembershipPeriod>,
+) -> Vec<MembershipInsight> {
+    periods
+        .into_iter()
+        .enumerate()
+        .map(|(index, p)| {
+            let (start, end) = period(range, index);
+            let decisions = i64::try_from(p.decision_waits.len()).unwrap_or(i64::MAX);
+            MembershipInsight {
+                start,
+                end,
+                members: MemberCount::of(p.members),
+                joins: MemberCount::of(p.joins),
+                leaves: MemberCount::of(p.leaves),
+                requests: MemberCount::of(p.requests),
+                decisions: MemberCount::of(decisions),
+                median_hours_to_decision: shown(decisions)
+                    .and_then(|_| median_hours(&p.decision_waits)),
+            }
+        })
+        .collect()
+}
+
+pub fn activity_insights(
+    range: &Range,
+    periods: Vec<figures::ActivityPeriod>,
+    members: &[figures::MembershipPeriod],
+) -> Vec<ActivityInsight> {
+    periods
+        .into_iter()
+        .enumerate()
+        .map(|(index, p)| {
+            let (start, end) = period(range, index);
+            let members = members.get(index).map_or(0, |m| m.members);
+            ActivityInsight {
+                start,
+                end,
+                active_members: MemberCount::of(p.active),
+                share_of_members: Share::of(p.active, members),
+                started_threads: MemberCount::of(p.posted),
+                commented: MemberCount::of(p.commented),
+                reacted: MemberCount::of(p.reacted),
+                shared: MemberCount::of(p.shared),
+                answered_meetups: MemberCount::of(p.rsvped),
+                checked_in: MemberCount::of(p.checked_in),
+            }
+        })
+        .collect()
+}
+
+fn started(row: &MeetupRow) -> bool {
+    row.starts_at <= Utc::now()
+}
+
+pub fn meetup_insight(row: &MeetupRow) -> MeetupInsight {
+    let (attendance, no_shows) = if started(row) {
+        (
+            Share::of(row.checked_in, row.going),
+            Share::of((row.going - row.checked_in).max(0), row.going),
+        )
+    } else {
+        (Share::of(0, 0), Share::of(0, 0))
+    };
+    MeetupInsight {
+        meetup_id: ids::encode(ids::Kind::Meetup, row.id),
+        title: row.title.clone(),
+        kind: row.kind.clone(),
+        format: row.format.clone(),
+        starts_at: row.starts_at.into(),
+        going: MemberCount::of(row.going),
+        waitlisted: MemberCount::of(row.waitlisted),
+        checked_in: MemberCount::of(row.checked_in),
+        show_up_rate: attendance,
+        no_show_rate: no_shows,
+        first_timers: MemberCount::of(row.first_timers),
+        return_rate: Share::of(row.returned, row.first_timers),
+    }
+}
+
+/// Sums of meetups' figures under one key each.
+#[derive(Default)]
+struct Sums {
+    meetups: i64,
+    going: i64,
+    checked_in: i64,
+    going_started: i64,
+    checked_in_started: i64,
+    first_timers: i64,
+    returned: i64,
+}
+
+fn aggregate<'a>(rows: impl Iterator<Item = (String, &'a MeetupRow)>) -> Vec<MeetupAggregate> {
+    let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
+    for (key, row) in rows {
+        let sum = sums.entry(key).or_default();
+        sum.meetups += 1;
+        sum.going += row.going;
+        sum.checked_in += row.checked_in;
+        if started(row) {
+            sum.going_started += row.going;
+            sum.checked_in_started += row.checked_in;
+        }
+        sum.first_timers += row.first_timers;
+        sum.returned += row.returned;
+    }
+    sums.into_iter()
+        .map(|(key, sum)| MeetupAggregate {
+            key,
+            meetups: sum.meetups,
+            going: MemberCount::of(sum.going),
+            checked_in: MemberCount::of(sum.checked_in),
+            show_up_rate: Share::of(sum.checked_in_started, sum.going_started),
+            first_timers: MemberCount::of(sum.first_timers),
+            return_rate: Share::of(sum.returned, sum.first_timers),
+        })
+        .collect()
+}
+
+pub fn meetup_aggregates(rows: &[MeetupRow], topics: &[(Uuid, String)]) -> MeetupAggregates {
+    MeetupAggregates {
+        by_kind: aggregate(rows.iter().map(|row| (row.kind.clone(), row))),
+        by_format: aggregate(rows.iter().map(|row| (row.format.clone(), row))),
+        by_weekday: aggregate(
+            rows.iter()
+                .map(|row| (weekday_name(figures::weekday(row)).to_owned(), row)),
+        ),
+        by_topic: aggregate(topics.iter().filter_map(|(meetup, topic)| {
+            rows.iter()
+                .find(|row| row.id == *meetup)
+                .map(|row| (topic.clone(), row))
+        })),
+    }
+}
+
+fn weekday_name(day: chrono::Weekday) -> &'static str {
+    match day {
+        chrono::Weekday::Mon => "MONDAY",
+        chrono::Weekday::Tue => "TUESDAY",
+        chrono::Weekday::Wed => "WEDNESDAY",
+        chrono::Weekday::Thu => "THURSDAY",
+        chrono::Weekday::Fri => "FRIDAY",
+        chrono::Weekday::Sat => "SATURDAY",
+        chrono::Weekday::Sun => "SUNDAY",
+    }
+}
+
+pub fn effect_insight(activity: Activity, effect: &figures::Effect) -> EffectInsight {
+    EffectInsight {
+        activity: activity.into(),
+        participants: MemberCount::of(effect.participants),
+        participants_active_again: MemberCount::of(effect.participants_again),
+        participants_rate: Share::of(effect.participants_again, effect.participants),
+        others: MemberCount::of(effect.others),
+        others_active_again: MemberCount::of(effect.others_again),
+        others_rate: Share::of(effect.others_again, effect.others),
+    }
+}
+
+#[Object]
+impl GroupInsights {
+    async fn from(&self) -> DateTime {
+        self.range.from.into()
+    }
+
+    async fn to(&self) -> DateTime {
+        self.range.to.into()
+    }
+
+    /// Members, joins, leaves and requests per period.
+    async fn membership(&self, ctx: &Context<'_>) -> AppResult<Vec<MembershipInsight>> {
+        let db = &ctx.state()?.db;
+        let periods = figures::membership(db, self.group_id, &self.range.cuts).await?;
+        Ok(membership_insights(&self.range, periods))
+    }
+
+    /// Who was active per period (distinct members, by what they did).
+    async fn activity(&self, ctx: &Context<'_>) -> AppResult<Vec<ActivityInsight>> {
+        let db = &ctx.state()?.db;
+        let members = figures::membership(db, self.group_id, &self.range.cuts).await?;
+        let periods = figures::activity_by_period(db, self.group_id, &self.range.cuts).await?;
+        Ok(activity_insights(&self.range, periods, &members))
+    }
+
+    /// Each published meetup that starts in the range, in time order.
+    async fn meetups(&self, ctx: &Context<'_>) -> AppResult<Vec<MeetupInsight>> {
+        let db = &ctx.state()?.db;
+        let rows = figures::meetups(db, self.group_id, self.range.from, self.range.to).await?;
+        Ok(rows.iter().map(meetup_insight).collect())
+    }
+
+    /// The same meetups taken together by kind, format, weekday and topic.
+    async fn meetup_aggregates(&self, ctx: &Context<'_>) -> AppResult<MeetupAggregates> {
+        let db = &ctx.state()?.db;
+        let rows = figures::meetups(db, self.group_id, self.range.from, self.range.to).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let topics = figures::meetup_topics(db, &ids).await?;
+        Ok(meetup_aggregates(&rows, &topics))
+    }
+
+    /// For each kind of activity: were those who took part active again within 30 days more
+    /// often than those who did not?
+    async fn effect(&self, ctx: &Context<'_>) -> AppResult<Vec<EffectInsight>> {
+        let db = &ctx.state()?.db;
+        let mut insights = Vec::with_capacity(Activity::ALL.len());
+        for activity in Activity::ALL {
+            let effect =
+                figures::effect(db, self.group_id, self.range.from, self.range.to, activity)
+                    .await?;
+            insights.push(effect_insight(activity, &effect));
+        }
+        Ok(insights)
+    }
+}

@@ -1,0 +1,323 @@
+//! Insights for organisers: a constructed history (members who joined months ago, two past
+//! meetups with check-ins, one coming, a thread) gives exactly the expected figures; small
+//! cells are suppressed; only owners and organisers read them; the CSV has the same numbers.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+
+use crate::{
+    discussions::{comment, start_thread},
+    groups::{TestGroup, create_group, join_member},
+    helpers::{Account, TestApp, email, error_code, raw_id, spawn_app, text},
+    meetups::create_meetup,
+};
+
+const INSIGHTS: &str = "query($slug: String!, $from: DateTime!, $to: DateTime!) {
+  group(slug: $slug) { insights(from: $from, to: $to, interval: MONTH) {
+    membership { members { value suppressed } joins { value } leaves { value suppressed } }
+    activity { activeMembers { value } shareOfMembers { value suppressed } checkedIn { value }
+               commented { value } startedThreads { value suppressed } }
+    meetups { title kind going { value } checkedIn { value } showUpRate { value } noShowRate { value }
+              firstTimers { value } returnRate { value suppressed } }
+    meetupAggregates { byKind { key meetups going { value } checkedIn { value }
+                                showUpRate { value } firstTimers { value } returnRate { value } } }
+    effect { activity participants { value } participantsActiveAgain { value }
+             participantsRate { value suppressed } others { value suppressed }
+             othersActiveAgain { value } othersRate { value suppressed } }
+  } } }";
+
+/// Moves a meetup to `at` and its check-ins and answers with it.
+async fn hold_meetup_at(app: &TestApp, meetup: &str, at: DateTime<Utc>) {
+    use entity::{meetup, rsvp};
+    let id = raw_id(meetup);
+    let db = app.db().await;
+    meetup::Entity::update_many()
+        .col_expr(meetup::Column::StartsAt, Expr::value(at))
+        .col_expr(meetup::Column::EndsAt, Expr::value(at + Duration::hours(2)))
+        .filter(meetup::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .expect("move the meetup");
+    rsvp::Entity::update_many()
+        .col_expr(rsvp::Column::CreatedAt, Expr::value(at - Duration::days(3)))
+        .filter(rsvp::Column::MeetupId.eq(id))
+        .exec(db)
+        .await
+        .expect("move the answers");
+    rsvp::Entity::update_many()
+        .col_expr(rsvp::Column::CheckedInAt, Expr::value(at))
+        .filter(rsvp::Column::MeetupId.eq(id))
+        .filter(rsvp::Column::CheckedInAt.is_not_null())
+        .exec(db)
+        .await
+        .expect("move the check-ins");
+}
+
+async fn meetup_with(
+    app: &TestApp,
+    owner: &Account,
+    group: &TestGroup,
+    kind: &str,
+    going: &[&Account],
+    check_in: bool,
+) -> String {
+    let id = create_meetup(
+        app,
+        owner,
+        group,
+        json!({ "kind": kind, "publish": true, "title": format!("{kind} møte") }),
+    )
+    .await;
+    for member in going {
+        let answered = app
+            .graphql(
+                Some(&member.access_token),
+                "mutation($id: ID!) { rsvp(input: {meetupId: $id, response: GOING}) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(answered["data"]["rsvp"]["status"], "GOING", "{answered}");
+        if check_in {
+            let member_id = text(
+                &app.graphql(Some(&member.access_token), "{ me { id } }", json!({}))
+                    .await["data"]["me"]["id"],
+            );
+            let checked = app
+                .graphql(
+                    Some(&owner.access_token),
+                    "mutation($m: ID!, $id: ID!) { checkIn(input: {meetupId: $m, memberId: $id}) { checkedInAt } }",
+                    json!({ "m": id, "id": member_id }),
+                )
+                .await;
+            assert!(checked["errors"].is_null(), "{checked}");
+        }
+    }
+    id
+}
+
+fn values(list: &Value, field: &str) -> Vec<Value> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item[field]["value"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_constructed_history_gives_the_expected_figures_to_organisers_alone() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Effekt", "PUBLIC", "OPEN").await;
+    let mut members = Vec::new();
+    for name in ["M1", "M2", "M3", "M4", "M5", "M6"] {
+        members.push(join_member(&app, &group, name).await.0);
+    }
+    // Everyone joined 95 days ago.
+    {
+        use entity::membership_event;
+        membership_event::Entity::update_many()
+            .col_expr(
+                membership_event::Column::At,
+                Expr::value(now - Duration::days(95)),
+            )
+            .filter(membership_event::Column::GroupId.eq(raw_id(&group.id)))
+            .exec(app.db().await)
+            .await
+            .expect("backdate the joins");
+    }
+    let all: Vec<&Account> = members.iter().collect();
+    // A formal meetup 75 days ago (all six checked in), an informal one 50 days ago (five of
+    // them back), a formal one in ten days (five going).
+    let first = meetup_with(&app, &owner, &group, "FORMAL", &all, true).await;
+    hold_meetup_at(&app, &first, now - Duration::days(75)).await;
+    let second = meetup_with(&app, &owner, &group, "INFORMAL", &all[..5], true).await;
+    hold_meetup_at(&app, &second, now - Duration::days(50)).await;
+    let coming = meetup_with(&app, &owner, &group, "FORMAL", &all[..5], false).await;
+    hold_meetup_at(&app, &coming, now + Duration::days(10)).await;
+    // Today: the owner starts a thread, five members comment, and M6 leaves.
+    let thread = start_thread(&app, &owner, &group, "Hva virket?", "Del erfaringer.").await;
+    for member in &members[..5] {
+        comment(&app, member, &thread, "Frokostseminaret.").await;
+    }
+    let left = app
+        .graphql(
+            Some(&members[5].access_token),
+            "mutation($id: ID!) { leaveGroup(groupId: $id) }",
+            json!({ "id": group.id }),
+        )
+        .await;
+    assert!(left["errors"].is_null(), "{left}");
+
+    let from = now - Duration::days(100);
+    let to = now + Duration::days(15);
+    let variables = json!({ "slug": group.slug, "from": from.to_rfc3339(), "to": to.to_rfc3339() });
+    let answer = app
+        .graphql(Some(&owner.access_token), INSIGHTS, variables.clone())
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    let insights = &answer["data"]["group"]["insights"];
+
+    // Membership: seven from the start (owner and six), one leaving today (suppressed: 1).
+    let membership = &insights["membership"];
+    assert_eq!(
+        values(membership, "members"),
+        [json!(7), json!(7), json!(7), json!(6)]
+    );
+    assert_eq!(
+        values(membership, "joins"),
+        [json!(7), json!(0), json!(0), json!(0)]
+    );
+    assert_eq!(
+        membership[3]["leaves"],
+        json!({ "value": null, "suppressed": true })
+    );
+
+    // Activity: six checked in in the first month, five in the second, six active today.
+    let activity = &insights["activity"];
+    assert_eq!(
+        values(activity, "activeMembers"),
+        [json!(6), json!(5), json!(0), json!(6)]
+    );
+    assert_eq!(
+        values(activity, "checkedIn"),
+        [json!(6), json!(5), json!(0), json!(0)]
+    );
+    assert_eq!(
+        values(activity, "commented"),
+        [json!(0), json!(0), json!(0), json!(5)]
+    );
+    assert_eq!(
+        activity[3]["startedThreads"],
+        json!({ "value": null, "suppressed": true })
+    );
+    let share = activity[0]["shareOfMembers"]["value"]
+        .as_f64()
+        .expect("share");
+    assert!((share - 6.0 / 7.0).abs() < 1e-9, "{share}");
+
+    // Meetups: show-up, no-shows, first-timers and the return rate (five of six came back).
+    assert_eq!(
+        insights["meetups"],
+        json!([
+            { "title": "FORMAL møte", "kind": "FORMAL", "going": { "value": 6 }, "checkedIn": { "value": 6 },
+              "showUpRate": { "value": 1.0 }, "noShowRate": { "value": 0.0 }, "firstTimers": { "value": 6 },
+              "returnRate": { "value": 5.0 / 6.0, "suppressed": false } },
+            { "title": "INFORMAL møte", "kind": "INFORMAL", "going": { "value": 5 }, "checkedIn": { "value": 5 },
+              "showUpRate": { "value": 1.0 }, "noShowRate": { "value": 0.0 }, "firstTimers": { "value": 0 },
+              "returnRate": { "value": null, "suppressed": false } },
+            { "title": "FORMAL møte", "kind": "FORMAL", "going": { "value": 5 }, "checkedIn": { "value": 0 },
+              "showUpRate": { "value": null }, "noShowRate": { "value": null }, "firstTimers": { "value": 0 },
+              "returnRate": { "value": null, "suppressed": false } },
+        ]),
+        "{}",
+        insights["meetups"]
+    );
+    assert_eq!(
+        insights["meetupAggregates"]["byKind"],
+        json!([
+            { "key": "FORMAL", "meetups": 2, "going": { "value": 11 }, "checkedIn": { "value": 6 },
+              "showUpRate": { "value": 1.0 }, "firstTimers": { "value": 6 }, "returnRate": { "value": 5.0 / 6.0 } },
+            { "key": "INFORMAL", "meetups": 1, "going": { "value": 5 }, "checkedIn": { "value": 5 },
+              "showUpRate": { "value": 1.0 }, "firstTimers": { "value": 0 }, "returnRate": { "value": null } },
+        ])
+    );
+
+    // Effect: of the six at the formal meetup five were active again within 30 days; of the
+    // five at the informal one none; of the six in the thread, five answered the coming meetup
+    // within 30 days; nobody touched a resource, and six of the seven active members were
+    // active again within 30 days of something (an answer, then the check-in).
+    assert_eq!(
+        insights["effect"],
+        json!([
+            { "activity": "FORMAL_MEETUP", "participants": { "value": 6 }, "participantsActiveAgain": { "value": 5 },
+              "participantsRate": { "value": 5.0 / 6.0, "suppressed": false },
+              "others": { "value": null, "suppressed": true }, "othersActiveAgain": { "value": 0 },
+              "othersRate": { "value": null, "suppressed": true } },
+            { "activity": "INFORMAL_MEETUP", "participants": { "value": 5 }, "participantsActiveAgain": { "value": 0 },
+              "participantsRate": { "value": 0.0, "suppressed": false },
+              "others": { "value": null, "suppressed": true }, "othersActiveAgain": { "value": null },
+              "othersRate": { "value": null, "suppressed": true } },
+            { "activity": "THREAD", "participants": { "value": 6 }, "participantsActiveAgain": { "value": 5 },
+              "participantsRate": { "value": 5.0 / 6.0, "suppressed": false },
+              "others": { "value": null, "suppressed": true }, "othersActiveAgain": { "value": null },
+              "othersRate": { "value": null, "suppressed": true } },
+            { "activity": "RESOURCE", "participants": { "value": 0 }, "participantsActiveAgain": { "value": 0 },
+              "participantsRate": { "value": null, "suppressed": false },
+              "others": { "value": 7, "suppressed": false }, "othersActiveAgain": { "value": 6 },
+              "othersRate": { "value": 6.0 / 7.0, "suppressed": false } },
+        ]),
+        "{}",
+        insights["effect"]
+    );
+
+    // A plain member is refused; an outsider too; the members-only case answers NOT_FOUND.
+    for viewer in [
+        &members[0],
+        &app.register(&email("outsider"), "Outsider").await,
+    ] {
+        let refused = app
+            .graphql(Some(&viewer.access_token), INSIGHTS, variables.clone())
+            .await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    }
+    let closed = create_group(&app, &owner, "Lukket", "MEMBERS_ONLY", "OPEN").await;
+    let hidden = app
+        .graphql(
+            Some(&members[0].access_token),
+            INSIGHTS,
+            json!({ "slug": closed.slug, "from": from.to_rfc3339(), "to": to.to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND", "{hidden}");
+
+    // The CSV says the same, to the organiser alone.
+    let csv_url = format!("{}/groups/{}/insights.csv", app.address, group.slug);
+    let query = [
+        ("from", from.to_rfc3339()),
+        ("to", to.to_rfc3339()),
+        ("interval", "MONTH".into()),
+    ];
+    let refused = app
+        .client
+        .get(&csv_url)
+        .query(&query)
+        .bearer_auth(&members[0].access_token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(refused.status(), 403);
+    let csv = app
+        .client
+        .get(&csv_url)
+        .query(&query)
+        .bearer_auth(&owner.access_token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|value| value.starts_with("text/csv"))
+    );
+    let body = csv.text().await.expect("csv body");
+    for line in [
+        "section,start,end,key,figure,value",
+        "effect,,,FORMAL_MEETUP,participants,6",
+        "effect,,,FORMAL_MEETUP,participantsRate,0.8333",
+        "effect,,,FORMAL_MEETUP,others,suppressed",
+        "effect,,,RESOURCE,othersRate,0.8571",
+        "meetupsByKind,,,FORMAL,going,11",
+    ] {
+        assert!(body.lines().any(|row| row == line), "{line:?} in\n{body}");
+    }
+    assert_eq!(
+        body.lines()
+            .filter(|row| row.starts_with("membership,") && row.ends_with(",members,7"))
+            .count(),
+        3,
+        "{body}"
+    );
+}
