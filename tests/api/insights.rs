@@ -11,6 +11,7 @@ use crate::{
     groups::{TestGroup, create_group, join_member},
     helpers::{Account, TestApp, email, error_code, raw_id, spawn_app, text},
     meetups::create_meetup,
+    resources::{PDF, upload},
 };
 
 const INSIGHTS: &str = "query($slug: String!, $from: DateTime!, $to: DateTime!) {
@@ -22,6 +23,9 @@ const INSIGHTS: &str = "query($slug: String!, $from: DateTime!, $to: DateTime!) 
               firstTimers { value } returnRate { value suppressed } }
     meetupAggregates { byKind { key meetups going { value } checkedIn { value }
                                 showUpRate { value } firstTimers { value } returnRate { value } } }
+    threads { comments participants { value } replyDepth quotes hoursToFirstReply reactions { like } }
+    discussionsByTopic { key threads comments }
+    resourcesByKind { key shared downloads }
     effect { activity participants { value } participantsActiveAgain { value }
              participantsRate { value suppressed } others { value suppressed }
              othersActiveAgain { value } othersRate { value suppressed } }
@@ -224,6 +228,23 @@ async fn a_constructed_history_gives_the_expected_figures_to_organisers_alone() 
         ])
     );
 
+    // Discussions: the thread with its five comments, answered within the hour.
+    let thread_figures = &insights["threads"][0];
+    assert_eq!(thread_figures["comments"], 5, "{thread_figures}");
+    assert_eq!(thread_figures["participants"]["value"], 6);
+    assert_eq!(thread_figures["replyDepth"], 0);
+    assert_eq!(thread_figures["quotes"], 0);
+    assert!(
+        thread_figures["hoursToFirstReply"]
+            .as_f64()
+            .is_some_and(|hours| (0.0..1.0).contains(&hours))
+    );
+    assert_eq!(
+        insights["discussionsByTopic"],
+        json!([{ "key": "ethics", "threads": 1, "comments": 5 }])
+    );
+    assert_eq!(insights["resourcesByKind"], json!([]));
+
     // Effect: of the six at the formal meetup five were active again within 30 days; of the
     // five at the informal one none; of the six in the thread, five answered the coming meetup
     // within 30 days; nobody touched a resource, and six of the seven active members were
@@ -319,5 +340,41 @@ async fn a_constructed_history_gives_the_expected_figures_to_organisers_alone() 
             .count(),
         3,
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn shares_and_downloads_are_counted_by_kind_and_topic() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Deling", "PUBLIC", "OPEN").await;
+    let (reader, _) = join_member(&app, &group, "Reader").await;
+    let shared = upload(&app, &owner, &group, "slides.pdf", PDF.to_vec(), true).await;
+    let shared: Value = shared.json().await.expect("share answer");
+    let download = text(&shared["data"]["shareResource"]["file"]["downloadUrl"]);
+    for viewer in [&reader, &reader, &owner] {
+        let fetched = app
+            .client
+            .get(format!("{}{download}", app.address))
+            .bearer_auth(&viewer.access_token)
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(fetched.status(), 200);
+    }
+    let now = Utc::now();
+    let answer = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($slug: String!, $from: DateTime!, $to: DateTime!) { group(slug: $slug) {
+                insights(from: $from, to: $to) { resourcesByKind { key shared downloads } } } }",
+            json!({ "slug": group.slug, "from": (now - Duration::days(1)).to_rfc3339(),
+                    "to": (now + Duration::days(1)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["group"]["insights"]["resourcesByKind"],
+        json!([{ "key": "SLIDES", "shared": 1, "downloads": 3 }]),
+        "{answer}"
     );
 }

@@ -14,7 +14,8 @@ use crate::{
         figures::Activity,
         graphql::{
             MeetupAggregate, MemberCount, Share, activity_insights, effect_insight,
-            meetup_aggregates, meetup_insight, membership_insights,
+            meetup_aggregates, meetup_insight, membership_insights, resource_aggregates,
+            thread_insight,
         },
     },
 };
@@ -167,12 +168,79 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
         table.row("meetup", None, &key, "returnRate", rate(row.return_rate));
     }
     let ids: Vec<Uuid> = meetups.iter().map(|row| row.id).collect();
-    let topics = figures::meetup_topics(db, &ids).await?;
+    let topics = figures::topics_of(db, "meetup_topic", "meetup_id", &ids).await?;
     let aggregates = meetup_aggregates(&meetups, &topics);
     table.aggregates("meetupsByKind", &aggregates.by_kind);
     table.aggregates("meetupsByFormat", &aggregates.by_format);
     table.aggregates("meetupsByWeekday", &aggregates.by_weekday);
     table.aggregates("meetupsByTopic", &aggregates.by_topic);
+    let threads = figures::threads(db, group_id, range.from, range.to).await?;
+    for row in threads.iter().map(thread_insight) {
+        let key = format!("{} ({})", row.title, row.created_at.0.to_rfc3339());
+        table.row("thread", None, &key, "comments", row.comments.to_string());
+        table.row(
+            "thread",
+            None,
+            &key,
+            "participants",
+            count(row.participants),
+        );
+        table.row(
+            "thread",
+            None,
+            &key,
+            "replyDepth",
+            row.reply_depth.to_string(),
+        );
+        table.row(
+            "thread",
+            None,
+            &key,
+            "hoursToFirstReply",
+            row.hours_to_first_reply
+                .map(|hours| format!("{hours:.2}"))
+                .unwrap_or_default(),
+        );
+        table.row("thread", None, &key, "quotes", row.quotes.to_string());
+        let reactions = row.reactions;
+        for (figure, n) in [
+            ("like", reactions.like),
+            ("insightful", reactions.insightful),
+            ("agree", reactions.agree),
+            ("disagree", reactions.disagree),
+        ] {
+            table.row("thread", None, &key, figure, n.to_string());
+        }
+    }
+    let resources = figures::resources(db, group_id, range.from, range.to).await?;
+    let ids: Vec<Uuid> = resources.iter().map(|row| row.id).collect();
+    let topics = figures::topics_of(db, "resource_topic", "resource_id", &ids).await?;
+    for (section, rows) in [
+        (
+            "resourcesByKind",
+            resource_aggregates(resources.iter().map(|row| (row.kind.clone(), row))),
+        ),
+        (
+            "resourcesByTopic",
+            resource_aggregates(topics.iter().filter_map(|(id, topic)| {
+                resources
+                    .iter()
+                    .find(|row| row.id == *id)
+                    .map(|row| (topic.clone(), row))
+            })),
+        ),
+    ] {
+        for row in rows {
+            table.row(section, None, &row.key, "shared", row.shared.to_string());
+            table.row(
+                section,
+                None,
+                &row.key,
+                "downloads",
+                row.downloads.to_string(),
+            );
+        }
+    }
     for activity in Activity::ALL {
         let effect = figures::effect(db, group_id, range.from, range.to, activity).await?;
         let row = effect_insight(activity, &effect);

@@ -354,9 +354,76 @@ pub async fn meetups(
     .await?)
 }
 
-/// The topics of the meetups in `ids`, as `(meetup, topic slug)`.
-pub async fn meetup_topics(
+/// One thread's discussion.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct ThreadRow {
+    pub id: Uuid,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub comments: i64,
+    /// The author and everyone who commented.
+    pub participants: i64,
+    /// The deepest reply (0: comments on the thread only).
+    pub depth: Option<i32>,
+    /// When someone other than its author first answered.
+    pub first_reply_at: Option<DateTime<Utc>>,
+    pub quotes: i64,
+    pub likes: i64,
+    pub insightful: i64,
+    pub agree: i64,
+    pub disagree: i64,
+}
+
+/// Threads started in the range, oldest first.
+pub async fn threads(
     db: &DatabaseConnection,
+    group_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<ThreadRow>> {
+    let reactions = |kind: &str, name: &str| {
+        format!(
+            "(SELECT CAST(COUNT(*) AS BIGINT) FROM reaction r JOIN comment c ON c.id = r.comment_id
+               WHERE c.thread_id = t.id AND r.kind = '{kind}') AS {name}"
+        )
+    };
+    let sql = format!(
+        "SELECT t.id, t.title, t.created_at,
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM comment c
+             WHERE c.thread_id = t.id AND c.deleted_at IS NULL) AS comments,
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM (
+              SELECT c.author_id AS who FROM comment c WHERE c.thread_id = t.id
+              UNION SELECT t.author_id) p WHERE p.who IS NOT NULL) AS participants,
+           (SELECT MAX(c.depth) FROM comment c WHERE c.thread_id = t.id) AS depth,
+           (SELECT MIN(c.created_at) FROM comment c WHERE c.thread_id = t.id
+             AND (t.author_id IS NULL OR c.author_id IS NULL OR c.author_id <> t.author_id))
+             AS first_reply_at,
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM comment c
+             WHERE c.thread_id = t.id AND c.quote_source_id IS NOT NULL) AS quotes,
+           {}, {}, {}, {}
+         FROM thread t
+        WHERE t.group_id = ? AND t.deleted_at IS NULL AND t.created_at >= ? AND t.created_at < ?
+        ORDER BY t.created_at, t.id",
+        reactions("LIKE", "likes"),
+        reactions("INSIGHTFUL", "insightful"),
+        reactions("AGREE", "agree"),
+        reactions("DISAGREE", "disagree"),
+    );
+    Ok(ThreadRow::find_by_statement(statement(
+        db.get_database_backend(),
+        &sql,
+        vec![group_id.into(), from.into(), to.into()],
+    ))
+    .all(db)
+    .await?)
+}
+
+/// The topics of the rows in `ids` of a `*_topic` table (`thread_topic`, `resource_topic`,
+/// `meetup_topic`), as `(row, topic slug)`.
+pub async fn topics_of(
+    db: &DatabaseConnection,
+    table: &str,
+    column: &str,
     ids: &[Uuid],
 ) -> AppResult<Vec<(Uuid, String)>> {
     if ids.is_empty() {
@@ -364,24 +431,65 @@ pub async fn meetup_topics(
     }
     #[derive(FromQueryResult)]
     struct Row {
-        meetup_id: Uuid,
+        owner: Uuid,
         slug: String,
     }
     let placeholders = vec!["?"; ids.len()].join(", ");
     let rows = Row::find_by_statement(statement(
         db.get_database_backend(),
         &format!(
-            "SELECT mt.meetup_id, t.slug FROM meetup_topic mt JOIN topic t ON t.id = mt.topic_id
-              WHERE mt.meetup_id IN ({placeholders})"
+            "SELECT x.{column} AS owner, t.slug FROM {table} x JOIN topic t ON t.id = x.topic_id
+              WHERE x.{column} IN ({placeholders})"
         ),
         ids.iter().map(|id| (*id).into()).collect(),
     ))
     .all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.meetup_id, row.slug))
-        .collect())
+    Ok(rows.into_iter().map(|row| (row.owner, row.slug)).collect())
+}
+
+/// Shares and downloads of the group's resources in the range, per resource.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct ResourceRow {
+    pub id: Uuid,
+    pub kind: String,
+    /// Whether it was shared in the range (else only downloaded in it).
+    pub shared: bool,
+    pub downloads: i64,
+    /// Distinct signed-in members who downloaded it.
+    pub downloaders: i64,
+}
+
+pub async fn resources(
+    db: &DatabaseConnection,
+    group_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<ResourceRow>> {
+    let sql = "SELECT r.id, r.kind,
+           CASE WHEN r.created_at >= ? AND r.created_at < ? THEN TRUE ELSE FALSE END AS shared,
+           (SELECT CAST(COUNT(*) AS BIGINT) FROM resource_download d
+             WHERE d.resource_id = r.id AND d.day >= ? AND d.day < ?) AS downloads,
+           (SELECT CAST(COUNT(DISTINCT d.member_id) AS BIGINT) FROM resource_download d
+             WHERE d.resource_id = r.id AND d.day >= ? AND d.day < ?) AS downloaders
+         FROM resource r
+        WHERE r.group_id = ? AND r.removed_at IS NULL
+          AND ((r.created_at >= ? AND r.created_at < ?) OR EXISTS (
+               SELECT 1 FROM resource_download d
+                WHERE d.resource_id = r.id AND d.day >= ? AND d.day < ?))";
+    let mut values: Vec<Value> = Vec::new();
+    for _ in 0..3 {
+        values.extend([from.into(), to.into()]);
+    }
+    values.push(group_id.into());
+    for _ in 0..2 {
+        values.extend([from.into(), to.into()]);
+    }
+    Ok(
+        ResourceRow::find_by_statement(statement(db.get_database_backend(), sql, values))
+            .all(db)
+            .await?,
+    )
 }
 
 /// The kinds of activity whose effect is compared.

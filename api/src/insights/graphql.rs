@@ -153,6 +153,141 @@ pub struct MeetupAggregates {
     pub by_topic: Vec<MeetupAggregate>,
 }
 
+/// Reactions to a thread's comments, by kind.
+#[derive(SimpleObject, Default, Clone, Copy)]
+pub struct ReactionCounts {
+    pub like: i64,
+    pub insightful: i64,
+    pub agree: i64,
+    pub disagree: i64,
+}
+
+/// One thread's discussion.
+#[derive(SimpleObject)]
+pub struct ThreadInsight {
+    pub thread_id: ID,
+    pub title: String,
+    pub created_at: DateTime,
+    /// Comments and replies not deleted.
+    pub comments: i64,
+    /// Its author and everyone who commented.
+    pub participants: MemberCount,
+    /// The deepest reply: 0 when nobody replied to a comment.
+    pub reply_depth: i32,
+    /// Hours until someone other than its author first answered; null while nobody has.
+    pub hours_to_first_reply: Option<f64>,
+    /// Comments that quote another comment or the thread.
+    pub quotes: i64,
+    pub reactions: ReactionCounts,
+}
+
+/// Threads taken together by topic.
+#[derive(SimpleObject)]
+pub struct DiscussionAggregate {
+    /// A topic slug.
+    pub key: String,
+    pub threads: i64,
+    pub comments: i64,
+    pub quotes: i64,
+    /// The median of the threads' hours to a first reply (of those answered).
+    pub median_hours_to_first_reply: Option<f64>,
+    pub reactions: ReactionCounts,
+}
+
+/// Resources taken together by kind or topic.
+#[derive(SimpleObject)]
+pub struct ResourceAggregate {
+    /// A resource kind (`SLIDES`) or topic slug.
+    pub key: String,
+    /// Shared in the range.
+    pub shared: i64,
+    /// Downloads of their files in the range.
+    pub downloads: i64,
+}
+
+fn hours_to_first_reply(row: &figures::ThreadRow) -> Option<f64> {
+    row.first_reply_at
+        .map(|at| (at - row.created_at).num_seconds().max(0) as f64 / 3600.0)
+}
+
+fn reactions_of(row: &figures::ThreadRow) -> ReactionCounts {
+    ReactionCounts {
+        like: row.likes,
+        insightful: row.insightful,
+        agree: row.agree,
+        disagree: row.disagree,
+    }
+}
+
+pub fn thread_insight(row: &figures::ThreadRow) -> ThreadInsight {
+    ThreadInsight {
+        thread_id: ids::encode(ids::Kind::Thread, row.id),
+        title: row.title.clone(),
+        created_at: row.created_at.into(),
+        comments: row.comments,
+        participants: MemberCount::of(row.participants),
+        reply_depth: row.depth.unwrap_or(0),
+        hours_to_first_reply: hours_to_first_reply(row),
+        quotes: row.quotes,
+        reactions: reactions_of(row),
+    }
+}
+
+pub fn discussions_by_topic(
+    rows: &[figures::ThreadRow],
+    topics: &[(Uuid, String)],
+) -> Vec<DiscussionAggregate> {
+    let mut by_topic: BTreeMap<&str, Vec<&figures::ThreadRow>> = BTreeMap::new();
+    for (thread, topic) in topics {
+        if let Some(row) = rows.iter().find(|row| row.id == *thread) {
+            by_topic.entry(topic.as_str()).or_default().push(row);
+        }
+    }
+    by_topic
+        .into_iter()
+        .map(|(key, threads)| {
+            let waits: Vec<i64> = threads
+                .iter()
+                .filter_map(|row| hours_to_first_reply(row).map(|hours| (hours * 3600.0) as i64))
+                .collect();
+            let mut reactions = ReactionCounts::default();
+            for row in &threads {
+                let counts = reactions_of(row);
+                reactions.like += counts.like;
+                reactions.insightful += counts.insightful;
+                reactions.agree += counts.agree;
+                reactions.disagree += counts.disagree;
+            }
+            DiscussionAggregate {
+                key: key.to_owned(),
+                threads: i64::try_from(threads.len()).unwrap_or(i64::MAX),
+                comments: threads.iter().map(|row| row.comments).sum(),
+                quotes: threads.iter().map(|row| row.quotes).sum(),
+                median_hours_to_first_reply: median_hours(&waits),
+                reactions,
+            }
+        })
+        .collect()
+}
+
+pub fn resource_aggregates<'a>(
+    rows: impl Iterator<Item = (String, &'a figures::ResourceRow)>,
+) -> Vec<ResourceAggregate> {
+    let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (key, row) in rows {
+        let sum = sums.entry(key).or_default();
+        sum.0 += i64::from(row.shared);
+        sum.1 += row.downloads;
+    }
+    sums.into_iter()
+        .map(|(key, (shared, downloads))| ResourceAggregate {
+            key,
+            shared,
+            downloads,
+        })
+        .collect()
+}
+
 /// The activities whose effect is compared.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EffectActivity {
@@ -398,8 +533,48 @@ impl GroupInsights {
         let db = &ctx.state()?.db;
         let rows = figures::meetups(db, self.group_id, self.range.from, self.range.to).await?;
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let topics = figures::meetup_topics(db, &ids).await?;
+        let topics = figures::topics_of(db, "meetup_topic", "meetup_id", &ids).await?;
         Ok(meetup_aggregates(&rows, &topics))
+    }
+
+    /// Each thread started in the range, in time order.
+    async fn threads(&self, ctx: &Context<'_>) -> AppResult<Vec<ThreadInsight>> {
+        let db = &ctx.state()?.db;
+        let rows = figures::threads(db, self.group_id, self.range.from, self.range.to).await?;
+        Ok(rows.iter().map(thread_insight).collect())
+    }
+
+    /// The same threads taken together by topic.
+    async fn discussions_by_topic(&self, ctx: &Context<'_>) -> AppResult<Vec<DiscussionAggregate>> {
+        let db = &ctx.state()?.db;
+        let rows = figures::threads(db, self.group_id, self.range.from, self.range.to).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let topics = figures::topics_of(db, "thread_topic", "thread_id", &ids).await?;
+        Ok(discussions_by_topic(&rows, &topics))
+    }
+
+    /// Resources shared, and downloads of files, in the range by kind.
+    async fn resources_by_kind(&self, ctx: &Context<'_>) -> AppResult<Vec<ResourceAggregate>> {
+        let db = &ctx.state()?.db;
+        let rows = figures::resources(db, self.group_id, self.range.from, self.range.to).await?;
+        Ok(resource_aggregates(
+            rows.iter().map(|row| (row.kind.clone(), row)),
+        ))
+    }
+
+    /// The same by topic.
+    async fn resources_by_topic(&self, ctx: &Context<'_>) -> AppResult<Vec<ResourceAggregate>> {
+        let db = &ctx.state()?.db;
+        let rows = figures::resources(db, self.group_id, self.range.from, self.range.to).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let topics = figures::topics_of(db, "resource_topic", "resource_id", &ids).await?;
+        Ok(resource_aggregates(topics.iter().filter_map(
+            |(id, topic)| {
+                rows.iter()
+                    .find(|row| row.id == *id)
+                    .map(|row| (topic.clone(), row))
+            },
+        )))
     }
 
     /// For each kind of activity: were those who took part active again within 30 days more
