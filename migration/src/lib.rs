@@ -28,6 +28,7 @@ mod m20261204_000020_data_exports;
 mod m20261204_000021_insights;
 
 pub mod handles;
+pub mod history;
 pub mod search_index;
 pub mod search_terms;
 

@@ -6,7 +6,9 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261127_000003_create_group_tables::InterestGroup;
+use crate::{
+    history::backfill_membership_events, m20261127_000003_create_group_tables::InterestGroup,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -85,20 +87,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "INSERT INTO membership_event (id, group_id, member_id, kind, at) \
-             SELECT id, group_id, member_id, 'JOINED', created_at FROM membership \
-             WHERE status = 'ACTIVE'",
-        )
-        .await?;
-        db.execute_unprepared(
-            "INSERT INTO membership_event (id, group_id, member_id, kind, at) \
-             SELECT id, group_id, member_id, 'REQUESTED', updated_at FROM membership \
-             WHERE status = 'PENDING'",
-        )
-        .await?;
-        Ok(())
+        // A download's resource, for the figures per resource.
+        manager
+            .create_index(
+                Index::create()
+                    .name("resource_download_resource_day")
+                    .table(ResourceDownload::Table)
+                    .col(ResourceDownload::ResourceId)
+                    .col(ResourceDownload::Day)
+                    .to_owned(),
+            )
+            .await?;
+        backfill_membership_events(manager.get_connection()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -252,10 +252,10 @@ impl Group {
         #[graphql(default_with = "InsightInterval::Month")] interval: InsightInterval,
     ) -> AppResult<GroupInsights> {
         self.access.ensure(GroupAction::ReadInsights)?;
-        Ok(GroupInsights {
-            group_id: self.access.group.id,
-            range: Range::new(from.0, to.0, interval.into())?,
-        })
+        Ok(GroupInsights::new(
+            self.access.group.id,
+            Range::new(from.0, to.0, interval.into())?,
+        ))
     }
 
     /// The viewer's membership in any status (a pending request shows here).

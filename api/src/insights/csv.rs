@@ -11,7 +11,6 @@ use crate::{
     graphql::scalars::DateTime,
     insights::{
         Range, figures,
-        figures::Activity,
         graphql::{
             MeetupAggregate, MemberCount, Share, activity_insights, effect_insight,
             meetup_aggregates, meetup_insight, membership_insights, resource_aggregates,
@@ -241,8 +240,7 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
             );
         }
     }
-    for activity in Activity::ALL {
-        let effect = figures::effect(db, group_id, range.from, range.to, activity).await?;
+    for (activity, effect) in figures::effects(db, group_id, range.from, range.to).await? {
         let row = effect_insight(activity, &effect);
         let key = activity.code();
         table.row("effect", None, key, "participants", count(row.participants));

@@ -3,7 +3,9 @@
 //! SQL with one `CASE` over the period starts; nothing loops over members in Rust.
 
 use chrono::{DateTime, Datelike, Months, Utc};
-use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value,
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -536,7 +538,7 @@ pub const AGAIN_DAYS: u32 = 30;
 /// Members who took part in an activity in the range and were active again within 30 days of
 /// it, against members active in the range who did not take part (and were active again within
 /// 30 days of some act in the range).
-#[derive(Clone, Debug, Default, PartialEq, FromQueryResult)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Effect {
     pub participants: i64,
     pub participants_again: i64,
@@ -544,39 +546,83 @@ pub struct Effect {
     pub others_again: i64,
 }
 
-pub async fn effect(
+/// `next` (a member's next distinct moment of activity) falls within `days` days of `at`.
+fn next_within(backend: DatabaseBackend, days: u32) -> String {
+    match backend {
+        DatabaseBackend::Postgres => {
+            format!("next_at IS NOT NULL AND next_at <= at + INTERVAL '{days} days'")
+        }
+        _ => format!("next_at IS NOT NULL AND julianday(next_at) <= julianday(at) + {days}"),
+    }
+}
+
+/// The effect of every kind of activity, in one statement: each act in the range is paired with
+/// its member's next moment of activity (a window over their distinct moments), each member is
+/// reduced to flags (took part in each kind; active again after it; active again after
+/// anything), and the flags are summed.
+pub async fn effects(
     db: &DatabaseConnection,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    what: Activity,
-) -> AppResult<Effect> {
+) -> AppResult<Vec<(Activity, Effect)>> {
     let backend = db.get_database_backend();
     let mut values = Vec::new();
     let cte = activity(group_id, &mut values);
     values.extend([from.into(), to.into()]);
-    let kinds = what.kinds();
-    let again = format!(
-        "EXISTS (SELECT 1 FROM activity a WHERE a.member_id = e.member_id AND {})",
-        within_days(backend, "a.at", "e.at", AGAIN_DAYS)
-    );
+    let again = next_within(backend, AGAIN_DAYS);
+    let mut flags = vec![format!(
+        "MAX(CASE WHEN {again} THEN 1 ELSE 0 END) AS again_any"
+    )];
+    let mut sums = Vec::new();
+    for (index, what) in Activity::ALL.iter().enumerate() {
+        let kinds = what.kinds();
+        flags.push(format!(
+            "MAX(CASE WHEN kind IN ({kinds}) THEN 1 ELSE 0 END) AS took_{index}, \
+             MAX(CASE WHEN kind IN ({kinds}) AND {again} THEN 1 ELSE 0 END) AS again_{index}"
+        ));
+        sums.push(format!(
+            "CAST(SUM(took_{index}) AS BIGINT) AS took_{index}, \
+             CAST(SUM(again_{index}) AS BIGINT) AS again_{index}, \
+             CAST(SUM(1 - took_{index}) AS BIGINT) AS others_{index}, \
+             CAST(SUM(CASE WHEN took_{index} = 0 THEN again_any ELSE 0 END) AS BIGINT) \
+               AS others_again_{index}"
+        ));
+    }
     let sql = format!(
         "WITH {cte},
-              e AS (SELECT member_id, at, kind FROM activity WHERE at >= ? AND at < ?),
-              p AS (SELECT DISTINCT member_id FROM e WHERE kind IN ({kinds}))
-         SELECT
-           (SELECT CAST(COUNT(*) AS BIGINT) FROM p) AS participants,
-           (SELECT CAST(COUNT(DISTINCT e.member_id) AS BIGINT) FROM e
-             WHERE e.kind IN ({kinds}) AND {again}) AS participants_again,
-           (SELECT CAST(COUNT(DISTINCT e.member_id) AS BIGINT) FROM e
-             WHERE e.member_id NOT IN (SELECT member_id FROM p)) AS others,
-           (SELECT CAST(COUNT(DISTINCT e.member_id) AS BIGINT) FROM e
-             WHERE e.member_id NOT IN (SELECT member_id FROM p) AND {again}) AS others_again"
+              moments AS (
+                SELECT member_id, at, LEAD(at) OVER (PARTITION BY member_id ORDER BY at) AS next_at
+                  FROM (SELECT DISTINCT member_id, at FROM activity) d),
+              acts AS (
+                SELECT a.member_id, a.kind, a.at, m.next_at FROM activity a
+                  JOIN moments m ON m.member_id = a.member_id AND m.at = a.at
+                 WHERE a.at >= ? AND a.at < ?),
+              members AS (SELECT member_id, {} FROM acts GROUP BY member_id)
+         SELECT {} FROM members",
+        flags.join(", "),
+        sums.join(", "),
     );
-    Effect::find_by_statement(statement(backend, &sql, values))
-        .one(db)
+    let row = db
+        .query_one_raw(statement(backend, &sql, values))
         .await?
-        .ok_or_else(|| AppError::internal("an aggregate without its row"))
+        .ok_or_else(|| AppError::internal("an aggregate without its row"))?;
+    let mut effects = Vec::with_capacity(Activity::ALL.len());
+    for (index, what) in Activity::ALL.into_iter().enumerate() {
+        let number = |name: String| -> AppResult<i64> {
+            Ok(row.try_get::<Option<i64>>("", &name)?.unwrap_or(0))
+        };
+        effects.push((
+            what,
+            Effect {
+                participants: number(format!("took_{index}"))?,
+                participants_again: number(format!("again_{index}"))?,
+                others: number(format!("others_{index}"))?,
+                others_again: number(format!("others_again_{index}"))?,
+            },
+        ));
+    }
+    Ok(effects)
 }
 
 /// The weekday a meetup starts on, where it happens.

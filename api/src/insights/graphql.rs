@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::Utc;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::{
@@ -326,10 +327,62 @@ pub struct EffectInsight {
     pub others_rate: Share,
 }
 
-/// A group's insights over a range: for its owners and organisers.
+/// A group's insights over a range: for its owners and organisers. Rows two figure sets share
+/// are read once per request.
 pub struct GroupInsights {
     pub group_id: Uuid,
     pub range: Range,
+    membership: OnceCell<Vec<figures::MembershipPeriod>>,
+    meetups: OnceCell<Vec<MeetupRow>>,
+    threads: OnceCell<Vec<figures::ThreadRow>>,
+    resources: OnceCell<Vec<figures::ResourceRow>>,
+}
+
+impl GroupInsights {
+    pub fn new(group_id: Uuid, range: Range) -> Self {
+        Self {
+            group_id,
+            range,
+            membership: OnceCell::new(),
+            meetups: OnceCell::new(),
+            threads: OnceCell::new(),
+            resources: OnceCell::new(),
+        }
+    }
+
+    async fn membership_rows(&self, ctx: &Context<'_>) -> AppResult<&[figures::MembershipPeriod]> {
+        let db = &ctx.state()?.db;
+        Ok(self
+            .membership
+            .get_or_try_init(|| figures::membership(db, self.group_id, &self.range.cuts))
+            .await?)
+    }
+
+    async fn meetup_rows(&self, ctx: &Context<'_>) -> AppResult<&[MeetupRow]> {
+        let db = &ctx.state()?.db;
+        Ok(self
+            .meetups
+            .get_or_try_init(|| figures::meetups(db, self.group_id, self.range.from, self.range.to))
+            .await?)
+    }
+
+    async fn thread_rows(&self, ctx: &Context<'_>) -> AppResult<&[figures::ThreadRow]> {
+        let db = &ctx.state()?.db;
+        Ok(self
+            .threads
+            .get_or_try_init(|| figures::threads(db, self.group_id, self.range.from, self.range.to))
+            .await?)
+    }
+
+    async fn resource_rows(&self, ctx: &Context<'_>) -> AppResult<&[figures::ResourceRow]> {
+        let db = &ctx.state()?.db;
+        Ok(self
+            .resources
+            .get_or_try_init(|| {
+                figures::resources(db, self.group_id, self.range.from, self.range.to)
+            })
+            .await?)
+    }
 }
 
 fn period(range: &Range, index: usize) -> (DateTime, DateTime) {
@@ -508,55 +561,51 @@ impl GroupInsights {
 
     /// Members, joins, leaves and requests per period.
     async fn membership(&self, ctx: &Context<'_>) -> AppResult<Vec<MembershipInsight>> {
-        let db = &ctx.state()?.db;
-        let periods = figures::membership(db, self.group_id, &self.range.cuts).await?;
+        let periods = self.membership_rows(ctx).await?.to_vec();
         Ok(membership_insights(&self.range, periods))
     }
 
     /// Who was active per period (distinct members, by what they did).
     async fn activity(&self, ctx: &Context<'_>) -> AppResult<Vec<ActivityInsight>> {
         let db = &ctx.state()?.db;
-        let members = figures::membership(db, self.group_id, &self.range.cuts).await?;
         let periods = figures::activity_by_period(db, self.group_id, &self.range.cuts).await?;
-        Ok(activity_insights(&self.range, periods, &members))
+        let members = self.membership_rows(ctx).await?;
+        Ok(activity_insights(&self.range, periods, members))
     }
 
     /// Each published meetup that starts in the range, in time order.
     async fn meetups(&self, ctx: &Context<'_>) -> AppResult<Vec<MeetupInsight>> {
-        let db = &ctx.state()?.db;
-        let rows = figures::meetups(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.meetup_rows(ctx).await?;
         Ok(rows.iter().map(meetup_insight).collect())
     }
 
     /// The same meetups taken together by kind, format, weekday and topic.
     async fn meetup_aggregates(&self, ctx: &Context<'_>) -> AppResult<MeetupAggregates> {
-        let db = &ctx.state()?.db;
-        let rows = figures::meetups(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.meetup_rows(ctx).await?;
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let topics = figures::topics_of(db, "meetup_topic", "meetup_id", &ids).await?;
-        Ok(meetup_aggregates(&rows, &topics))
+        let topics =
+            figures::topics_of(&ctx.state()?.db, "meetup_topic", "meetup_id", &ids).await?;
+        Ok(meetup_aggregates(rows, &topics))
     }
 
     /// Each thread started in the range, in time order.
     async fn threads(&self, ctx: &Context<'_>) -> AppResult<Vec<ThreadInsight>> {
-        let db = &ctx.state()?.db;
-        let rows = figures::threads(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.thread_rows(ctx).await?;
         Ok(rows.iter().map(thread_insight).collect())
     }
 
     /// The same threads taken together by topic.
     async fn discussions_by_topic(&self, ctx: &Context<'_>) -> AppResult<Vec<DiscussionAggregate>> {
-        let db = &ctx.state()?.db;
-        let rows = figures::threads(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.thread_rows(ctx).await?;
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let topics = figures::topics_of(db, "thread_topic", "thread_id", &ids).await?;
-        Ok(discussions_by_topic(&rows, &topics))
+        let topics =
+            figures::topics_of(&ctx.state()?.db, "thread_topic", "thread_id", &ids).await?;
+        Ok(discussions_by_topic(rows, &topics))
     }
 
     /// Resources shared, and downloads of files, in the range by kind.
     async fn resources_by_kind(&self, ctx: &Context<'_>) -> AppResult<Vec<ResourceAggregate>> {
-        let db = &ctx.state()?.db;
-        let rows = figures::resources(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.resource_rows(ctx).await?;
         Ok(resource_aggregates(
             rows.iter().map(|row| (row.kind.clone(), row)),
         ))
@@ -564,10 +613,10 @@ impl GroupInsights {
 
     /// The same by topic.
     async fn resources_by_topic(&self, ctx: &Context<'_>) -> AppResult<Vec<ResourceAggregate>> {
-        let db = &ctx.state()?.db;
-        let rows = figures::resources(db, self.group_id, self.range.from, self.range.to).await?;
+        let rows = self.resource_rows(ctx).await?;
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let topics = figures::topics_of(db, "resource_topic", "resource_id", &ids).await?;
+        let topics =
+            figures::topics_of(&ctx.state()?.db, "resource_topic", "resource_id", &ids).await?;
         Ok(resource_aggregates(topics.iter().filter_map(
             |(id, topic)| {
                 rows.iter()
@@ -581,13 +630,10 @@ impl GroupInsights {
     /// often than those who did not?
     async fn effect(&self, ctx: &Context<'_>) -> AppResult<Vec<EffectInsight>> {
         let db = &ctx.state()?.db;
-        let mut insights = Vec::with_capacity(Activity::ALL.len());
-        for activity in Activity::ALL {
-            let effect =
-                figures::effect(db, self.group_id, self.range.from, self.range.to, activity)
-                    .await?;
-            insights.push(effect_insight(activity, &effect));
-        }
-        Ok(insights)
+        let effects = figures::effects(db, self.group_id, self.range.from, self.range.to).await?;
+        Ok(effects
+            .iter()
+            .map(|(activity, effect)| effect_insight(*activity, effect))
+            .collect())
     }
 }

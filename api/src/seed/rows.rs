@@ -56,6 +56,7 @@ impl Rows {
         summary.add("groups", insert_all(txn, self.groups).await?);
         insert_all(txn, self.group_topics).await?;
         summary.add("memberships", insert_all(txn, self.memberships).await?);
+        migration::history::backfill_membership_events(txn).await?;
         summary.add("meetups", insert_all(txn, self.meetups).await?);
         insert_all(txn, self.meetup_hosts).await?;
         summary.add("answers", insert_all(txn, self.rsvps).await?);
