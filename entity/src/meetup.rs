@@ -67,6 +67,8 @@ pub struct Model {
     pub going_count: i32,
     /// Answers waiting for a seat, kept like `going_count`.
     pub waitlist_count: i32,
+    /// The longest the waitlist has been, kept with `waitlist_count`.
+    pub waitlist_peak: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

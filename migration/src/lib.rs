@@ -26,6 +26,7 @@ mod m20261204_000018_organisations;
 mod m20261204_000019_group_guidelines;
 mod m20261204_000020_data_exports;
 mod m20261204_000021_insights;
+mod m20261204_000022_waitlist_peak;
 
 pub mod handles;
 pub mod history;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_group_guidelines::Migration),
             Box::new(m20261204_000020_data_exports::Migration),
             Box::new(m20261204_000021_insights::Migration),
+            Box::new(m20261204_000022_waitlist_peak::Migration),
         ]
     }
 }

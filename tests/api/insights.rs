@@ -378,3 +378,58 @@ async fn shares_and_downloads_are_counted_by_kind_and_topic() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn a_meetups_waitlist_peak_is_kept_after_the_waitlist_empties() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Køen", "PUBLIC", "OPEN").await;
+    let meetup = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "capacity": 1, "publish": true, "title": "Fullt" }),
+    )
+    .await;
+    let answer = "mutation($id: ID!, $r: RsvpResponse!) { rsvp(input: {meetupId: $id, response: $r}) { status } }";
+    let mut members = Vec::new();
+    for name in ["A", "B", "C", "D", "E", "F"] {
+        let (member, _) = join_member(&app, &group, name).await;
+        let answered = app
+            .graphql(
+                Some(&member.access_token),
+                answer,
+                json!({ "id": meetup, "r": "GOING" }),
+            )
+            .await;
+        assert!(answered["errors"].is_null(), "{answered}");
+        members.push(member);
+    }
+    for member in &members[1..] {
+        let declined = app
+            .graphql(
+                Some(&member.access_token),
+                answer,
+                json!({ "id": meetup, "r": "NOT_GOING" }),
+            )
+            .await;
+        assert!(declined["errors"].is_null(), "{declined}");
+    }
+    let now = Utc::now();
+    let figures = app
+        .graphql(
+            Some(&owner.access_token),
+            "query($slug: String!, $from: DateTime!, $to: DateTime!) { group(slug: $slug) {
+                insights(from: $from, to: $to) { meetups { going { value suppressed }
+                waitlisted { value } waitlistPeak { value } } } } }",
+            json!({ "slug": group.slug, "from": now.to_rfc3339(),
+                    "to": (now + Duration::days(7)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        figures["data"]["group"]["insights"]["meetups"],
+        json!([{ "going": { "value": null, "suppressed": true }, "waitlisted": { "value": 0 },
+                 "waitlistPeak": { "value": 5 } }]),
+        "{figures}"
+    );
+}

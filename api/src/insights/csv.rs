@@ -160,6 +160,13 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
         let key = format!("{} ({})", row.title, row.starts_at.0.to_rfc3339());
         table.row("meetup", None, &key, "going", count(row.going));
         table.row("meetup", None, &key, "waitlisted", count(row.waitlisted));
+        table.row(
+            "meetup",
+            None,
+            &key,
+            "waitlistPeak",
+            count(row.waitlist_peak),
+        );
         table.row("meetup", None, &key, "checkedIn", count(row.checked_in));
         table.row("meetup", None, &key, "showUpRate", rate(row.show_up_rate));
         table.row("meetup", None, &key, "noShowRate", rate(row.no_show_rate));

@@ -308,6 +308,8 @@ pub struct MeetupRow {
     pub timezone: String,
     pub going: i64,
     pub waitlisted: i64,
+    /// The longest the waitlist was.
+    pub waitlist_peak: i64,
     pub checked_in: i64,
     /// Checked in for the first time at one of the group's meetups.
     pub first_timers: i64,
@@ -336,6 +338,7 @@ pub async fn meetups(
     );
     let sql = format!(
         "SELECT m.id, m.title, m.kind, m.format, m.starts_at, m.timezone,
+           CAST(m.waitlist_peak AS BIGINT) AS waitlist_peak,
            (SELECT CAST(COUNT(*) AS BIGINT) FROM rsvp v WHERE v.meetup_id = m.id AND v.status = 'GOING') AS going,
            (SELECT CAST(COUNT(*) AS BIGINT) FROM rsvp v WHERE v.meetup_id = m.id AND v.status = 'WAITLISTED') AS waitlisted,
            (SELECT CAST(COUNT(*) AS BIGINT) FROM rsvp v WHERE v.meetup_id = m.id AND v.checked_in_at IS NOT NULL) AS checked_in,

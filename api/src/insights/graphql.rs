@@ -118,6 +118,8 @@ pub struct MeetupInsight {
     pub going: MemberCount,
     /// On the waitlist now (at its start, once it has started).
     pub waitlisted: MemberCount,
+    /// The longest the waitlist was.
+    pub waitlist_peak: MemberCount,
     pub checked_in: MemberCount,
     /// Checked in ÷ going; null before it starts.
     pub show_up_rate: Share,
@@ -462,6 +464,7 @@ pub fn meetup_insight(row: &MeetupRow) -> MeetupInsight {
         starts_at: row.starts_at.into(),
         going: MemberCount::of(row.going),
         waitlisted: MemberCount::of(row.waitlisted),
+        waitlist_peak: MemberCount::of(row.waitlist_peak),
         checked_in: MemberCount::of(row.checked_in),
         show_up_rate: attendance,
         no_show_rate: no_shows,

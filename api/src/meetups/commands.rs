@@ -314,6 +314,7 @@ pub async fn create_meetup(
         updated_at: now,
         going_count: 0,
         waitlist_count: 0,
+        waitlist_peak: 0,
     };
     if fields.title.is_none() {
         return Err(AppError::bad_input("title", "Required"));
@@ -525,11 +526,21 @@ fn answers_with(meetup_id: Uuid, status: rsvp::Status) -> Expr {
     )
 }
 
-/// Stores the meetup's going and waitlisted counts, recounted from its answers. Runs under the
-/// meetup lock, after the transaction's last change to its answers, so the stored counts are
-/// those the transaction commits.
+/// Stores the meetup's going and waitlisted counts, recounted from its answers, and the
+/// waitlist's peak. Runs under the meetup lock, after the transaction's last change to its
+/// answers, so the stored counts are those the transaction commits.
 async fn store_counts(txn: &DatabaseTransaction, meetup_id: Uuid) -> AppResult<()> {
+    let waiting = answers_with(meetup_id, rsvp::Status::Waitlisted);
     meetup::Entity::update_many()
+        .col_expr(
+            meetup::Column::WaitlistPeak,
+            Expr::case(
+                waiting.clone().gt(Expr::col(meetup::Column::WaitlistPeak)),
+                waiting,
+            )
+            .finally(Expr::col(meetup::Column::WaitlistPeak))
+            .into(),
+        )
         .col_expr(
             meetup::Column::GoingCount,
             answers_with(meetup_id, rsvp::Status::Going),

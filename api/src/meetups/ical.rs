@@ -149,6 +149,7 @@ mod tests {
             updated_at: now,
             going_count: 0,
             waitlist_count: 0,
+            waitlist_peak: 0,
         };
         let ics = calendar(&group, std::slice::from_ref(&meetup));
         for physical in ics.split("\r\n") {

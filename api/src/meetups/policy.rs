@@ -120,6 +120,7 @@ mod tests {
             updated_at: Utc::now(),
             going_count: 0,
             waitlist_count: 0,
+            waitlist_peak: 0,
         }
     }
 

@@ -407,6 +407,7 @@ fn meetup_row(
         updated_at: created_at,
         going_count: 0,
         waitlist_count: 0,
+        waitlist_peak: 0,
     });
     id
 }
@@ -441,6 +442,7 @@ fn answers(
     if let Some(row) = rows.meetups.iter_mut().find(|m| m.id == *meetup_id) {
         row.going_count = i32::try_from(people.len().min(seats)).unwrap_or(0);
         row.waitlist_count = i32::try_from(people.len().saturating_sub(seats)).unwrap_or(0);
+        row.waitlist_peak = row.waitlist_count;
     }
 }
 

@@ -423,6 +423,7 @@ fn meetups(
                 updated_at: created_at,
                 going_count: going,
                 waitlist_count: waitlisted,
+                waitlist_peak: waitlisted,
             });
         }
     }
