@@ -28,7 +28,7 @@ use crate::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
     },
-    organisations::loaders::{AffiliationsLoader, OrganisationLoader},
+    organisations::loaders::{AffiliationsLoader, OrganisationLoader, ViewerRoleLoader},
     resources::loaders::ResourceLoader,
     topics::TopicsLoader,
 };
@@ -107,6 +107,7 @@ pub struct Loaders {
     pub organisations: BatchLoader<Uuid, OrganisationLoader>,
     pub affiliations: BatchLoader<Uuid, AffiliationsLoader>,
     pub guidelines: BatchLoader<(Uuid, i32), GuidelinesLoader>,
+    pub organisation_roles: BatchLoader<Uuid, ViewerRoleLoader>,
 }
 
 impl Loaders {
@@ -190,6 +191,13 @@ impl Loaders {
                 organisations: batched(OrganisationLoader { db: db.clone() }, caching),
                 affiliations: batched(AffiliationsLoader { db: db.clone() }, caching),
                 guidelines: batched(GuidelinesLoader { db: db.clone() }, caching),
+                organisation_roles: batched(
+                    ViewerRoleLoader {
+                        db: db.clone(),
+                        viewer,
+                    },
+                    caching,
+                ),
             }
         })
     }

@@ -8,13 +8,17 @@ pub mod figures;
 pub mod graphql;
 
 use chrono::{DateTime, Utc};
-use entity::{interest_group, membership};
+use entity::interest_group;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::{
     auth::viewer::Viewer,
     error::{AppError, AppResult},
-    groups::policy::{GroupAccess, GroupAction},
+    graphql::loaders::{Caching, Loaders},
+    groups::{
+        self,
+        policy::{GroupAccess, GroupAction},
+    },
 };
 
 /// Fewest members a shown figure may count (1 to this minus one are suppressed).
@@ -65,21 +69,8 @@ pub async fn access_by_slug(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("Group"))?;
-    let membership = match viewer.member_id() {
-        Some(member_id) => {
-            membership::Entity::find()
-                .filter(membership::Column::GroupId.eq(group.id))
-                .filter(membership::Column::MemberId.eq(member_id))
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let access = GroupAccess {
-        group,
-        membership,
-        is_site_admin: viewer.is_site_admin(),
-    };
+    let loaders = Loaders::new(db, viewer.member_id(), Caching::PerRequest);
+    let access = groups::reads::access_with(&loaders, viewer, group).await?;
     access.ensure(GroupAction::ReadInsights)?;
     Ok(access)
 }

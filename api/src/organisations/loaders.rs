@@ -26,6 +26,35 @@ impl Loader<Uuid> for OrganisationLoader {
     }
 }
 
+/// The viewer's role in each organisation asked about: one statement for a page of them.
+pub struct ViewerRoleLoader {
+    pub db: DatabaseConnection,
+    pub viewer: Option<Uuid>,
+}
+
+impl Loader<Uuid> for ViewerRoleLoader {
+    type Value = organisation_role::Role;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, organisation_role::Role>, AppError> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let rows = organisation_role::Entity::find()
+            .filter(organisation_role::Column::MemberId.eq(viewer))
+            .filter(organisation_role::Column::OrganisationId.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.organisation_id, row.role))
+            .collect())
+    }
+}
+
 /// An affiliation with the member's role in its organisation.
 pub type Affiliated = (affiliation::Model, Option<organisation_role::Role>);
 

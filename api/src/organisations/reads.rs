@@ -91,15 +91,12 @@ pub async fn viewer_role(
     ctx: &Context<'_>,
     organisation_id: Uuid,
 ) -> AppResult<Option<OrganisationRole>> {
-    let Some(viewer) = ctx.viewer().member_id() else {
-        return Ok(None);
-    };
-    Ok(
-        organisation_role::Entity::find_by_id((organisation_id, viewer))
-            .one(&ctx.state()?.db)
-            .await?
-            .map(|row| row.role.into()),
-    )
+    Ok(ctx
+        .loaders()?
+        .organisation_roles
+        .load_one(organisation_id)
+        .await?
+        .map(Into::into))
 }
 
 /// The members who hold a role in an organisation, in the order they were granted.
