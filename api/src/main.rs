@@ -173,7 +173,7 @@ async fn migrate(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// Rebuilds the search index from the threads and comments.
+/// Rebuilds what is derived from the posts: the search index and the discussion links.
 async fn reindex(settings: &Settings) -> Result<(), String> {
     let (connection, _) = db::connect(settings).await.map_err(|err| err.to_string())?;
     db::migrate(&connection)
@@ -183,6 +183,10 @@ async fn reindex(settings: &Settings) -> Result<(), String> {
         .await
         .map_err(|err| err.to_string())?;
     tracing::info!(entries = written, "search index rebuilt");
+    let posts = fagruppe::discussions::links::rebuild(&connection)
+        .await
+        .map_err(|err| err.to_string())?;
+    tracing::info!(posts, "discussion links rebuilt");
     Ok(())
 }
 

@@ -63,6 +63,37 @@ pub fn mentions(markdown: &str) -> Vec<String> {
     found
 }
 
+/// The most links of one post that [`links`] reads.
+pub const MAX_LINKS: usize = 50;
+
+/// The addresses `markdown` links to, each once, at most [`MAX_LINKS`]: link destinations, and
+/// `http(s)://` addresses written out in prose (not in code), without trailing punctuation.
+pub fn links(markdown: &str) -> Vec<String> {
+    let mut place = Place::default();
+    let mut found: Vec<String> = Vec::new();
+    let mut keep = |address: &str| {
+        if found.len() < MAX_LINKS && !address.is_empty() && !found.iter().any(|f| f == address) {
+            found.push(address.to_owned());
+        }
+    };
+    for event in parse(markdown) {
+        if let Event::Start(Tag::Link { dest_url, .. }) = &event {
+            keep(dest_url.trim());
+        }
+        let in_prose = place.in_prose(&event);
+        if let Event::Text(text) = &event
+            && in_prose
+        {
+            for word in text.split_whitespace() {
+                if word.starts_with("https://") || word.starts_with("http://") {
+                    keep(word.trim_end_matches(|c: char| ".,;:!?)]}>'\"".contains(c)));
+                }
+            }
+        }
+    }
+    found
+}
+
 fn parse(markdown: &str) -> TextMergeStream<'_, Parser<'_>> {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
@@ -134,6 +165,16 @@ mod tests {
             "<p>Hei <a class=\"mention\" href=\"/@kari\" rel=\"noopener noreferrer nofollow\">@kari</a> \
              og @nobody, <code>@kari</code> \
              <a href=\"https://x.no\" rel=\"noopener noreferrer nofollow\">@kari</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn links_are_destinations_and_written_out_addresses() {
+        let text = "See [the seminar](/meetups/abc), <https://x.no/a> and https://y.no/b.\n\n\
+                    `https://code.no` and again https://y.no/b\n\n```\nhttps://block.no\n```";
+        assert_eq!(
+            super::links(text),
+            vec!["/meetups/abc", "https://x.no/a", "https://y.no/b"]
         );
     }
 

@@ -26,6 +26,7 @@ pub mod calendar_token;
 pub mod comment;
 pub mod comment_revision;
 pub mod data_export;
+pub mod discussion_link;
 pub mod email_token;
 pub mod group_guidelines;
 pub mod group_topic;

@@ -27,6 +27,7 @@ mod m20261204_000019_group_guidelines;
 mod m20261204_000020_data_exports;
 mod m20261204_000021_insights;
 mod m20261204_000022_waitlist_peak;
+mod m20261204_000023_discussion_links;
 
 pub mod handles;
 pub mod history;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_data_exports::Migration),
             Box::new(m20261204_000021_insights::Migration),
             Box::new(m20261204_000022_waitlist_peak::Migration),
+            Box::new(m20261204_000023_discussion_links::Migration),
         ]
     }
 }

@@ -433,3 +433,163 @@ async fn a_meetups_waitlist_peak_is_kept_after_the_waitlist_empties() {
         "{figures}"
     );
 }
+
+#[tokio::test]
+async fn threads_that_led_to_a_meetup_are_told_from_those_that_did_not() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Fra prat til møte", "PUBLIC", "OPEN").await;
+    let other = create_group(&app, &owner, "En annen gruppe", "PUBLIC", "OPEN").await;
+    let (member, _) = join_member(&app, &group, "Medlem").await;
+    let page = |kind: &str, id: &str| format!("{}/{kind}/{id}", app.address);
+    let earlier = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let elsewhere = create_meetup(&app, &owner, &other, json!({ "publish": true })).await;
+
+    // Links to an article; the article is shared later, with the seminar it led to.
+    let article = start_thread(
+        &app,
+        &member,
+        &group,
+        "Veilederen",
+        "Har dere lest https://example.no/veileder#kapittel-2?",
+    )
+    .await;
+    // A comment links to the meetup planned after the thread began.
+    let asked = start_thread(&app, &member, &group, "Et møte om ROI?", "Noen som vil?").await;
+    // The meetup's description names the thread it follows up.
+    let named = start_thread(&app, &member, &group, "Etikk i praksis", "Hva gjør dere?").await;
+    // Links only to a meetup planned before it, to one of another group, and in a comment that
+    // was deleted or edited since.
+    let before = start_thread(
+        &app,
+        &member,
+        &group,
+        "Om forrige møte",
+        &format!("Takk for [sist]({})!", page("meetups", &earlier)),
+    )
+    .await;
+    let foreign = start_thread(&app, &member, &group, "Andre steder", "Se lenken.").await;
+    comment(&app, &member, &foreign, &page("meetups", &elsewhere)).await;
+    let withdrawn = start_thread(&app, &member, &group, "Avlyst idé", "Kanskje.").await;
+
+    let seminar = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true, "kind": "FORMAL" }),
+    )
+    .await;
+    let shared = app
+        .graphql(
+            Some(&owner.access_token),
+            "mutation($input: ShareResourceInput!) { shareResource(input: $input) { id } }",
+            json!({ "input": { "groupId": group.id, "meetupId": seminar, "title": "Veilederen",
+                               "kind": "ARTICLE", "url": "https://example.no/veileder" } }),
+        )
+        .await;
+    assert!(shared["errors"].is_null(), "{shared}");
+    let roi = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    comment(
+        &app,
+        &owner,
+        &asked,
+        &format!("Ja: [ROI-kveld]({})", page("meetups", &roi)),
+    )
+    .await;
+    create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true,
+                "description": format!("Videre fra [tråden]({}).", page("threads", &named)) }),
+    )
+    .await;
+    let deleted = comment(&app, &member, &withdrawn, &page("meetups", &roi)).await;
+    let deleted = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($id: ID!) { deleteComment(commentId: $id) { deleted } }",
+            json!({ "id": deleted }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteComment"]["deleted"], true,
+        "{deleted}"
+    );
+    let edited = comment(&app, &member, &withdrawn, &page("meetups", &roi)).await;
+    let edited = app
+        .graphql(
+            Some(&member.access_token),
+            "mutation($id: ID!) { editComment(input: {commentId: $id, body: \"Glem det.\"}) { id } }",
+            json!({ "id": edited }),
+        )
+        .await;
+    assert!(edited["errors"].is_null(), "{edited}");
+
+    let now = Utc::now();
+    let (from, to) = (
+        (now - Duration::days(1)).to_rfc3339(),
+        (now + Duration::days(1)).to_rfc3339(),
+    );
+    let outcome = || async {
+        app.graphql(
+            Some(&owner.access_token),
+            "query($slug: String!, $from: DateTime!, $to: DateTime!) { group(slug: $slug) {
+                insights(from: $from, to: $to) { threads { threadId meetups }
+                discussionsByOutcome { key threads comments } } } }",
+            json!({ "slug": group.slug, "from": from, "to": to }),
+        )
+        .await
+    };
+    let figures = outcome().await;
+    let insights = &figures["data"]["group"]["insights"];
+    assert_eq!(
+        insights["threads"],
+        json!([
+            { "threadId": article, "meetups": 1 }, { "threadId": asked, "meetups": 1 },
+            { "threadId": named, "meetups": 1 }, { "threadId": before, "meetups": 0 },
+            { "threadId": foreign, "meetups": 0 }, { "threadId": withdrawn, "meetups": 0 },
+        ]),
+        "{figures}"
+    );
+    assert_eq!(
+        insights["discussionsByOutcome"],
+        json!([{ "key": "LED_TO_MEETUP", "threads": 3, "comments": 1 },
+               { "key": "NO_MEETUP", "threads": 3, "comments": 2 }]),
+        "{figures}"
+    );
+
+    let csv = app
+        .client
+        .get(format!(
+            "{}/groups/{}/insights.csv",
+            app.address, group.slug
+        ))
+        .query(&[("from", &from), ("to", &to)])
+        .bearer_auth(&owner.access_token)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("csv body");
+    for line in [
+        "discussionsByOutcome,,,LED_TO_MEETUP,threads,3",
+        "discussionsByOutcome,,,NO_MEETUP,comments,2",
+    ] {
+        assert!(csv.contains(line), "{line} is missing from:\n{csv}");
+    }
+    let led: Vec<&str> = csv
+        .lines()
+        .filter(|line| line.starts_with("thread,") && line.ends_with(",meetups,1"))
+        .collect();
+    assert_eq!(led.len(), 3, "{csv}");
+    assert!(led[0].contains("Veilederen ("), "{csv}");
+
+    // `fagruppe reindex` builds the same links from the posts.
+    let posts = fagruppe::discussions::links::rebuild(app.db().await)
+        .await
+        .expect("rebuild the links");
+    assert!(posts >= 9, "{posts}");
+    assert_eq!(outcome().await, figures);
+}

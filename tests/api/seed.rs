@@ -96,6 +96,21 @@ async fn the_demo_community_reads_back_and_its_leader_signs_in() {
         signed_in["data"]["login"]["member"]["displayName"], "Kari Nordmann",
         "{signed_in}"
     );
+    // The article the thread discusses is the seminar's starting point: the thread led to it.
+    let insights = app
+        .graphql(
+            signed_in["data"]["login"]["accessToken"].as_str(),
+            "query($from: DateTime!, $to: DateTime!) { group(slug: \"digital-ledelse-og-etikk\") {
+                insights(from: $from, to: $to) { discussionsByOutcome { key threads } } } }",
+            json!({ "from": (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339(),
+                    "to": chrono::Utc::now().to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        insights["data"]["group"]["insights"]["discussionsByOutcome"],
+        json!([{ "key": "LED_TO_MEETUP", "threads": 1 }, { "key": "NO_MEETUP", "threads": 0 }]),
+        "{insights}"
+    );
 }
 
 #[tokio::test]

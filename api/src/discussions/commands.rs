@@ -23,7 +23,10 @@ use crate::{
         viewer::{Identity, Viewer},
     },
     db::begin_write,
-    discussions::policy::{self, ThreadAccess},
+    discussions::{
+        links::{self, Post},
+        policy::{self, ThreadAccess},
+    },
     error::{AppError, AppResult},
     events::Event,
     groups, ids, markdown,
@@ -202,6 +205,7 @@ pub async fn start_thread(
     .await?;
     topics::set::<thread_topic::Entity>(&txn, thread.id, topics).await?;
     search::index::write(&txn, search::index::thread(&thread)).await?;
+    links::write(&txn, group_id, Post::Thread(thread.id), &thread.body).await?;
     watch::set_thread_level(&txn, actor.member_id, thread.id, Level::Watching, true).await?;
     let notified = notify_mentions(&txn, &thread, mentioned).await?;
     watch::enqueue_fan_out(state, &txn, thread.id, None).await?;
@@ -252,6 +256,9 @@ pub async fn update_thread(
     }
     let thread = update.update(&txn).await?;
     search::index::write(&txn, search::index::thread(&thread)).await?;
+    if body.is_some() {
+        links::rewrite(&txn, thread.group_id, Post::Thread(thread_id), &thread.body).await?;
+    }
     let notified = notify_mentions(&txn, &thread, mentioned).await?;
     txn.commit().await?;
     state.events.publish_all(notified);
@@ -388,6 +395,11 @@ pub async fn post_comment(
         search::index::comment(&comment, access.thread.group_id),
     )
     .await?;
+    let post = Post::Comment {
+        thread_id,
+        comment_id: comment.id,
+    };
+    links::write(&txn, access.thread.group_id, post, &comment.body).await?;
     thread::ActiveModel {
         id: Set(thread_id),
         last_activity_at: Set(now),
@@ -439,7 +451,8 @@ pub async fn edit_comment(
         ..Default::default()
     };
     let mut mentioned = Vec::new();
-    if current.body != body {
+    let body_changed = current.body != body;
+    if body_changed {
         comment_revision::ActiveModel {
             id: Set(ids::new_key()),
             comment_id: Set(comment_id),
@@ -467,6 +480,13 @@ pub async fn edit_comment(
         search::index::comment(&edited, access.thread.group_id),
     )
     .await?;
+    if body_changed {
+        let post = Post::Comment {
+            thread_id: edited.thread_id,
+            comment_id,
+        };
+        links::rewrite(&txn, access.thread.group_id, post, &edited.body).await?;
+    }
     let notified = notifications::commands::comment_posted(
         &txn,
         &access.thread,

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod graphql;
+pub mod links;
 pub mod loaders;
 pub mod policy;
 pub mod reads;

@@ -12,7 +12,8 @@ use crate::{
     insights::{
         Range, figures,
         graphql::{
-            MeetupAggregate, MemberCount, Share, activity_insights, effect_insight,
+            DiscussionAggregate, MeetupAggregate, MemberCount, ReactionCounts, Share,
+            activity_insights, discussions_by_outcome, discussions_by_topic, effect_insight,
             meetup_aggregates, meetup_insight, membership_insights, resource_aggregates,
             thread_insight,
         },
@@ -96,6 +97,43 @@ impl Table {
             self.row(section, None, &row.key, "returnRate", rate(row.return_rate));
         }
     }
+
+    fn discussions(&mut self, section: &str, rows: &[DiscussionAggregate]) {
+        for row in rows {
+            self.row(section, None, &row.key, "threads", row.threads.to_string());
+            self.row(
+                section,
+                None,
+                &row.key,
+                "comments",
+                row.comments.to_string(),
+            );
+            self.row(section, None, &row.key, "quotes", row.quotes.to_string());
+            self.row(
+                section,
+                None,
+                &row.key,
+                "medianHoursToFirstReply",
+                hours(row.median_hours_to_first_reply),
+            );
+            self.reactions(section, &row.key, row.reactions);
+        }
+    }
+
+    fn reactions(&mut self, section: &str, key: &str, reactions: ReactionCounts) {
+        for (figure, n) in [
+            ("like", reactions.like),
+            ("insightful", reactions.insightful),
+            ("agree", reactions.agree),
+            ("disagree", reactions.disagree),
+        ] {
+            self.row(section, None, key, figure, n.to_string());
+        }
+    }
+}
+
+fn hours(value: Option<f64>) -> String {
+    value.map(|hours| format!("{hours:.2}")).unwrap_or_default()
 }
 
 /// The group's insights over `range` as CSV.
@@ -203,21 +241,19 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
             None,
             &key,
             "hoursToFirstReply",
-            row.hours_to_first_reply
-                .map(|hours| format!("{hours:.2}"))
-                .unwrap_or_default(),
+            hours(row.hours_to_first_reply),
         );
         table.row("thread", None, &key, "quotes", row.quotes.to_string());
-        let reactions = row.reactions;
-        for (figure, n) in [
-            ("like", reactions.like),
-            ("insightful", reactions.insightful),
-            ("agree", reactions.agree),
-            ("disagree", reactions.disagree),
-        ] {
-            table.row("thread", None, &key, figure, n.to_string());
-        }
+        table.row("thread", None, &key, "meetups", row.meetups.to_string());
+        table.reactions("thread", &key, row.reactions);
     }
+    let ids: Vec<Uuid> = threads.iter().map(|row| row.id).collect();
+    let topics = figures::topics_of(db, "thread_topic", "thread_id", &ids).await?;
+    table.discussions(
+        "discussionsByTopic",
+        &discussions_by_topic(&threads, &topics),
+    );
+    table.discussions("discussionsByOutcome", &discussions_by_outcome(&threads));
     let resources = figures::resources(db, group_id, range.from, range.to).await?;
     let ids: Vec<Uuid> = resources.iter().map(|row| row.id).collect();
     let topics = figures::topics_of(db, "resource_topic", "resource_id", &ids).await?;

@@ -373,13 +373,19 @@ pub struct ThreadRow {
     /// When someone other than its author first answered.
     pub first_reply_at: Option<DateTime<Utc>>,
     pub quotes: i64,
+    /// Meetups of the group planned after the thread began and linked with it.
+    pub meetups: i64,
     pub likes: i64,
     pub insightful: i64,
     pub agree: i64,
     pub disagree: i64,
 }
 
-/// Threads started in the range, oldest first.
+/// Threads started in the range, oldest first. A thread led to a meetup when the meetup was
+/// planned (created, and published since) after the thread began and is linked with it: the
+/// opening post or a comment still shown links to the meetup or to a resource now attached to it
+/// (its page, or the address it shares), or the meetup's description links to the thread
+/// (`discussion_link`).
 pub async fn threads(
     db: &DatabaseConnection,
     group_id: Uuid,
@@ -405,6 +411,13 @@ pub async fn threads(
              AS first_reply_at,
            (SELECT CAST(COUNT(*) AS BIGINT) FROM comment c
              WHERE c.thread_id = t.id AND c.quote_source_id IS NOT NULL) AS quotes,
+           (SELECT CAST(COUNT(DISTINCT m.id) AS BIGINT) FROM discussion_link l
+              LEFT JOIN resource r ON r.removed_at IS NULL
+                AND (r.id = l.resource_id OR (r.group_id = t.group_id AND r.url_key = l.url_key))
+              JOIN meetup m ON m.id = COALESCE(l.meetup_id, r.meetup_id)
+              LEFT JOIN comment c ON l.source = 'COMMENT' AND c.id = l.source_id
+             WHERE l.thread_id = t.id AND m.status = 'PUBLISHED' AND m.created_at >= t.created_at
+               AND c.deleted_at IS NULL AND c.hidden_at IS NULL) AS meetups,
            {}, {}, {}, {}
          FROM thread t
         WHERE t.group_id = ? AND t.deleted_at IS NULL AND t.created_at >= ? AND t.created_at < ?

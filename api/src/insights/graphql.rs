@@ -182,12 +182,16 @@ pub struct ThreadInsight {
     /// Comments that quote another comment or the thread.
     pub quotes: i64,
     pub reactions: ReactionCounts,
+    /// Meetups it led to: planned after it began and linked with it (the thread or a comment
+    /// links to the meetup or to a resource attached to it, or the meetup's description links to
+    /// the thread).
+    pub meetups: i64,
 }
 
-/// Threads taken together by topic.
+/// Threads taken together by topic, or by whether they led to a meetup.
 #[derive(SimpleObject)]
 pub struct DiscussionAggregate {
-    /// A topic slug.
+    /// A topic slug, or `LED_TO_MEETUP` / `NO_MEETUP`.
     pub key: String,
     pub threads: i64,
     pub comments: i64,
@@ -233,6 +237,7 @@ pub fn thread_insight(row: &figures::ThreadRow) -> ThreadInsight {
         hours_to_first_reply: hours_to_first_reply(row),
         quotes: row.quotes,
         reactions: reactions_of(row),
+        meetups: row.meetups,
     }
 }
 
@@ -246,7 +251,29 @@ pub fn discussions_by_topic(
             by_topic.entry(topic.as_str()).or_default().push(row);
         }
     }
-    by_topic
+    discussion_aggregates(by_topic)
+}
+
+/// The threads that led to a meetup (`LED_TO_MEETUP`) and those that did not (`NO_MEETUP`),
+/// both always there.
+pub fn discussions_by_outcome(rows: &[figures::ThreadRow]) -> Vec<DiscussionAggregate> {
+    let mut by_outcome: BTreeMap<&str, Vec<&figures::ThreadRow>> =
+        [("LED_TO_MEETUP", Vec::new()), ("NO_MEETUP", Vec::new())].into();
+    for row in rows {
+        let key = if row.meetups > 0 {
+            "LED_TO_MEETUP"
+        } else {
+            "NO_MEETUP"
+        };
+        by_outcome.entry(key).or_default().push(row);
+    }
+    discussion_aggregates(by_outcome)
+}
+
+fn discussion_aggregates(
+    groups: BTreeMap<&str, Vec<&figures::ThreadRow>>,
+) -> Vec<DiscussionAggregate> {
+    groups
         .into_iter()
         .map(|(key, threads)| {
             let waits: Vec<i64> = threads
@@ -604,6 +631,15 @@ impl GroupInsights {
         let topics =
             figures::topics_of(&ctx.state()?.db, "thread_topic", "thread_id", &ids).await?;
         Ok(discussions_by_topic(rows, &topics))
+    }
+
+    /// The same threads in two: those that led to a meetup and those that did not (see
+    /// `ThreadInsight.meetups`).
+    async fn discussions_by_outcome(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<Vec<DiscussionAggregate>> {
+        Ok(discussions_by_outcome(self.thread_rows(ctx).await?))
     }
 
     /// Resources shared, and downloads of files, in the range by kind.

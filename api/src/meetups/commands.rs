@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::{
     auth::viewer::{Identity, Viewer},
     db::begin_write,
+    discussions::links::{self, Post},
     error::{AppError, AppResult},
     events::Event,
     groups::{self, policy::GroupAction},
@@ -340,6 +341,7 @@ pub async fn create_meetup(
     )
     .await?;
     search::index::write(&txn, search::index::meetup(&meetup)).await?;
+    links::write(&txn, group_id, Post::Meetup(meetup.id), &meetup.description).await?;
     if publish {
         notifications::meetups::enqueue(
             state,
@@ -385,6 +387,10 @@ pub async fn update_meetup(
     promote_waitlist(state, &txn, &meetup).await?;
     store_counts(&txn, meetup.id).await?;
     search::index::write(&txn, search::index::meetup(&meetup)).await?;
+    if meetup.description != access.meetup.description {
+        let post = Post::Meetup(meetup_id);
+        links::rewrite(&txn, meetup.group_id, post, &meetup.description).await?;
+    }
     let before = &access.meetup;
     let moved = (
         meetup.starts_at,

@@ -250,7 +250,8 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
         &mut source,
         &mut rows,
         group_id,
-        (people[1], now - Duration::days(20)),
+        // Planned after the thread about the article began: the discussion led to it.
+        (people[1], now - Duration::days(2)),
         Meetup {
             title: "Frokostseminar: Hva gir effekt? ROI på KI-prosjekter",
             description: "Formelt fagmøte med frokost. Ingrid Berg om gevinstrealisering og jus, \
@@ -319,7 +320,7 @@ pub fn generate(password_hash: &str, topics: &[topic::Model]) -> Rows {
         &mut rows,
         group_id,
         &people,
-        last_seminar,
+        (seminar, last_seminar),
         now,
         &topic,
     );
@@ -527,7 +528,7 @@ fn library(
     rows: &mut Rows,
     group_id: Uuid,
     people: &[Uuid],
-    past_meetup: Uuid,
+    (next_meetup, past_meetup): (Uuid, Uuid),
     now: DateTime<Utc>,
     topic: &impl Fn(&str) -> Option<Uuid>,
 ) {
@@ -536,8 +537,8 @@ fn library(
             "KI-prosjekter gir sjelden gevinst",
             resource::Kind::Article,
             "https://example.no/artikkel/ki-gevinst",
-            "Artikkelen vi diskuterer i tråden.",
-            None,
+            "Artikkelen vi diskuterer i tråden, og utgangspunktet for frokostseminaret.",
+            Some(next_meetup),
             0,
             "return-on-investment",
         ),

@@ -101,6 +101,12 @@ pub async fn run(
     }
     let summary = rows.write(&txn).await.map_err(|err| err.to_string())?;
     txn.commit().await.map_err(|err| err.to_string())?;
+    if data_set == DataSet::Demo {
+        // The demo's posts link to its meetups and resources (its thread led to a seminar).
+        crate::discussions::links::rebuild(db)
+            .await
+            .map_err(|err| err.to_string())?;
+    }
     // Fresh statistics, so the planner sees the new sizes at once rather than after autovacuum
     // (PostgreSQL) or never (SQLite).
     db.execute_unprepared("ANALYZE")
