@@ -31,8 +31,9 @@ QUERY = """query($slug: String!, $from: DateTime!, $to: DateTime!) {
     meetupAggregates { byKind { key going { value } returnRate { value } }
                        byFormat { key going { value } } byWeekday { key going { value } }
                        byTopic { key going { value } } }
-    threads { comments participants { value } replyDepth hoursToFirstReply quotes }
+    threads { comments participants { value } replyDepth hoursToFirstReply quotes meetups }
     discussionsByTopic { key threads comments }
+    discussionsByOutcome { key threads comments }
     resourcesByKind { key shared downloads }
     resourcesByTopic { key shared downloads }
     effect { activity participants { value } participantsRate { value }
