@@ -21,8 +21,9 @@ const INSIGHTS: &str = "query($slug: String!, $from: DateTime!, $to: DateTime!) 
                commented { value } startedThreads { value suppressed } }
     meetups { title kind going { value } checkedIn { value } showUpRate { value } noShowRate { value }
               firstTimers { value } returnRate { value suppressed } }
-    meetupAggregates { byKind { key meetups going { value } checkedIn { value }
-                                showUpRate { value } firstTimers { value } returnRate { value } } }
+    meetupAggregates { byKind { key meetups going { value } waitlisted { value } waitlistPeak { value }
+                                checkedIn { value } showUpRate { value } noShowRate { value }
+                                firstTimers { value } returnRate { value } } }
     threads { comments participants { value } replyDepth quotes hoursToFirstReply reactions { like } }
     discussionsByTopic { key threads comments }
     resourcesByKind { key shared downloads }
@@ -221,10 +222,13 @@ async fn a_constructed_history_gives_the_expected_figures_to_organisers_alone() 
     assert_eq!(
         insights["meetupAggregates"]["byKind"],
         json!([
-            { "key": "FORMAL", "meetups": 2, "going": { "value": 11 }, "checkedIn": { "value": 6 },
-              "showUpRate": { "value": 1.0 }, "firstTimers": { "value": 6 }, "returnRate": { "value": 5.0 / 6.0 } },
-            { "key": "INFORMAL", "meetups": 1, "going": { "value": 5 }, "checkedIn": { "value": 5 },
-              "showUpRate": { "value": 1.0 }, "firstTimers": { "value": 0 }, "returnRate": { "value": null } },
+            { "key": "FORMAL", "meetups": 2, "going": { "value": 11 }, "waitlisted": { "value": 0 },
+              "waitlistPeak": { "value": 0 }, "checkedIn": { "value": 6 }, "showUpRate": { "value": 1.0 },
+              "noShowRate": { "value": 0.0 }, "firstTimers": { "value": 6 },
+              "returnRate": { "value": 5.0 / 6.0 } },
+            { "key": "INFORMAL", "meetups": 1, "going": { "value": 5 }, "waitlisted": { "value": 0 },
+              "waitlistPeak": { "value": 0 }, "checkedIn": { "value": 5 }, "showUpRate": { "value": 1.0 },
+              "noShowRate": { "value": 0.0 }, "firstTimers": { "value": 0 }, "returnRate": { "value": null } },
         ])
     );
 
@@ -421,7 +425,8 @@ async fn a_meetups_waitlist_peak_is_kept_after_the_waitlist_empties() {
             Some(&owner.access_token),
             "query($slug: String!, $from: DateTime!, $to: DateTime!) { group(slug: $slug) {
                 insights(from: $from, to: $to) { meetups { going { value suppressed }
-                waitlisted { value } waitlistPeak { value } } } } }",
+                waitlisted { value } waitlistPeak { value } }
+                meetupAggregates { byKind { key waitlistPeak { value } } } } } }",
             json!({ "slug": group.slug, "from": now.to_rfc3339(),
                     "to": (now + Duration::days(7)).to_rfc3339() }),
         )
@@ -430,6 +435,11 @@ async fn a_meetups_waitlist_peak_is_kept_after_the_waitlist_empties() {
         figures["data"]["group"]["insights"]["meetups"],
         json!([{ "going": { "value": null, "suppressed": true }, "waitlisted": { "value": 0 },
                  "waitlistPeak": { "value": 5 } }]),
+        "{figures}"
+    );
+    assert_eq!(
+        figures["data"]["group"]["insights"]["meetupAggregates"]["byKind"],
+        json!([{ "key": "INFORMAL", "waitlistPeak": { "value": 5 } }]),
         "{figures}"
     );
 }

@@ -79,6 +79,14 @@ impl Table {
         for row in rows {
             self.row(section, None, &row.key, "meetups", row.meetups.to_string());
             self.row(section, None, &row.key, "going", count(row.going));
+            self.row(section, None, &row.key, "waitlisted", count(row.waitlisted));
+            self.row(
+                section,
+                None,
+                &row.key,
+                "waitlistPeak",
+                count(row.waitlist_peak),
+            );
             self.row(section, None, &row.key, "checkedIn", count(row.checked_in));
             self.row(
                 section,
@@ -86,6 +94,13 @@ impl Table {
                 &row.key,
                 "showUpRate",
                 rate(row.show_up_rate),
+            );
+            self.row(
+                section,
+                None,
+                &row.key,
+                "noShowRate",
+                rate(row.no_show_rate),
             );
             self.row(
                 section,

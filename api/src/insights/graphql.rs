@@ -140,9 +140,15 @@ pub struct MeetupAggregate {
     /// How many meetups.
     pub meetups: i64,
     pub going: MemberCount,
+    /// On their waitlists now (at the start, for those that have started).
+    pub waitlisted: MemberCount,
+    /// Their waitlists' peaks added up: the demand their seats did not meet.
+    pub waitlist_peak: MemberCount,
     pub checked_in: MemberCount,
     /// Of the meetups that have started.
     pub show_up_rate: Share,
+    /// Of the meetups that have started: (going − checked in) ÷ going.
+    pub no_show_rate: Share,
     pub first_timers: MemberCount,
     pub return_rate: Share,
 }
@@ -505,6 +511,8 @@ pub fn meetup_insight(row: &MeetupRow) -> MeetupInsight {
 struct Sums {
     meetups: i64,
     going: i64,
+    waitlisted: i64,
+    waitlist_peak: i64,
     checked_in: i64,
     going_started: i64,
     checked_in_started: i64,
@@ -518,6 +526,8 @@ fn aggregate<'a>(rows: impl Iterator<Item = (String, &'a MeetupRow)>) -> Vec<Mee
         let sum = sums.entry(key).or_default();
         sum.meetups += 1;
         sum.going += row.going;
+        sum.waitlisted += row.waitlisted;
+        sum.waitlist_peak += row.waitlist_peak;
         sum.checked_in += row.checked_in;
         if started(row) {
             sum.going_started += row.going;
@@ -531,8 +541,14 @@ fn aggregate<'a>(rows: impl Iterator<Item = (String, &'a MeetupRow)>) -> Vec<Mee
             key,
             meetups: sum.meetups,
             going: MemberCount::of(sum.going),
+            waitlisted: MemberCount::of(sum.waitlisted),
+            waitlist_peak: MemberCount::of(sum.waitlist_peak),
             checked_in: MemberCount::of(sum.checked_in),
             show_up_rate: Share::of(sum.checked_in_started, sum.going_started),
+            no_show_rate: Share::of(
+                (sum.going_started - sum.checked_in_started).max(0),
+                sum.going_started,
+            ),
             first_timers: MemberCount::of(sum.first_timers),
             return_rate: Share::of(sum.returned, sum.first_timers),
         })
