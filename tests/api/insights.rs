@@ -25,7 +25,7 @@ const INSIGHTS: &str = "query($slug: String!, $from: DateTime!, $to: DateTime!) 
                                 checkedIn { value } showUpRate { value } noShowRate { value }
                                 firstTimers { value } returnRate { value } } }
     threads { comments participants { value } replyDepth quotes hoursToFirstReply reactions { like } }
-    discussionsByTopic { key threads comments }
+    discussionsByTopic { key threads comments participants { value } replyDepth }
     resourcesByKind { key shared downloads }
     effect { activity participants { value } participantsActiveAgain { value }
              participantsRate { value suppressed } others { value suppressed }
@@ -245,7 +245,8 @@ async fn a_constructed_history_gives_the_expected_figures_to_organisers_alone() 
     );
     assert_eq!(
         insights["discussionsByTopic"],
-        json!([{ "key": "ethics", "threads": 1, "comments": 5 }])
+        json!([{ "key": "ethics", "threads": 1, "comments": 5, "participants": { "value": 6 },
+                  "replyDepth": 0 }])
     );
     assert_eq!(insights["resourcesByKind"], json!([]));
 
@@ -546,7 +547,7 @@ async fn threads_that_led_to_a_meetup_are_told_from_those_that_did_not() {
             Some(&owner.access_token),
             "query($slug: String!, $from: DateTime!, $to: DateTime!) { group(slug: $slug) {
                 insights(from: $from, to: $to) { threads { threadId meetups }
-                discussionsByOutcome { key threads comments } } } }",
+                discussionsByOutcome { key threads comments participants { suppressed } } } } }",
             json!({ "slug": group.slug, "from": from, "to": to }),
         )
         .await
@@ -564,8 +565,10 @@ async fn threads_that_led_to_a_meetup_are_told_from_those_that_did_not() {
     );
     assert_eq!(
         insights["discussionsByOutcome"],
-        json!([{ "key": "LED_TO_MEETUP", "threads": 3, "comments": 1 },
-               { "key": "NO_MEETUP", "threads": 3, "comments": 2 }]),
+        json!([{ "key": "LED_TO_MEETUP", "threads": 3, "comments": 1,
+                 "participants": { "suppressed": true } },
+               { "key": "NO_MEETUP", "threads": 3, "comments": 2,
+                 "participants": { "suppressed": true } }]),
         "{figures}"
     );
 

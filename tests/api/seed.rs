@@ -101,14 +101,19 @@ async fn the_demo_community_reads_back_and_its_leader_signs_in() {
         .graphql(
             signed_in["data"]["login"]["accessToken"].as_str(),
             "query($from: DateTime!, $to: DateTime!) { group(slug: \"digital-ledelse-og-etikk\") {
-                insights(from: $from, to: $to) { discussionsByOutcome { key threads } } } }",
+                insights(from: $from, to: $to) { threads { participants { value } }
+                discussionsByOutcome { key threads participants { value } } } } }",
             json!({ "from": (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339(),
                     "to": chrono::Utc::now().to_rfc3339() }),
         )
         .await;
+    let figures = &insights["data"]["group"]["insights"];
+    let participants = &figures["threads"][0]["participants"];
+    assert!(participants["value"].as_i64() > Some(5), "{insights}");
     assert_eq!(
-        insights["data"]["group"]["insights"]["discussionsByOutcome"],
-        json!([{ "key": "LED_TO_MEETUP", "threads": 1 }, { "key": "NO_MEETUP", "threads": 0 }]),
+        figures["discussionsByOutcome"],
+        json!([{ "key": "LED_TO_MEETUP", "threads": 1, "participants": participants },
+               { "key": "NO_MEETUP", "threads": 0, "participants": { "value": 0 } }]),
         "{insights}"
     );
 }

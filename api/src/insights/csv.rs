@@ -115,22 +115,19 @@ impl Table {
 
     fn discussions(&mut self, section: &str, rows: &[DiscussionAggregate]) {
         for row in rows {
-            self.row(section, None, &row.key, "threads", row.threads.to_string());
-            self.row(
-                section,
-                None,
-                &row.key,
-                "comments",
-                row.comments.to_string(),
-            );
-            self.row(section, None, &row.key, "quotes", row.quotes.to_string());
-            self.row(
-                section,
-                None,
-                &row.key,
-                "medianHoursToFirstReply",
-                hours(row.median_hours_to_first_reply),
-            );
+            for (figure, value) in [
+                ("threads", row.threads.to_string()),
+                ("comments", row.comments.to_string()),
+                ("participants", count(row.participants)),
+                ("replyDepth", row.reply_depth.to_string()),
+                ("quotes", row.quotes.to_string()),
+                (
+                    "medianHoursToFirstReply",
+                    hours(row.median_hours_to_first_reply),
+                ),
+            ] {
+                self.row(section, None, &row.key, figure, value);
+            }
             self.reactions(section, &row.key, row.reactions);
         }
     }
@@ -264,11 +261,11 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
     }
     let ids: Vec<Uuid> = threads.iter().map(|row| row.id).collect();
     let topics = figures::topics_of(db, "thread_topic", "thread_id", &ids).await?;
-    table.discussions(
-        "discussionsByTopic",
-        &discussions_by_topic(&threads, &topics),
-    );
-    table.discussions("discussionsByOutcome", &discussions_by_outcome(&threads));
+    let participants = figures::thread_participants(db, group_id, range.from, range.to).await?;
+    let by_topic = discussions_by_topic(&threads, &topics, &participants);
+    table.discussions("discussionsByTopic", &by_topic);
+    let by_outcome = discussions_by_outcome(&threads, &participants);
+    table.discussions("discussionsByOutcome", &by_outcome);
     let resources = figures::resources(db, group_id, range.from, range.to).await?;
     let ids: Vec<Uuid> = resources.iter().map(|row| row.id).collect();
     let topics = figures::topics_of(db, "resource_topic", "resource_id", &ids).await?;

@@ -381,11 +381,19 @@ pub struct ThreadRow {
     pub disagree: i64,
 }
 
-/// Threads started in the range, oldest first. A thread led to a meetup when the meetup was
-/// planned (created, and published since) after the thread began and is linked with it: the
-/// opening post or a comment still shown links to the meetup or to a resource now attached to it
-/// (its page, or the address it shares), or the meetup's description links to the thread
-/// (`discussion_link`).
+/// The meetups (`m`) thread `t` led to: planned (created, and published since) after the thread
+/// began and linked with it: the opening post or a comment still shown links to the meetup or to
+/// a resource now attached to it (its page, or the address it shares), or the meetup's
+/// description links to the thread (`discussion_link`).
+const LED_TO: &str = "FROM discussion_link l
+    LEFT JOIN resource r ON r.removed_at IS NULL
+      AND (r.id = l.resource_id OR (r.group_id = t.group_id AND r.url_key = l.url_key))
+    JOIN meetup m ON m.id = COALESCE(l.meetup_id, r.meetup_id)
+    LEFT JOIN comment c ON l.source = 'COMMENT' AND c.id = l.source_id
+   WHERE l.thread_id = t.id AND m.status = 'PUBLISHED' AND m.created_at >= t.created_at
+     AND c.deleted_at IS NULL AND c.hidden_at IS NULL";
+
+/// Threads started in the range, oldest first, with the meetups each led to ([`LED_TO`]).
 pub async fn threads(
     db: &DatabaseConnection,
     group_id: Uuid,
@@ -411,13 +419,7 @@ pub async fn threads(
              AS first_reply_at,
            (SELECT CAST(COUNT(*) AS BIGINT) FROM comment c
              WHERE c.thread_id = t.id AND c.quote_source_id IS NOT NULL) AS quotes,
-           (SELECT CAST(COUNT(DISTINCT m.id) AS BIGINT) FROM discussion_link l
-              LEFT JOIN resource r ON r.removed_at IS NULL
-                AND (r.id = l.resource_id OR (r.group_id = t.group_id AND r.url_key = l.url_key))
-              JOIN meetup m ON m.id = COALESCE(l.meetup_id, r.meetup_id)
-              LEFT JOIN comment c ON l.source = 'COMMENT' AND c.id = l.source_id
-             WHERE l.thread_id = t.id AND m.status = 'PUBLISHED' AND m.created_at >= t.created_at
-               AND c.deleted_at IS NULL AND c.hidden_at IS NULL) AS meetups,
+           (SELECT CAST(COUNT(DISTINCT m.id) AS BIGINT) {LED_TO}) AS meetups,
            {}, {}, {}, {}
          FROM thread t
         WHERE t.group_id = ? AND t.deleted_at IS NULL AND t.created_at >= ? AND t.created_at < ?
@@ -428,6 +430,51 @@ pub async fn threads(
         reactions("DISAGREE", "disagree"),
     );
     Ok(ThreadRow::find_by_statement(statement(
+        db.get_database_backend(),
+        &sql,
+        vec![group_id.into(), from.into(), to.into()],
+    ))
+    .all(db)
+    .await?)
+}
+
+/// Distinct members who took part (started or commented on) in the threads started in the range,
+/// taken together by topic (`dimension` `TOPIC`, `label` the slug) and by whether the thread led
+/// to a meetup (`OUTCOME`, `LED_TO_MEETUP` or `NO_MEETUP`): one statement.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct ParticipantsRow {
+    pub dimension: String,
+    pub label: String,
+    pub members: i64,
+}
+
+pub async fn thread_participants(
+    db: &DatabaseConnection,
+    group_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<ParticipantsRow>> {
+    let sql = format!(
+        "WITH t AS (
+           SELECT id, group_id, author_id, created_at FROM thread
+            WHERE group_id = ? AND deleted_at IS NULL AND created_at >= ? AND created_at < ?),
+         p AS (
+           SELECT t.id AS thread_id, t.author_id AS who FROM t WHERE t.author_id IS NOT NULL
+           UNION SELECT c.thread_id, c.author_id FROM comment c JOIN t ON t.id = c.thread_id
+            WHERE c.author_id IS NOT NULL)
+         SELECT 'TOPIC' AS dimension, x.slug AS label,
+                CAST(COUNT(DISTINCT p.who) AS BIGINT) AS members
+           FROM p JOIN thread_topic tt ON tt.thread_id = p.thread_id
+           JOIN topic x ON x.id = tt.topic_id
+          GROUP BY x.slug
+         UNION ALL
+         SELECT 'OUTCOME', o.label, CAST(COUNT(DISTINCT o.who) AS BIGINT) FROM (
+           SELECT p.who, CASE WHEN EXISTS (SELECT 1 {LED_TO}) THEN 'LED_TO_MEETUP'
+                              ELSE 'NO_MEETUP' END AS label
+             FROM p JOIN t ON t.id = p.thread_id) o
+          GROUP BY o.label"
+    );
+    Ok(ParticipantsRow::find_by_statement(statement(
         db.get_database_backend(),
         &sql,
         vec![group_id.into(), from.into(), to.into()],

@@ -201,6 +201,10 @@ pub struct DiscussionAggregate {
     pub key: String,
     pub threads: i64,
     pub comments: i64,
+    /// Distinct members who started or commented on them.
+    pub participants: MemberCount,
+    /// The deepest reply among them.
+    pub reply_depth: i32,
     pub quotes: i64,
     /// The median of the threads' hours to a first reply (of those answered).
     pub median_hours_to_first_reply: Option<f64>,
@@ -250,6 +254,7 @@ pub fn thread_insight(row: &figures::ThreadRow) -> ThreadInsight {
 pub fn discussions_by_topic(
     rows: &[figures::ThreadRow],
     topics: &[(Uuid, String)],
+    participants: &[figures::ParticipantsRow],
 ) -> Vec<DiscussionAggregate> {
     let mut by_topic: BTreeMap<&str, Vec<&figures::ThreadRow>> = BTreeMap::new();
     for (thread, topic) in topics {
@@ -257,12 +262,15 @@ pub fn discussions_by_topic(
             by_topic.entry(topic.as_str()).or_default().push(row);
         }
     }
-    discussion_aggregates(by_topic)
+    discussion_aggregates(by_topic, "TOPIC", participants)
 }
 
 /// The threads that led to a meetup (`LED_TO_MEETUP`) and those that did not (`NO_MEETUP`),
 /// both always there.
-pub fn discussions_by_outcome(rows: &[figures::ThreadRow]) -> Vec<DiscussionAggregate> {
+pub fn discussions_by_outcome(
+    rows: &[figures::ThreadRow],
+    participants: &[figures::ParticipantsRow],
+) -> Vec<DiscussionAggregate> {
     let mut by_outcome: BTreeMap<&str, Vec<&figures::ThreadRow>> =
         [("LED_TO_MEETUP", Vec::new()), ("NO_MEETUP", Vec::new())].into();
     for row in rows {
@@ -273,11 +281,15 @@ pub fn discussions_by_outcome(rows: &[figures::ThreadRow]) -> Vec<DiscussionAggr
         };
         by_outcome.entry(key).or_default().push(row);
     }
-    discussion_aggregates(by_outcome)
+    discussion_aggregates(by_outcome, "OUTCOME", participants)
 }
 
+/// Threads taken together under each key, with the distinct participants counted for the key in
+/// `dimension` of `participants`.
 fn discussion_aggregates(
     groups: BTreeMap<&str, Vec<&figures::ThreadRow>>,
+    dimension: &str,
+    participants: &[figures::ParticipantsRow],
 ) -> Vec<DiscussionAggregate> {
     groups
         .into_iter()
@@ -298,6 +310,17 @@ fn discussion_aggregates(
                 key: key.to_owned(),
                 threads: i64::try_from(threads.len()).unwrap_or(i64::MAX),
                 comments: threads.iter().map(|row| row.comments).sum(),
+                participants: MemberCount::of(
+                    participants
+                        .iter()
+                        .find(|row| row.dimension == dimension && row.label == key)
+                        .map_or(0, |row| row.members),
+                ),
+                reply_depth: threads
+                    .iter()
+                    .filter_map(|row| row.depth)
+                    .max()
+                    .unwrap_or(0),
                 quotes: threads.iter().map(|row| row.quotes).sum(),
                 median_hours_to_first_reply: median_hours(&waits),
                 reactions,
@@ -370,6 +393,7 @@ pub struct GroupInsights {
     membership: OnceCell<Vec<figures::MembershipPeriod>>,
     meetups: OnceCell<Vec<MeetupRow>>,
     threads: OnceCell<Vec<figures::ThreadRow>>,
+    participants: OnceCell<Vec<figures::ParticipantsRow>>,
     resources: OnceCell<Vec<figures::ResourceRow>>,
 }
 
@@ -381,6 +405,7 @@ impl GroupInsights {
             membership: OnceCell::new(),
             meetups: OnceCell::new(),
             threads: OnceCell::new(),
+            participants: OnceCell::new(),
             resources: OnceCell::new(),
         }
     }
@@ -406,6 +431,16 @@ impl GroupInsights {
         Ok(self
             .threads
             .get_or_try_init(|| figures::threads(db, self.group_id, self.range.from, self.range.to))
+            .await?)
+    }
+
+    async fn participant_rows(&self, ctx: &Context<'_>) -> AppResult<&[figures::ParticipantsRow]> {
+        let db = &ctx.state()?.db;
+        Ok(self
+            .participants
+            .get_or_try_init(|| {
+                figures::thread_participants(db, self.group_id, self.range.from, self.range.to)
+            })
             .await?)
     }
 
@@ -646,7 +681,8 @@ impl GroupInsights {
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         let topics =
             figures::topics_of(&ctx.state()?.db, "thread_topic", "thread_id", &ids).await?;
-        Ok(discussions_by_topic(rows, &topics))
+        let participants = self.participant_rows(ctx).await?;
+        Ok(discussions_by_topic(rows, &topics, participants))
     }
 
     /// The same threads in two: those that led to a meetup and those that did not (see
@@ -655,7 +691,11 @@ impl GroupInsights {
         &self,
         ctx: &Context<'_>,
     ) -> AppResult<Vec<DiscussionAggregate>> {
-        Ok(discussions_by_outcome(self.thread_rows(ctx).await?))
+        let participants = self.participant_rows(ctx).await?;
+        Ok(discussions_by_outcome(
+            self.thread_rows(ctx).await?,
+            participants,
+        ))
     }
 
     /// Resources shared, and downloads of files, in the range by kind.
