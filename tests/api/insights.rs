@@ -606,3 +606,31 @@ async fn threads_that_led_to_a_meetup_are_told_from_those_that_did_not() {
     assert!(posts >= 9, "{posts}");
     assert_eq!(outcome().await, figures);
 }
+
+/// Insights' aggregates are estimated far above what they cost, and PostgreSQL's JIT compiled
+/// each for longer than it ran: the server's connections turn it off.
+#[tokio::test]
+async fn the_servers_postgresql_connections_run_without_jit() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    if !app.database_url.starts_with("postgres") {
+        eprintln!("skipped on SQLite: JIT compilation is PostgreSQL's");
+        return;
+    }
+    let settings = fagruppe::config::Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(app.database_url.clone()),
+        "JWT_SECRET" => Some(crate::helpers::JWT_SECRET.to_owned()),
+        _ => None,
+    })
+    .expect("settings");
+    let (db, _) = fagruppe::db::connect(&settings).await.expect("connect");
+    let jit = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW jit"))
+        .await
+        .expect("SHOW jit")
+        .expect("a row");
+    assert_eq!(
+        jit.try_get::<String>("", "jit").ok().as_deref(),
+        Some("off")
+    );
+}

@@ -456,11 +456,16 @@ pub async fn thread_participants(
 ) -> AppResult<Vec<ParticipantsRow>> {
     let sql = format!(
         "WITH t AS (
-           SELECT id, group_id, author_id, created_at FROM thread
-            WHERE group_id = ? AND deleted_at IS NULL AND created_at >= ? AND created_at < ?),
+           SELECT t.id, t.author_id,
+                  CASE WHEN EXISTS (SELECT 1 {LED_TO}) THEN 'LED_TO_MEETUP' ELSE 'NO_MEETUP' END
+                    AS outcome
+             FROM thread t
+            WHERE t.group_id = ? AND t.deleted_at IS NULL AND t.created_at >= ?
+              AND t.created_at < ?),
          p AS (
-           SELECT t.id AS thread_id, t.author_id AS who FROM t WHERE t.author_id IS NOT NULL
-           UNION SELECT c.thread_id, c.author_id FROM comment c JOIN t ON t.id = c.thread_id
+           SELECT t.id AS thread_id, t.outcome, t.author_id AS who FROM t
+            WHERE t.author_id IS NOT NULL
+           UNION SELECT t.id, t.outcome, c.author_id FROM comment c JOIN t ON t.id = c.thread_id
             WHERE c.author_id IS NOT NULL)
          SELECT 'TOPIC' AS dimension, x.slug AS label,
                 CAST(COUNT(DISTINCT p.who) AS BIGINT) AS members
@@ -468,11 +473,8 @@ pub async fn thread_participants(
            JOIN topic x ON x.id = tt.topic_id
           GROUP BY x.slug
          UNION ALL
-         SELECT 'OUTCOME', o.label, CAST(COUNT(DISTINCT o.who) AS BIGINT) FROM (
-           SELECT p.who, CASE WHEN EXISTS (SELECT 1 {LED_TO}) THEN 'LED_TO_MEETUP'
-                              ELSE 'NO_MEETUP' END AS label
-             FROM p JOIN t ON t.id = p.thread_id) o
-          GROUP BY o.label"
+         SELECT 'OUTCOME', p.outcome, CAST(COUNT(DISTINCT p.who) AS BIGINT) FROM p
+          GROUP BY p.outcome"
     );
     Ok(ParticipantsRow::find_by_statement(statement(
         db.get_database_backend(),
