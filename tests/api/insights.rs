@@ -3,7 +3,7 @@
 //! cells are suppressed; only owners and organisers read them; the CSV has the same numbers.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::{
@@ -604,6 +604,22 @@ async fn threads_that_led_to_a_meetup_are_told_from_those_that_did_not() {
         .await
         .expect("rebuild the links");
     assert!(posts >= 9, "{posts}");
+    assert_eq!(outcome().await, figures);
+
+    // A link whose comment is gone counts for nothing.
+    entity::discussion_link::Entity::insert(entity::discussion_link::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        thread_id: Set(raw_id(&before)),
+        source: Set(entity::discussion_link::Source::Comment),
+        source_id: Set(uuid::Uuid::now_v7()),
+        meetup_id: Set(Some(raw_id(&roi))),
+        resource_id: Set(None),
+        url_key: Set(None),
+        created_at: Set(Utc::now()),
+    })
+    .exec(app.db().await)
+    .await
+    .expect("an orphaned link");
     assert_eq!(outcome().await, figures);
 }
 

@@ -391,6 +391,7 @@ const LED_TO: &str = "FROM discussion_link l
     JOIN meetup m ON m.id = COALESCE(l.meetup_id, r.meetup_id)
     LEFT JOIN comment c ON l.source = 'COMMENT' AND c.id = l.source_id
    WHERE l.thread_id = t.id AND m.status = 'PUBLISHED' AND m.created_at >= t.created_at
+     AND (l.source <> 'COMMENT' OR c.id IS NOT NULL)
      AND c.deleted_at IS NULL AND c.hidden_at IS NULL";
 
 /// Threads started in the range, oldest first, with the meetups each led to ([`LED_TO`]).
