@@ -66,7 +66,23 @@ impl MigrationTrait for Migration {
                     .col(DiscussionLink::Source)
                     .to_owned(),
             )
-            .await
+            .await?;
+        // What a removed meetup or resource takes with it.
+        for (name, column) in [
+            ("discussion_link_meetup", DiscussionLink::MeetupId),
+            ("discussion_link_resource", DiscussionLink::ResourceId),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(DiscussionLink::Table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
