@@ -101,12 +101,11 @@ pub async fn run(
     }
     let summary = rows.write(&txn).await.map_err(|err| err.to_string())?;
     txn.commit().await.map_err(|err| err.to_string())?;
-    if data_set == DataSet::Demo {
-        // The demo's posts link to its meetups and resources (its thread led to a seminar).
-        crate::discussions::links::rebuild(db)
-            .await
-            .map_err(|err| err.to_string())?;
-    }
+    // Links are read from the posts as the server reads them: the demo's thread led to its
+    // seminar, and some of the standard data set's meetups follow up a thread.
+    crate::discussions::links::rebuild(db)
+        .await
+        .map_err(|err| err.to_string())?;
     // Fresh statistics, so the planner sees the new sizes at once rather than after autovacuum
     // (PostgreSQL) or never (SQLite).
     db.execute_unprepared("ANALYZE")

@@ -3,6 +3,8 @@
 //! resources), shaped like one: a few large groups and many small ones, a few threads with
 //! thousands of comments and many with a handful.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     comment, group_topic, interest_group, meetup, meetup_host, membership, resource, rsvp, thread,
@@ -12,7 +14,7 @@ use rand::{Rng, seq::index::sample};
 use uuid::Uuid;
 
 use super::rows::{Rows, Source, member};
-use crate::markdown;
+use crate::{ids, markdown};
 
 const FIRST_NAMES: [&str; 24] = [
     "Kari", "Ola", "Ingrid", "Lars", "Sofie", "Jonas", "Nora", "Henrik", "Emma", "Magnus", "Sara",
@@ -164,7 +166,40 @@ pub fn generate(scale: u32, password_hash: &str, topics: &[topic::Model]) -> Row
         topics,
     );
     resources(&mut source, &mut rows, &groups, 10_000 * n, today);
+    follow_ups(&mut rows);
     rows
+}
+
+/// Every fourth published meetup follows up the latest thread of its group started before it was
+/// planned: its description links to the thread (so insights find threads that led to meetups).
+fn follow_ups(rows: &mut Rows) {
+    let mut threads: HashMap<Uuid, Vec<(DateTime<Utc>, Uuid)>> = HashMap::new();
+    for thread in &rows.threads {
+        threads
+            .entry(thread.group_id)
+            .or_default()
+            .push((thread.created_at, thread.id));
+    }
+    for started in threads.values_mut() {
+        started.sort_unstable();
+    }
+    let published = rows
+        .meetups
+        .iter_mut()
+        .filter(|meetup| meetup.status == meetup::Status::Published);
+    for meetup in published.step_by(4) {
+        let Some(started) = threads.get(&meetup.group_id) else {
+            continue;
+        };
+        let before = started.partition_point(|(at, _)| *at <= meetup.created_at);
+        if let Some((_, thread_id)) = before.checked_sub(1).and_then(|k| started.get(k)) {
+            meetup.description = format!(
+                "{} Videre fra [tråden](/threads/{}).",
+                meetup.description,
+                ids::encode(ids::Kind::Thread, *thread_id).0
+            );
+        }
+    }
 }
 
 fn members(
