@@ -12,8 +12,8 @@ use crate::{
     insights::{
         Range, figures,
         graphql::{
-            DiscussionAggregate, MeetupAggregate, MemberCount, ReactionCounts, Share,
-            activity_insights, discussions_by_outcome, discussions_by_topic, effect_insight,
+            DiscussionAggregate, MeetupAggregate, MeetupFigures, MemberCount, ReactionCounts,
+            Share, activity_insights, discussions_by_outcome, discussions_by_topic, effect_insight,
             meetup_aggregates, meetup_insight, membership_insights, resource_aggregates,
             thread_insight,
         },
@@ -78,38 +78,22 @@ impl Table {
     fn aggregates(&mut self, section: &str, rows: &[MeetupAggregate]) {
         for row in rows {
             self.row(section, None, &row.key, "meetups", row.meetups.to_string());
-            self.row(section, None, &row.key, "going", count(row.going));
-            self.row(section, None, &row.key, "waitlisted", count(row.waitlisted));
-            self.row(
-                section,
-                None,
-                &row.key,
-                "waitlistPeak",
-                count(row.waitlist_peak),
-            );
-            self.row(section, None, &row.key, "checkedIn", count(row.checked_in));
-            self.row(
-                section,
-                None,
-                &row.key,
-                "showUpRate",
-                rate(row.show_up_rate),
-            );
-            self.row(
-                section,
-                None,
-                &row.key,
-                "noShowRate",
-                rate(row.no_show_rate),
-            );
-            self.row(
-                section,
-                None,
-                &row.key,
-                "firstTimers",
-                count(row.first_timers),
-            );
-            self.row(section, None, &row.key, "returnRate", rate(row.return_rate));
+            self.meetup_figures(section, &row.key, &row.figures);
+        }
+    }
+
+    fn meetup_figures(&mut self, section: &str, key: &str, figures: &MeetupFigures) {
+        for (figure, value) in [
+            ("going", count(figures.going)),
+            ("waitlisted", count(figures.waitlisted)),
+            ("waitlistPeak", count(figures.waitlist_peak)),
+            ("checkedIn", count(figures.checked_in)),
+            ("showUpRate", rate(figures.show_up_rate)),
+            ("noShowRate", rate(figures.no_show_rate)),
+            ("firstTimers", count(figures.first_timers)),
+            ("returnRate", rate(figures.return_rate)),
+        ] {
+            self.row(section, None, key, figure, value);
         }
     }
 
@@ -208,20 +192,7 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
     let meetups = figures::meetups(db, group_id, range.from, range.to).await?;
     for row in meetups.iter().map(meetup_insight) {
         let key = format!("{} ({})", row.title, row.starts_at.0.to_rfc3339());
-        table.row("meetup", None, &key, "going", count(row.going));
-        table.row("meetup", None, &key, "waitlisted", count(row.waitlisted));
-        table.row(
-            "meetup",
-            None,
-            &key,
-            "waitlistPeak",
-            count(row.waitlist_peak),
-        );
-        table.row("meetup", None, &key, "checkedIn", count(row.checked_in));
-        table.row("meetup", None, &key, "showUpRate", rate(row.show_up_rate));
-        table.row("meetup", None, &key, "noShowRate", rate(row.no_show_rate));
-        table.row("meetup", None, &key, "firstTimers", count(row.first_timers));
-        table.row("meetup", None, &key, "returnRate", rate(row.return_rate));
+        table.meetup_figures("meetup", &key, &row.figures);
     }
     let ids: Vec<Uuid> = meetups.iter().map(|row| row.id).collect();
     let topics = figures::topics_of(db, "meetup_topic", "meetup_id", &ids).await?;

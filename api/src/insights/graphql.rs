@@ -105,6 +105,26 @@ pub struct ActivityInsight {
     pub checked_in: MemberCount,
 }
 
+/// The attendance figures of one meetup, or of meetups taken together (added up).
+#[derive(SimpleObject)]
+pub struct MeetupFigures {
+    pub going: MemberCount,
+    /// On the waitlist now (at the start, once a meetup has started).
+    pub waitlisted: MemberCount,
+    /// The longest the waitlist was (for meetups taken together, their peaks added up): the
+    /// demand the seats did not meet.
+    pub waitlist_peak: MemberCount,
+    pub checked_in: MemberCount,
+    /// Checked in ÷ going, of the meetups that have started; null before any has.
+    pub show_up_rate: Share,
+    /// (Going − checked in) ÷ going, of the meetups that have started; null before any has.
+    pub no_show_rate: Share,
+    /// Checked in at one of the group's meetups for the first time.
+    pub first_timers: MemberCount,
+    /// The share of first-timers checked in at another of its meetups within 90 days.
+    pub return_rate: Share,
+}
+
 /// One meetup's attendance.
 #[derive(SimpleObject)]
 pub struct MeetupInsight {
@@ -115,20 +135,8 @@ pub struct MeetupInsight {
     /// As `MeetupFormat`: `IN_PERSON`, `ONLINE` or `HYBRID`.
     pub format: String,
     pub starts_at: DateTime,
-    pub going: MemberCount,
-    /// On the waitlist now (at its start, once it has started).
-    pub waitlisted: MemberCount,
-    /// The longest the waitlist was.
-    pub waitlist_peak: MemberCount,
-    pub checked_in: MemberCount,
-    /// Checked in ÷ going; null before it starts.
-    pub show_up_rate: Share,
-    /// (Going − checked in) ÷ going; null before it starts.
-    pub no_show_rate: Share,
-    /// Checked in at one of the group's meetups for the first time.
-    pub first_timers: MemberCount,
-    /// The share of first-timers checked in at another of its meetups within 90 days.
-    pub return_rate: Share,
+    #[graphql(flatten)]
+    pub figures: MeetupFigures,
 }
 
 /// Meetups taken together by one of their traits.
@@ -139,18 +147,8 @@ pub struct MeetupAggregate {
     pub key: String,
     /// How many meetups.
     pub meetups: i64,
-    pub going: MemberCount,
-    /// On their waitlists now (at the start, for those that have started).
-    pub waitlisted: MemberCount,
-    /// Their waitlists' peaks added up: the demand their seats did not meet.
-    pub waitlist_peak: MemberCount,
-    pub checked_in: MemberCount,
-    /// Of the meetups that have started.
-    pub show_up_rate: Share,
-    /// Of the meetups that have started: (going − checked in) ÷ going.
-    pub no_show_rate: Share,
-    pub first_timers: MemberCount,
-    pub return_rate: Share,
+    #[graphql(flatten)]
+    pub figures: MeetupFigures,
 }
 
 /// The traits meetups are taken together by.
@@ -516,32 +514,19 @@ fn started(row: &MeetupRow) -> bool {
 }
 
 pub fn meetup_insight(row: &MeetupRow) -> MeetupInsight {
-    let (attendance, no_shows) = if started(row) {
-        (
-            Share::of(row.checked_in, row.going),
-            Share::of((row.going - row.checked_in).max(0), row.going),
-        )
-    } else {
-        (Share::of(0, 0), Share::of(0, 0))
-    };
+    let mut sums = Sums::default();
+    sums.add(row);
     MeetupInsight {
         meetup_id: ids::encode(ids::Kind::Meetup, row.id),
         title: row.title.clone(),
         kind: row.kind.clone(),
         format: row.format.clone(),
         starts_at: row.starts_at.into(),
-        going: MemberCount::of(row.going),
-        waitlisted: MemberCount::of(row.waitlisted),
-        waitlist_peak: MemberCount::of(row.waitlist_peak),
-        checked_in: MemberCount::of(row.checked_in),
-        show_up_rate: attendance,
-        no_show_rate: no_shows,
-        first_timers: MemberCount::of(row.first_timers),
-        return_rate: Share::of(row.returned, row.first_timers),
+        figures: sums.figures(),
     }
 }
 
-/// Sums of meetups' figures under one key each.
+/// Sums of meetups' figures: of one meetup, or of those under one key.
 #[derive(Default)]
 struct Sums {
     meetups: i64,
@@ -555,37 +540,48 @@ struct Sums {
     returned: i64,
 }
 
+impl Sums {
+    fn add(&mut self, row: &MeetupRow) {
+        self.meetups += 1;
+        self.going += row.going;
+        self.waitlisted += row.waitlisted;
+        self.waitlist_peak += row.waitlist_peak;
+        self.checked_in += row.checked_in;
+        if started(row) {
+            self.going_started += row.going;
+            self.checked_in_started += row.checked_in;
+        }
+        self.first_timers += row.first_timers;
+        self.returned += row.returned;
+    }
+
+    fn figures(&self) -> MeetupFigures {
+        MeetupFigures {
+            going: MemberCount::of(self.going),
+            waitlisted: MemberCount::of(self.waitlisted),
+            waitlist_peak: MemberCount::of(self.waitlist_peak),
+            checked_in: MemberCount::of(self.checked_in),
+            show_up_rate: Share::of(self.checked_in_started, self.going_started),
+            no_show_rate: Share::of(
+                (self.going_started - self.checked_in_started).max(0),
+                self.going_started,
+            ),
+            first_timers: MemberCount::of(self.first_timers),
+            return_rate: Share::of(self.returned, self.first_timers),
+        }
+    }
+}
+
 fn aggregate<'a>(rows: impl Iterator<Item = (String, &'a MeetupRow)>) -> Vec<MeetupAggregate> {
     let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
     for (key, row) in rows {
-        let sum = sums.entry(key).or_default();
-        sum.meetups += 1;
-        sum.going += row.going;
-        sum.waitlisted += row.waitlisted;
-        sum.waitlist_peak += row.waitlist_peak;
-        sum.checked_in += row.checked_in;
-        if started(row) {
-            sum.going_started += row.going;
-            sum.checked_in_started += row.checked_in;
-        }
-        sum.first_timers += row.first_timers;
-        sum.returned += row.returned;
+        sums.entry(key).or_default().add(row);
     }
     sums.into_iter()
         .map(|(key, sum)| MeetupAggregate {
             key,
             meetups: sum.meetups,
-            going: MemberCount::of(sum.going),
-            waitlisted: MemberCount::of(sum.waitlisted),
-            waitlist_peak: MemberCount::of(sum.waitlist_peak),
-            checked_in: MemberCount::of(sum.checked_in),
-            show_up_rate: Share::of(sum.checked_in_started, sum.going_started),
-            no_show_rate: Share::of(
-                (sum.going_started - sum.checked_in_started).max(0),
-                sum.going_started,
-            ),
-            first_timers: MemberCount::of(sum.first_timers),
-            return_rate: Share::of(sum.returned, sum.first_timers),
+            figures: sum.figures(),
         })
         .collect()
 }
