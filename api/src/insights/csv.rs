@@ -15,7 +15,7 @@ use crate::{
             DiscussionAggregate, MeetupAggregate, MeetupFigures, MemberCount, ReactionCounts,
             Share, activity_insights, discussions_by_outcome, discussions_by_topic, effect_insight,
             meetup_aggregates, meetup_insight, membership_insights, resource_aggregates,
-            thread_insight,
+            resources_by_topic, thread_insight,
         },
     },
 };
@@ -75,6 +75,19 @@ impl Table {
         );
     }
 
+    /// One row per `(figure, value)`, all of `section`, `period` and `key`.
+    fn figures<const N: usize>(
+        &mut self,
+        section: &str,
+        period: Option<(&DateTime, &DateTime)>,
+        key: &str,
+        figures: [(&str, String); N],
+    ) {
+        for (figure, value) in figures {
+            self.row(section, period, key, figure, value);
+        }
+    }
+
     fn aggregates(&mut self, section: &str, rows: &[MeetupAggregate]) {
         for row in rows {
             self.row(section, None, &row.key, "meetups", row.meetups.to_string());
@@ -83,48 +96,57 @@ impl Table {
     }
 
     fn meetup_figures(&mut self, section: &str, key: &str, figures: &MeetupFigures) {
-        for (figure, value) in [
-            ("going", count(figures.going)),
-            ("waitlisted", count(figures.waitlisted)),
-            ("waitlistPeak", count(figures.waitlist_peak)),
-            ("checkedIn", count(figures.checked_in)),
-            ("showUpRate", rate(figures.show_up_rate)),
-            ("noShowRate", rate(figures.no_show_rate)),
-            ("firstTimers", count(figures.first_timers)),
-            ("returnRate", rate(figures.return_rate)),
-        ] {
-            self.row(section, None, key, figure, value);
-        }
+        self.figures(
+            section,
+            None,
+            key,
+            [
+                ("going", count(figures.going)),
+                ("waitlisted", count(figures.waitlisted)),
+                ("waitlistPeak", count(figures.waitlist_peak)),
+                ("checkedIn", count(figures.checked_in)),
+                ("showUpRate", rate(figures.show_up_rate)),
+                ("noShowRate", rate(figures.no_show_rate)),
+                ("firstTimers", count(figures.first_timers)),
+                ("returnRate", rate(figures.return_rate)),
+            ],
+        );
     }
 
     fn discussions(&mut self, section: &str, rows: &[DiscussionAggregate]) {
         for row in rows {
-            for (figure, value) in [
-                ("threads", row.threads.to_string()),
-                ("comments", row.comments.to_string()),
-                ("participants", count(row.participants)),
-                ("replyDepth", row.reply_depth.to_string()),
-                ("quotes", row.quotes.to_string()),
-                (
-                    "medianHoursToFirstReply",
-                    hours(row.median_hours_to_first_reply),
-                ),
-            ] {
-                self.row(section, None, &row.key, figure, value);
-            }
+            self.figures(
+                section,
+                None,
+                &row.key,
+                [
+                    ("threads", row.threads.to_string()),
+                    ("comments", row.comments.to_string()),
+                    ("participants", count(row.participants)),
+                    ("replyDepth", row.reply_depth.to_string()),
+                    ("quotes", row.quotes.to_string()),
+                    (
+                        "medianHoursToFirstReply",
+                        hours(row.median_hours_to_first_reply),
+                    ),
+                ],
+            );
             self.reactions(section, &row.key, row.reactions);
         }
     }
 
     fn reactions(&mut self, section: &str, key: &str, reactions: ReactionCounts) {
-        for (figure, n) in [
-            ("like", reactions.like),
-            ("insightful", reactions.insightful),
-            ("agree", reactions.agree),
-            ("disagree", reactions.disagree),
-        ] {
-            self.row(section, None, key, figure, n.to_string());
-        }
+        self.figures(
+            section,
+            None,
+            key,
+            [
+                ("like", reactions.like.to_string()),
+                ("insightful", reactions.insightful.to_string()),
+                ("agree", reactions.agree.to_string()),
+                ("disagree", reactions.disagree.to_string()),
+            ],
+        );
     }
 }
 
@@ -139,54 +161,36 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
     let activity = figures::activity_by_period(db, group_id, &range.cuts).await?;
     for row in activity_insights(range, activity, &members) {
         let period = Some((&row.start, &row.end));
-        table.row(
+        table.figures(
             "activity",
             period,
             "",
-            "activeMembers",
-            count(row.active_members),
+            [
+                ("activeMembers", count(row.active_members)),
+                ("shareOfMembers", rate(row.share_of_members)),
+                ("startedThreads", count(row.started_threads)),
+                ("commented", count(row.commented)),
+                ("reacted", count(row.reacted)),
+                ("shared", count(row.shared)),
+                ("answeredMeetups", count(row.answered_meetups)),
+                ("checkedIn", count(row.checked_in)),
+            ],
         );
-        table.row(
-            "activity",
-            period,
-            "",
-            "shareOfMembers",
-            rate(row.share_of_members),
-        );
-        table.row(
-            "activity",
-            period,
-            "",
-            "startedThreads",
-            count(row.started_threads),
-        );
-        table.row("activity", period, "", "commented", count(row.commented));
-        table.row("activity", period, "", "reacted", count(row.reacted));
-        table.row("activity", period, "", "shared", count(row.shared));
-        table.row(
-            "activity",
-            period,
-            "",
-            "answeredMeetups",
-            count(row.answered_meetups),
-        );
-        table.row("activity", period, "", "checkedIn", count(row.checked_in));
     }
     for row in membership_insights(range, members) {
         let period = Some((&row.start, &row.end));
-        table.row("membership", period, "", "members", count(row.members));
-        table.row("membership", period, "", "joins", count(row.joins));
-        table.row("membership", period, "", "leaves", count(row.leaves));
-        table.row("membership", period, "", "requests", count(row.requests));
-        table.row("membership", period, "", "decisions", count(row.decisions));
-        table.row(
+        table.figures(
             "membership",
             period,
             "",
-            "medianHoursToDecision",
-            row.median_hours_to_decision
-                .map(|hours| format!("{hours:.2}"))
-                .unwrap_or_default(),
+            [
+                ("members", count(row.members)),
+                ("joins", count(row.joins)),
+                ("leaves", count(row.leaves)),
+                ("requests", count(row.requests)),
+                ("decisions", count(row.decisions)),
+                ("medianHoursToDecision", hours(row.median_hours_to_decision)),
+            ],
         );
     }
     let meetups = figures::meetups(db, group_id, range.from, range.to).await?;
@@ -204,30 +208,19 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
     let threads = figures::threads(db, group_id, range.from, range.to).await?;
     for row in threads.iter().map(thread_insight) {
         let key = format!("{} ({})", row.title, row.created_at.0.to_rfc3339());
-        table.row("thread", None, &key, "comments", row.comments.to_string());
-        table.row(
+        table.figures(
             "thread",
             None,
             &key,
-            "participants",
-            count(row.participants),
+            [
+                ("comments", row.comments.to_string()),
+                ("participants", count(row.participants)),
+                ("replyDepth", row.reply_depth.to_string()),
+                ("hoursToFirstReply", hours(row.hours_to_first_reply)),
+                ("quotes", row.quotes.to_string()),
+                ("meetups", row.meetups.to_string()),
+            ],
         );
-        table.row(
-            "thread",
-            None,
-            &key,
-            "replyDepth",
-            row.reply_depth.to_string(),
-        );
-        table.row(
-            "thread",
-            None,
-            &key,
-            "hoursToFirstReply",
-            hours(row.hours_to_first_reply),
-        );
-        table.row("thread", None, &key, "quotes", row.quotes.to_string());
-        table.row("thread", None, &key, "meetups", row.meetups.to_string());
         table.reactions("thread", &key, row.reactions);
     }
     let ids: Vec<Uuid> = threads.iter().map(|row| row.id).collect();
@@ -245,54 +238,38 @@ pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> A
             "resourcesByKind",
             resource_aggregates(resources.iter().map(|row| (row.kind.clone(), row))),
         ),
-        (
-            "resourcesByTopic",
-            resource_aggregates(topics.iter().filter_map(|(id, topic)| {
-                resources
-                    .iter()
-                    .find(|row| row.id == *id)
-                    .map(|row| (topic.clone(), row))
-            })),
-        ),
+        ("resourcesByTopic", resources_by_topic(&resources, &topics)),
     ] {
         for row in rows {
-            table.row(section, None, &row.key, "shared", row.shared.to_string());
-            table.row(
+            table.figures(
                 section,
                 None,
                 &row.key,
-                "downloads",
-                row.downloads.to_string(),
+                [
+                    ("shared", row.shared.to_string()),
+                    ("downloads", row.downloads.to_string()),
+                ],
             );
         }
     }
     for (activity, effect) in figures::effects(db, group_id, range.from, range.to).await? {
         let row = effect_insight(activity, &effect);
-        let key = activity.code();
-        table.row("effect", None, key, "participants", count(row.participants));
-        table.row(
+        table.figures(
             "effect",
             None,
-            key,
-            "participantsActiveAgain",
-            count(row.participants_active_again),
+            activity.code(),
+            [
+                ("participants", count(row.participants)),
+                (
+                    "participantsActiveAgain",
+                    count(row.participants_active_again),
+                ),
+                ("participantsRate", rate(row.participants_rate)),
+                ("others", count(row.others)),
+                ("othersActiveAgain", count(row.others_active_again)),
+                ("othersRate", rate(row.others_rate)),
+            ],
         );
-        table.row(
-            "effect",
-            None,
-            key,
-            "participantsRate",
-            rate(row.participants_rate),
-        );
-        table.row("effect", None, key, "others", count(row.others));
-        table.row(
-            "effect",
-            None,
-            key,
-            "othersActiveAgain",
-            count(row.others_active_again),
-        );
-        table.row("effect", None, key, "othersRate", rate(row.others_rate));
     }
     Ok(table.0)
 }

@@ -345,6 +345,18 @@ pub fn resource_aggregates<'a>(
         .collect()
 }
 
+/// Resources taken together by topic (`topics` as [`figures::topics_of`] gives them).
+pub fn resources_by_topic(
+    rows: &[figures::ResourceRow],
+    topics: &[(Uuid, String)],
+) -> Vec<ResourceAggregate> {
+    resource_aggregates(topics.iter().filter_map(|(id, topic)| {
+        rows.iter()
+            .find(|row| row.id == *id)
+            .map(|row| (topic.clone(), row))
+    }))
+}
+
 /// The activities whose effect is compared.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EffectActivity {
@@ -708,13 +720,7 @@ impl GroupInsights {
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         let topics =
             figures::topics_of(&ctx.state()?.db, "resource_topic", "resource_id", &ids).await?;
-        Ok(resource_aggregates(topics.iter().filter_map(
-            |(id, topic)| {
-                rows.iter()
-                    .find(|row| row.id == *id)
-                    .map(|row| (topic.clone(), row))
-            },
-        )))
+        Ok(resources_by_topic(rows, &topics))
     }
 
     /// For each kind of activity: were those who took part active again within 30 days more
