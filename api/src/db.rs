@@ -68,11 +68,45 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 
 /// Opens the pool and installs the statement hook.
 pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut options = options(settings);
+    options
+        .max_connections(settings.database_max_connections)
+        .min_connections(1);
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    install_hook(&mut db, &counter);
+    Ok((db, counter))
+}
+
+/// A pool of `max_connections` for the runtime of the calling thread (an HTTP worker), counted
+/// by `counter`, on PostgreSQL. Its connections open when a request first needs them, on this
+/// thread, so the database's answers wake this thread's runtime directly: a connection opened by
+/// another runtime is watched by that runtime's reactor, which would wake this thread from its
+/// own, and only once it gets round to it. None on SQLite, whose driver runs every connection on
+/// a thread of its own whoever asks (and where another pool of `sqlite::memory:` would be
+/// another database): the shared pool serves there.
+pub async fn connect_local(
+    settings: &Settings,
+    counter: &StatementCounter,
+    max_connections: u32,
+) -> Result<Option<DatabaseConnection>, DbErr> {
+    if DbBackend::Sqlite.is_prefix_of(&settings.database_url) {
+        return Ok(None);
+    }
+    let mut options = options(settings);
+    options
+        .max_connections(max_connections)
+        .min_connections(0)
+        .connect_lazy(true);
+    let mut db = Database::connect(options).await?;
+    install_hook(&mut db, counter);
+    Ok(Some(db))
+}
+
+fn options(settings: &Settings) -> ConnectOptions {
     let timeout = settings.database_timeout;
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
-        .max_connections(settings.database_max_connections)
-        .min_connections(1)
         .acquire_timeout(timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |opts| {
@@ -90,8 +124,11 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
         // insights' aggregates with a subquery per row are, estimated far above what they cost:
         // the busiest group's thread figures took 343 ms with JIT and 65 ms without.
         .map_sqlx_postgres_opts(|opts| opts.options([("jit", "off")]));
-    let mut db = Database::connect(options).await?;
-    let counter = StatementCounter::default();
+    options
+}
+
+/// Counts every statement of `db` with `counter`, and traces and logs them.
+fn install_hook(db: &mut DatabaseConnection, counter: &StatementCounter) {
     let hook = counter.clone();
     db.set_metric_callback(move |info| {
         hook.0.count.inc();
@@ -105,7 +142,6 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
             tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
         }
     });
-    Ok((db, counter))
 }
 
 /// Whether a database error means the database cannot serve now (unreachable, the pool

@@ -93,6 +93,8 @@ struct Inner {
     throttle_refusals: Family<ReasonLabels, Counter>,
     pool_connections: Family<StateLabels, Gauge>,
     pool_max: Gauge,
+    /// The HTTP workers' own pools, read with the shared one at scrape time.
+    worker_pools: Mutex<Vec<DatabaseConnection>>,
 }
 
 impl Metrics {
@@ -111,6 +113,7 @@ impl Metrics {
             throttle_refusals: Family::default(),
             pool_connections: Family::default(),
             pool_max: Gauge::default(),
+            worker_pools: Mutex::default(),
             registry: Registry::default(),
         };
         inner.pool_max.set(i64::from(pool_max));
@@ -141,7 +144,7 @@ impl Metrics {
         );
         registry.register(
             "db_pool_max_connections",
-            "The pool's size limit (DATABASE_MAX_CONNECTIONS)",
+            "The pools' size limits together (the shared pool's and every HTTP worker's)",
             inner.pool_max.clone(),
         );
         registry.register(
@@ -248,6 +251,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts `db`, an HTTP worker's pool of at most `max` connections, with the shared one.
+    pub fn watch_pool(&self, db: &DatabaseConnection, max: u32) {
+        self.0.pool_max.inc_by(i64::from(max));
+        self.0
+            .worker_pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(db.clone());
+    }
+
     /// The text exposition, with the gauges read at scrape time (pool, queue) brought up to date.
     pub async fn render(&self, db: &DatabaseConnection) -> Result<String, std::fmt::Error> {
         self.read_pool(db);
@@ -258,22 +271,20 @@ impl Metrics {
     }
 
     fn read_pool(&self, db: &DatabaseConnection) {
-        let (size, idle) = match db.get_database_backend() {
-            DbBackend::Postgres => {
-                let pool = db.get_postgres_connection_pool();
-                (pool.size(), pool.num_idle())
-            }
-            DbBackend::Sqlite => {
-                let pool = db.get_sqlite_connection_pool();
-                (pool.size(), pool.num_idle())
-            }
-            _ => return,
-        };
-        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        let workers = self
+            .0
+            .worker_pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let (size, idle) = std::iter::once(db)
+            .chain(&workers)
+            .map(pool_usage)
+            .fold((0, 0), |(size, idle), (s, i)| (size + s, idle + i));
         let connections = &self.0.pool_connections;
         connections
             .get_or_create(&state_label("busy"))
-            .set(i64::from(size) - idle);
+            .set(size - idle);
         connections.get_or_create(&state_label("idle")).set(idle);
     }
 
@@ -344,6 +355,22 @@ impl Drop for GaugeGuard {
     fn drop(&mut self) {
         self.0.dec();
     }
+}
+
+/// Connections a pool has open, and how many of them are idle.
+fn pool_usage(db: &DatabaseConnection) -> (i64, i64) {
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    };
+    (i64::from(size), i64::try_from(idle).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -167,9 +167,36 @@ impl Application {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let cors_origins = settings.cors.clone();
+        let worker_connections = settings
+            .database_max_connections
+            .div_ceil(u32::try_from(settings.workers.max(1)).unwrap_or(u32::MAX))
+            .max(2);
+        let worker_statements = statements.clone();
         let server = HttpServer::new(move || {
+            let shared = http_state.clone();
+            let statements = worker_statements.clone();
             App::new()
-                .app_data(web::Data::new(http_state.clone()))
+                // Each worker thread gets the state with a database pool of its own (see
+                // `db::connect_local`), made when the worker starts.
+                .data_factory(move || {
+                    let shared = shared.clone();
+                    let statements = statements.clone();
+                    async move {
+                        let local = db::connect_local(
+                            &shared.app.settings,
+                            &statements,
+                            worker_connections,
+                        )
+                        .await?;
+                        Ok::<_, sea_orm::DbErr>(match local {
+                            Some(db) => {
+                                shared.app.metrics.watch_pool(&db, worker_connections);
+                                shared.with_database(db)
+                            }
+                            None => shared,
+                        })
+                    }
+                })
                 .wrap(http::security_headers())
                 .wrap(from_fn(drain::middleware))
                 .wrap(from_fn(request_id::middleware))

@@ -124,6 +124,14 @@ async fn metrics_count_the_requests_operations_and_connections_the_test_made() {
     assert_eq!(sample(&text, "fagruppe_subscriptions"), 1.0);
     assert!(sample(&text, "fagruppe_sql_statements_total") > 0.0);
     assert!(sample(&text, r#"fagruppe_db_pool_connections{state="idle"}"#) >= 0.0);
+    // The shared pool (DATABASE_MAX_CONNECTIONS=5) and, on PostgreSQL, each of the two HTTP
+    // workers' own (5 shared out between them: 3 each).
+    let pools = if app.database_url.starts_with("postgres") {
+        11.0
+    } else {
+        5.0
+    };
+    assert_eq!(sample(&text, "fagruppe_db_pool_max_connections"), pools);
     assert_eq!(sample(&text, r#"fagruppe_jobs{state="DEAD"}"#), 0.0);
     assert_eq!(
         sample(

@@ -329,7 +329,9 @@ async fn run_as(
     let graphql = graphql
         .data(viewer)
         .data(client_info(request, state))
-        .data(loaders);
+        .data(loaders)
+        // This worker's state, with its own database pool, before the schema's shared one.
+        .data(state.app.clone());
     finish(request, state.schema.execute_checked(graphql, plan).await)
 }
 

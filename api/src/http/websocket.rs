@@ -331,7 +331,11 @@ impl Connection {
             Err(error) => return self.send_errors(&id, vec![error]).await,
         };
         let loaders = RequestLoaders::new(&self.state.app.db, viewer.member_id(), Caching::Off);
-        let request = request.data(viewer).data(self.client.clone()).data(loaders);
+        let request = request
+            .data(viewer)
+            .data(self.client.clone())
+            .data(loaders)
+            .data(self.state.app.clone());
         // A query or mutation answers once, within the execution timeout, as over HTTP.
         let results: BoxStream<'static, Response> =
             if plan.operation == Some(OperationType::Subscription) {
