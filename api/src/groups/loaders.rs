@@ -4,7 +4,7 @@
 //! membership loaders. Member counts are kept on the group row; topics load through
 //! `topics::TopicsLoader`.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::{group_guidelines, interest_group, member, membership};
@@ -101,7 +101,7 @@ where
         if author.is_some() {
             authors.extend(
                 Option::<member::Profile>::from_query_result(&row, AUTHOR)?
-                    .map(|author| (author.id, author)),
+                    .map(|author| (author.id, Arc::new(author))),
             );
         }
         children.push((

@@ -2,7 +2,7 @@
 //! the first attendees (with the members they are) of every meetup on a page, each in one query.
 //! Going and waitlisted counts are kept on the meetup row.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
@@ -211,7 +211,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
             }
             let mut members = Vec::with_capacity(rows.len());
             for (row, member) in rows {
-                members.extend(member.map(|member| (member.id, member)));
+                members.extend(member.map(|member| (member.id, Arc::new(member))));
                 if let Some(list) = result.get_mut(&(row.meetup_id, status, limit)) {
                     list.push(row);
                 }

@@ -1,5 +1,7 @@
 //! Member queries, the profile mutation, and the subscription that proves the live pipe.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use futures_util::{Stream, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -52,7 +54,7 @@ impl MembersQuery {
             .one(&ctx.state()?.db)
             .await?
             .ok_or(AppError::NotFound("Member"))?;
-        Ok(Member::new(row))
+        Ok(Member::new(Arc::new(row)))
     }
 }
 

@@ -2,7 +2,7 @@
 //! authors rather than one per comment. It reads the profile columns only (never the password
 //! hash).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::{member, membership};
@@ -20,16 +20,20 @@ pub struct MemberLoader {
 }
 
 impl Loader<Uuid> for MemberLoader {
-    type Value = member::Profile;
+    /// Shared, so each author of a page's comments is one allocation however often it appears.
+    type Value = Arc<member::Profile>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, member::Profile>, AppError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Arc<member::Profile>>, AppError> {
         let rows = member::Entity::find()
             .filter(member::Column::Id.is_in(keys.iter().copied()))
             .into_partial_model::<member::Profile>()
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
     }
 }
 

@@ -1,5 +1,7 @@
 //! The GraphQL face of a member, built from the row but never exposing it whole.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::member;
 use uuid::Uuid;
@@ -75,7 +77,7 @@ pub enum Locale {
 
 /// A person in the community: their public profile, as they wrote it.
 pub struct Member {
-    row: member::Profile,
+    row: Arc<member::Profile>,
     /// Shown to the member themself, even before the request's viewer says so (the account a
     /// `register` or `login` just signed in).
     own: bool,
@@ -85,7 +87,7 @@ pub struct Member {
 
 impl Member {
     /// A member as anyone sees them; the viewer's rights decide the private fields.
-    pub fn new(row: member::Profile) -> Self {
+    pub fn new(row: Arc<member::Profile>) -> Self {
         Self {
             visibility: ProfileVisibility::of(&row.profile_visibility),
             row,
@@ -97,7 +99,7 @@ impl Member {
     pub fn own(row: member::Model) -> Self {
         Self {
             own: true,
-            ..Self::new(row.into())
+            ..Self::new(Arc::new(row.into()))
         }
     }
 

@@ -54,7 +54,7 @@ impl SearchKind {
 /// What a hit is.
 #[derive(Union)]
 pub enum SearchResult {
-    Group(Group),
+    Group(Box<Group>),
     Meetup(Box<Meetup>),
     Thread(Thread),
     Comment(Box<Comment>),
@@ -109,7 +109,7 @@ impl SearchQuery {
             let search = &search;
             async move {
                 let node = match row.kind.as_str() {
-                    GROUP => SearchResult::Group(groups::group_by_id(ctx, row.id).await?),
+                    GROUP => SearchResult::Group(Box::new(groups::group_by_id(ctx, row.id).await?)),
                     MEETUP => {
                         SearchResult::Meetup(Box::new(meetups::meetup_by_id(ctx, row.id).await?))
                     }
