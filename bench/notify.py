@@ -14,17 +14,13 @@ transaction) and for news to a watcher (written by the fan-out job), 200 comment
 Needs a release build and PostgreSQL at PG_ADMIN_URL with psql.
 """
 
-import argparse
 import base64
 import json
 import os
-import shutil
 import socket
 import statistics
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import run as bench
 
@@ -197,65 +193,48 @@ def live_latency(url, listener, poster, thread_id, samples):
 
 
 def measure(binary, label, seconds):
-    workdir = Path(tempfile.mkdtemp(prefix="fagruppe-bench-notify-"))
-    database = bench.Database("postgres", workdir)
     rows = []
-    try:
-        server = bench.Server(database, workdir, binary=binary)
-        try:
-            author = member(server.url, database, "author")
-            poster = member(server.url, database, "poster")
-            group = graphql(
-                server.url,
-                "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
-                {"input": {"name": "Benk", "visibility": "PUBLIC", "joinPolicy": "OPEN",
-                           "topics": ["ethics"]}},
-                author,
-            )["createGroup"]["id"]
-            graphql(server.url, "mutation($id: ID!) { joinGroup(groupId: $id) { status } }",
-                    {"id": group}, poster)
-            others = thread(server.url, author, group, "Forfatterens tråd")
-            own = thread(server.url, poster, group, "Egen tråd")
-            for what, thread_id in [("notifies the author", others), ("nobody to notify", own)]:
-                rps, p50, p99 = post_comments(server.url, poster, thread_id, seconds, workdir)
-                bench.log(f"{label}, {what}: {rps:.0f} comments/s, p50 {p50:.2f} ms")
-                rows.append((label, what, rps, p50, p99, ""))
-            if label == "now":
-                add_watchers(database, own, 2000)
-                rps, p50, p99 = post_comments(server.url, poster, own, seconds, workdir)
-                behind = catch_up(database)
-                jobs = int(database.query(
-                    "SELECT count(*) FROM job WHERE kind = 'notify-watchers'"))
-                rows.append((label, "2,000 watch the thread", rps, p50, p99,
-                             f"{jobs} fan-outs done {behind:.1f} s after the last comment"))
-                bench.log(f"{label}, 2,000 watchers: {rps:.0f} comments/s; caught up in {behind:.1f} s")
-                rows.append(("live", "reply: commit to notificationAdded", 0,
-                             *live_latency(server.url, author, poster, others, 200), ""))
-                graphql(server.url, "mutation($id: ID!, $l: WatchLevel!) { setWatchLevel(subjectId: $id, level: $l) }",
-                        {"id": others, "l": "MUTED"}, author)
-                graphql(server.url, "mutation($id: ID!, $l: WatchLevel!) { setWatchLevel(subjectId: $id, level: $l) }",
-                        {"id": own, "l": "WATCHING"}, author)
-                rows.append(("live", "news to a watcher: commit to notificationAdded", 0,
-                             *live_latency(server.url, author, poster, own, 200), ""))
-        finally:
-            server.stop()
-    finally:
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with bench.fresh_postgres_server(binary, "fagruppe-bench-notify-") as (server, database, workdir):
+        author = member(server.url, database, "author")
+        poster = member(server.url, database, "poster")
+        group = graphql(
+            server.url,
+            "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
+            {"input": {"name": "Benk", "visibility": "PUBLIC", "joinPolicy": "OPEN",
+                       "topics": ["ethics"]}},
+            author,
+        )["createGroup"]["id"]
+        graphql(server.url, "mutation($id: ID!) { joinGroup(groupId: $id) { status } }",
+                {"id": group}, poster)
+        others = thread(server.url, author, group, "Forfatterens tråd")
+        own = thread(server.url, poster, group, "Egen tråd")
+        for what, thread_id in [("notifies the author", others), ("nobody to notify", own)]:
+            rps, p50, p99 = post_comments(server.url, poster, thread_id, seconds, workdir)
+            bench.log(f"{label}, {what}: {rps:.0f} comments/s, p50 {p50:.2f} ms")
+            rows.append((label, what, rps, p50, p99, ""))
+        if label == "now":
+            add_watchers(database, own, 2000)
+            rps, p50, p99 = post_comments(server.url, poster, own, seconds, workdir)
+            behind = catch_up(database)
+            jobs = int(database.query(
+                "SELECT count(*) FROM job WHERE kind = 'notify-watchers'"))
+            rows.append((label, "2,000 watch the thread", rps, p50, p99,
+                         f"{jobs} fan-outs done {behind:.1f} s after the last comment"))
+            bench.log(f"{label}, 2,000 watchers: {rps:.0f} comments/s; caught up in {behind:.1f} s")
+            rows.append(("live", "reply: commit to notificationAdded", 0,
+                         *live_latency(server.url, author, poster, others, 200), ""))
+            graphql(server.url, "mutation($id: ID!, $l: WatchLevel!) { setWatchLevel(subjectId: $id, level: $l) }",
+                    {"id": others, "l": "MUTED"}, author)
+            graphql(server.url, "mutation($id: ID!, $l: WatchLevel!) { setWatchLevel(subjectId: $id, level: $l) }",
+                    {"id": own, "l": "WATCHING"}, author)
+            rows.append(("live", "news to a watcher: commit to notificationAdded", 0,
+                         *live_latency(server.url, author, poster, own, 200), ""))
     return rows
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", type=Path, help="the build to measure (default: target/release)")
-    parser.add_argument("--before", type=Path, help="an older build to measure in the same run")
-    parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
-    bench.ensure_tools(["postgres"])
-    rows = []
-    if args.before:
-        rows += measure(args.before.resolve(), "before", args.seconds)
-    rows += measure((args.binary or bench.BINARY).resolve(), "now", args.seconds)
+    builds, seconds = bench.builds_to_compare(__doc__.splitlines()[0])
+    rows = [row for binary, label in builds for row in measure(binary, label, seconds)]
     print("| build | comment | comments/s | p50 | p99 | |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
     for label, what, rps, p50, p99, note in rows:

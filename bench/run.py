@@ -21,6 +21,7 @@ as PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) with psql 
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import re
@@ -190,6 +191,37 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+@contextlib.contextmanager
+def fresh_postgres_server(binary, prefix):
+    """The release server `binary` on a fresh PostgreSQL database, dropped afterwards: yields the
+    server, the database and a working folder."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    database = Database("postgres", workdir)
+    try:
+        server = Server(database, workdir, binary=binary)
+        try:
+            yield server, database, workdir
+        finally:
+            server.stop()
+    finally:
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def builds_to_compare(description):
+    """The write benchmarks' arguments (`--binary`, `--before`, `--seconds`): the builds to
+    measure in order, each with its label, and the seconds per load."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--binary", type=Path, help="the build to measure (default: target/release)")
+    parser.add_argument("--before", type=Path, help="an older build to measure in the same run")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    ensure_tools(["postgres"])
+    builds = [(args.before.resolve(), "before")] if args.before else []
+    builds.append(((args.binary or BINARY).resolve(), "now"))
+    return builds, args.seconds
 
 
 def post(url, body):
