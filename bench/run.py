@@ -280,27 +280,73 @@ def check_pages(server, bodies):
 
 
 def count_statements(database, workdir, bodies):
-    """SQL statements one request of each page runs, from the server's statement trace."""
+    """The SQL statements one request of each page runs, from the server's statement trace."""
     # No job workers: their polls would be counted with the page's statements.
     server = Server(database, workdir, "warn,fagruppe::sql=trace", extra_env={"WORKERS_JOBS": "0"})
-    counts = {}
+    statements = {}
     try:
         for page, body in bodies.items():
             post(server.url, body)
             server.log.flush()
-            before = trace_lines(server)
+            before = len(traced_statements(server))
             post(server.url, body)
-            counts[page] = trace_lines(server) - before
+            statements[page] = traced_statements(server)[before:]
     finally:
         server.stop()
-    return counts
+    return statements
 
 
-def trace_lines(server):
+def traced_statements(server):
     # The trace (the only TRACE level enabled) is written before the response is sent, so it is
     # complete once the answer is in.
     with open(server.log.name) as f:
-        return sum(1 for line in f if "TRACE" in line)
+        lines = [ANSI.sub("", line) for line in f if "TRACE" in line]
+    return [line.split(" sql=", 1)[1].strip() for line in lines]
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plan_problems(database, statements):
+    """Each statement's plan on PostgreSQL as prepared statements end up running it (the generic
+    plan, whatever the parameters), on the seeded data with its statistics: the steps that read
+    the whole of a table of more than a thousand rows, or sort more than a thousand rows, if any.
+    (A table of a few pages, such as the groups at scale 1, is read whole: that is cheaper.)"""
+    rows = {
+        name: float(count)
+        for name, count in (
+            line.split("|")
+            for line in database.query(
+                "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r'"
+                " AND relnamespace = 'public'::regnamespace"
+            ).splitlines()
+        )
+    }
+    problems = []
+    for sql in statements:
+        parameters = max((int(n) for n in re.findall(r"\$(\d+)", sql)), default=0)
+        arguments = f"({', '.join(['NULL'] * parameters)})" if parameters else ""
+        plan = database.query(
+            "SET plan_cache_mode = force_generic_plan;\n"
+            f"PREPARE page_statement AS {sql};\n"
+            f"EXPLAIN (FORMAT JSON) EXECUTE page_statement{arguments};"
+        )
+        # psql prints each command's result: SET, PREPARE, then the plan.
+        tree = json.loads(plan[plan.index("["):])[0]["Plan"]
+        problems += [f"{step} in: {sql[:120]}…" for step in plan_steps(tree, rows)]
+    return problems
+
+
+def plan_steps(node, rows):
+    """Full scans of tables over a thousand rows, and sorts of over a thousand, depth first."""
+    found = []
+    if node["Node Type"] == "Seq Scan" and rows.get(node["Relation Name"], 0) > 1000:
+        found.append(f"a full scan of {node['Relation Name']}")
+    if node["Node Type"] == "Sort" and node["Plan Rows"] > 1000:
+        found.append(f"a sort of {node['Plan Rows']} rows")
+    for child in node.get("Plans", []):
+        found += plan_steps(child, rows)
+    return found
 
 
 def wrk(url, body, concurrency, seconds, workdir, timeout="2s"):
@@ -393,9 +439,14 @@ def bench_database(kind, scale, seconds):
         seeded = time.monotonic() - started
         chosen = targets(database)
         bodies = {page: request_body(page, chosen[page][0]) for page in PAGES}
-        statements = count_statements(database, workdir, bodies)
+        traced = count_statements(database, workdir, bodies)
+        statements = {page: len(sqls) for page, sqls in traced.items()}
         server = Server(database, workdir)
         results = {"seed_seconds": seeded, "pages": {}}
+        if kind == "postgres":
+            problems = plan_problems(database, [sql for sqls in traced.values() for sql in sqls])
+            results["plan_problems"] = problems
+            log(f"{kind}: plans: " + ("; ".join(problems) if problems else "every step by index"))
         try:
             check_pages(server, bodies)
             results["idle_rss_mib"] = memory_kib(server.process.pid, "VmRSS") / 1024
@@ -456,6 +507,11 @@ def report(kind, scale, results):
                 f"| {row['rps'] / ceiling['rps'] * 100:.0f} % |"
             )
         lines.append(line)
+    if kind == "postgres":
+        problems = results["plan_problems"]
+        lines += ["", "Plans (generic, on the seeded data): " + (
+            "; ".join(problems) if problems else "every table read by an index, no sort of more than 1,000 rows."
+        )]
     return "\n".join(lines) + "\n"
 
 
