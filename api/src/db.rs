@@ -66,6 +66,9 @@ impl StatementCounter {
 
 const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Opens the pool and installs the statement hook.
 pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = options(settings);
@@ -108,6 +111,10 @@ fn options(settings: &Settings) -> ConnectOptions {
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
         .acquire_timeout(timeout)
+        // sqlx pings a pooled connection on every checkout by default: a round trip before each
+        // statement. A connection in use within the last half minute is alive; one idle longer
+        // may have been dropped by the server, a proxy or a firewall, and is pinged first.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |opts| {
             // WAL lets readers proceed while one writer commits; writers queue on busy_timeout,
