@@ -144,6 +144,21 @@ pub async fn run_workers(settings: Settings, drain: Drain) -> Result<(), Startup
     Ok(())
 }
 
+/// `shared` for one HTTP worker: on PostgreSQL reading and writing through a pool of
+/// `connections` on the worker's own runtime (see `db::connect_local`), counted by the
+/// statement counter and the pool metrics with the others.
+async fn worker_state(
+    mut shared: HttpState,
+    statements: StatementCounter,
+    connections: u32,
+) -> Result<HttpState, sea_orm::DbErr> {
+    if let Some(db) = db::connect_local(&shared.app.settings, &statements, connections).await? {
+        shared.app.metrics.watch_pool(&db, connections);
+        shared.app.db = db;
+    }
+    Ok(shared)
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let (app_state, statements) = app_state(settings).await?;
@@ -176,26 +191,10 @@ impl Application {
             let shared = http_state.clone();
             let statements = worker_statements.clone();
             App::new()
-                // Each worker thread gets the state with a database pool of its own (see
-                // `db::connect_local`), made when the worker starts.
+                // Each worker thread gets the state with a database pool of its own, made when
+                // the worker starts.
                 .data_factory(move || {
-                    let shared = shared.clone();
-                    let statements = statements.clone();
-                    async move {
-                        let local = db::connect_local(
-                            &shared.app.settings,
-                            &statements,
-                            worker_connections,
-                        )
-                        .await?;
-                        Ok::<_, sea_orm::DbErr>(match local {
-                            Some(db) => {
-                                shared.app.metrics.watch_pool(&db, worker_connections);
-                                shared.with_database(db)
-                            }
-                            None => shared,
-                        })
-                    }
+                    worker_state(shared.clone(), statements.clone(), worker_connections)
                 })
                 .wrap(http::security_headers())
                 .wrap(from_fn(drain::middleware))

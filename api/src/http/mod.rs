@@ -44,15 +44,6 @@ pub struct HttpState {
     pub drain: drain::Drain,
 }
 
-impl HttpState {
-    /// The same state reading and writing through `db`.
-    pub fn with_database(&self, db: sea_orm::DatabaseConnection) -> Self {
-        let mut state = self.clone();
-        state.app.db = db;
-        state
-    }
-}
-
 /// Registers every route. Used by the server and by nothing else: tests go through real HTTP.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
