@@ -224,17 +224,11 @@ pub async fn first_of_each<E: EntityTrait>(
     limit: u64,
 ) -> Result<Vec<E::Model>, DbErr> {
     Ok(
-        first_of_each_with::<E, E, E::Model>(
-            db,
-            (partition, parents),
-            filter,
-            (order, limit),
-            None,
-        )
-        .await?
-        .into_iter()
-        .map(|(row, _)| row)
-        .collect(),
+        first_of_each_with::<E, E, ()>(db, (partition, parents), filter, (order, limit), None)
+            .await?
+            .into_iter()
+            .map(|(row, _)| row)
+            .collect(),
     )
 }
 
@@ -245,21 +239,23 @@ const JOINED: &str = "J_";
 const BRANCHES_PER_STATEMENT: usize = 200;
 
 /// A row of `J` joined to each row of [`first_of_each_with`]: the `columns` of `J` that `P` is
-/// read from, and the column of `J` a row's foreign key names.
-pub struct Joined<'a, J: EntityTrait> {
+/// read from, the column of `J` a row's foreign key names, and how `P` is read from the `columns`
+/// by position (they come first in each row; `None` where the join found nothing).
+pub struct Joined<'a, J: EntityTrait, P> {
     pub columns: &'a [J::Column],
     pub id: J::Column,
+    pub read: fn(&sea_orm::QueryResult, usize) -> Result<Option<P>, DbErr>,
 }
 
 /// [`first_of_each`], each row with the `P` read from the `J` row its `foreign_key` names
 /// (`LEFT JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of
 /// meetups with the members they are.
-pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P: sea_orm::FromQueryResult>(
+pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P>(
     db: &DatabaseConnection,
     (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
     (order, limit): (&[E::Column], u64),
-    foreign_key: Option<(E::Column, Joined<'_, J>)>,
+    foreign_key: Option<(E::Column, Joined<'_, J, P>)>,
 ) -> Result<Vec<(E::Model, Option<P>)>, DbErr> {
     use sea_orm::{
         ExprTrait, FromQueryResult, IdenStatic,
@@ -294,14 +290,8 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P: sea_orm::From
             union.union(UnionType::All, other);
         }
         let rows_alias = Alias::new("firsts");
-        let mut query = Query::select()
-            .column((rows_alias.clone(), Asterisk))
-            .from_subquery(union, rows_alias.clone())
-            .to_owned();
-        query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
-        for column in order {
-            query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
-        }
+        let mut query = Query::select();
+        // The joined columns first, so that they are at the same place in every row.
         if let Some((foreign_key, joined)) = &foreign_key {
             let (foreign_key, id) = (*foreign_key, joined.id);
             for column in joined.columns.iter().copied() {
@@ -312,14 +302,20 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P: sea_orm::From
             }
             query.left_join(
                 J::default(),
-                Expr::col((J::default(), id)).equals((rows_alias, foreign_key)),
+                Expr::col((J::default(), id)).equals((rows_alias.clone(), foreign_key)),
             );
         }
+        query
+            .column((rows_alias.clone(), Asterisk))
+            .from_subquery(union, rows_alias.clone());
+        query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
+        for column in order {
+            query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
+        }
         for row in db.query_all(&query).await? {
-            let joined = if foreign_key.is_some() {
-                Option::<P>::from_query_result(&row, JOINED)?
-            } else {
-                None
+            let joined = match &foreign_key {
+                Some((_, joined)) => (joined.read)(&row, 0)?,
+                None => None,
             };
             found.push((E::Model::from_query_result(&row, "")?, joined));
         }

@@ -139,8 +139,8 @@ async fn the_four_pages_show_what_a_visitor_sees_within_their_statement_budgets(
     let comments = &thread["comments"]["nodes"];
     assert_eq!(names(comments, &["author", "displayName"]), everyone);
     assert_eq!(names(comments, &["bodyHtml"])[1], "<p>Innlegg 1</p>\n");
-    // The thread with its group and author; its comments; their authors.
-    assert!(statements <= 3, "thread page: {statements} statements");
+    // The thread with its group and author; its comments with theirs.
+    assert!(statements <= 2, "thread page: {statements} statements");
 
     let (data, statements) = page(&app, None, DIRECTORY, json!({})).await;
     let groups = &data["groups"]["nodes"];
@@ -195,9 +195,9 @@ async fn a_signed_in_member_reads_the_same_pages_in_a_few_more_statements() {
         data["thread"]["comments"]["nodes"].as_array().map(Vec::len),
         Some(3)
     );
-    // The session; the thread with its group, author and the viewer's membership; its comments;
-    // their authors.
-    assert!(statements <= 4, "thread page: {statements} statements");
+    // The session; the thread with its group, author and the viewer's membership; its comments
+    // with their authors.
+    assert!(statements <= 3, "thread page: {statements} statements");
 
     let (data, statements) = page(&app, Some(member), DIRECTORY, json!({})).await;
     assert_eq!(data["groups"]["nodes"].as_array().map(Vec::len), Some(3));
@@ -281,7 +281,7 @@ async fn every_statement_of_the_four_pages_uses_an_index_and_none_reads_a_passwo
                 // and stops after one page; a sort only for the first few children of each
                 // parent (`firsts`), which sorts the page's own rows after each parent's were
                 // read in index order.
-                let firsts = sql.starts_with("SELECT \"firsts\"");
+                let firsts = sql.contains(") AS \"firsts\"");
                 let bad: Vec<&String> = plan
                     .iter()
                     .filter(|step| {

@@ -20,7 +20,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs, page_by_id},
+        pagination::{Order, Page, PageArgs, page_by_id, page_by_id_with_authors},
     },
     groups::{
         self,
@@ -141,12 +141,16 @@ pub async fn top_level_comments(
     let select = comment::Entity::find()
         .filter(comment::Column::ThreadId.eq(access.thread.id))
         .filter(comment::Column::ParentId.is_null());
-    page_by_id(ctx, select, Order::OldestFirst, first, after, |row| {
-        Comment {
+    page_by_id_with_authors(
+        ctx,
+        (select, comment::Column::AuthorId, "author"),
+        Order::OldestFirst,
+        (first, after),
+        |row| Comment {
             row,
             access: access.clone(),
-        }
-    })
+        },
+    )
     .await
 }
 

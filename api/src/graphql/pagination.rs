@@ -11,16 +11,19 @@ use async_graphql::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    Cursor, DatabaseConnection, EntityTrait, PaginatorTrait, Select, SelectorTrait,
-    sea_query::IntoValueTuple,
+    Cursor, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, Select,
+    SelectorTrait, sea_query::IntoValueTuple,
 };
 use serde::{Serialize, de::DeserializeOwned};
+
+use std::sync::Arc;
 
 use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
+    members::loader::{WithAuthor, join_author},
 };
 
 /// Page size when the client gives neither `first` nor `last`.
@@ -200,12 +203,32 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
         E::Model: Send + Sync,
         C: sea_orm::IntoIdentity,
     {
+        self.fetch_joined(ctx, db, (select, |select| select), key, order)
+            .await
+    }
+
+    /// [`fetch`](Self::fetch) with `join` adding to the page's statement (not to its count) what
+    /// each `M` reads besides the row: the row's author, joined in.
+    pub async fn fetch_joined<E, M, C>(
+        &self,
+        ctx: &Context<'_>,
+        db: &DatabaseConnection,
+        (select, join): (Select<E>, impl FnOnce(Select<E>) -> Select<E>),
+        key: C,
+        order: Order,
+    ) -> AppResult<(Vec<M>, u64)>
+    where
+        E: EntityTrait,
+        E::Model: Send + Sync,
+        M: FromQueryResult + Send + Sync,
+        C: sea_orm::IntoIdentity,
+    {
         let total = if wants_total(ctx) {
             select.clone().count(db).await?
         } else {
             0
         };
-        let mut cursor = select.cursor_by(key);
+        let mut cursor = join(select).cursor_by(key).into_model::<M>();
         if let Order::NewestFirst = order {
             cursor.desc();
         }
@@ -264,6 +287,54 @@ where
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let db = &ctx.state()?.db;
     let (rows, total) = args.fetch(ctx, db, select, E::id_column(), order).await?;
+    Ok(args.connection(rows, total, E::id_of, node))
+}
+
+/// [`page_by_id`] for rows that name a member in `author`, shown as the nodes' field `field`:
+/// when the client selects that field, each row's member comes in the page's statement (a `LEFT
+/// JOIN`) and goes to the member loader, so the authors of a page cost no statement of their own.
+pub async fn page_by_id_with_authors<E, Node>(
+    ctx: &Context<'_>,
+    (select, author, field): (Select<E>, E::Column, &str),
+    order: Order,
+    (first, after): (Option<i32>, Option<String>),
+    node: impl FnMut(E::Model) -> Node,
+) -> AppResult<Page<Node>>
+where
+    E: ListedById,
+    E::Model: Send + Sync,
+    Node: OutputType,
+{
+    let look_ahead = ctx.look_ahead();
+    let wanted = look_ahead.field("nodes").field(field).exists()
+        || look_ahead
+            .field("edges")
+            .field("node")
+            .field(field)
+            .exists();
+    if !wanted {
+        return page_by_id(ctx, select, order, first, after, node).await;
+    }
+    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
+    let db = &ctx.state()?.db;
+    let (rows, total) = args
+        .fetch_joined::<E, WithAuthor<E>, _>(
+            ctx,
+            db,
+            (select, |select| join_author::<E, _>(select, author)),
+            E::id_column(),
+            order,
+        )
+        .await?;
+    let mut authors = Vec::with_capacity(rows.len());
+    let rows: Vec<E::Model> = rows
+        .into_iter()
+        .map(|WithAuthor { row, author }| {
+            authors.extend(author.map(|author| (author.id, Arc::new(author))));
+            row
+        })
+        .collect();
+    ctx.loaders()?.members.feed_many(authors);
     Ok(args.connection(rows, total, E::id_of, node))
 }
 

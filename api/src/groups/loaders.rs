@@ -16,7 +16,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{error::AppError, graphql::loaders::LoadContext};
+use crate::{
+    error::AppError,
+    graphql::loaders::LoadContext,
+    members::loader::{AUTHOR, join_author},
+};
 
 /// Groups by id, each with the viewer's membership (fed to the membership loader).
 pub struct GroupLoader {
@@ -77,21 +81,12 @@ where
                 .into(),
         );
     if let Some(author) = author {
-        select = select.join(
-            JoinType::LeftJoin,
-            E::belongs_to(member::Entity)
-                .from(author)
-                .to(member::Column::Id)
-                .into(),
-        );
-        for column in member::PROFILE_COLUMNS {
-            select = select.column_as(
-                Expr::col((member::Entity, column)),
-                format!("{AUTHOR}{}", column.as_str()),
-            );
-        }
+        select = join_author::<E, _>(select, author);
     }
     let rows = with_viewer_membership(context, extend(select)).await?;
+    // The author's columns follow the row's and the group's (`select_also` selects every column
+    // of both), so they are read by position.
+    let author_at = E::Column::iter().count() + interest_group::Column::iter().count();
     let mut children = Vec::with_capacity(rows.len());
     let mut groups = Vec::with_capacity(rows.len());
     let mut authors = Vec::new();
@@ -99,8 +94,12 @@ where
         let group = interest_group::Model::from_query_result(&row, "B_")?;
         feed_membership(context, &row, group.id)?;
         if author.is_some() {
+            debug_assert_eq!(
+                row.column_names().get(author_at).map(String::as_str),
+                Some(format!("{AUTHOR}id").as_str())
+            );
             authors.extend(
-                Option::<member::Profile>::from_query_result(&row, AUTHOR)?
+                member::Profile::read_at(&row, author_at)?
                     .map(|author| (author.id, Arc::new(author))),
             );
         }
@@ -114,9 +113,6 @@ where
     context.feed(|loaders| &loaders.members, authors);
     Ok(children)
 }
-
-/// The prefix of the author's columns in a joined read.
-const AUTHOR: &str = "D_";
 
 /// The prefix of the viewer's membership columns in a joined read.
 const MEMBERSHIP: &str = "C_";

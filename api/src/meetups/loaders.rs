@@ -202,6 +202,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
                     Joined {
                         columns: &member::PROFILE_COLUMNS,
                         id: member::Column::Id,
+                        read: member::Profile::read_at,
                     },
                 )),
             )

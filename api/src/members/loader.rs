@@ -7,7 +7,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::Loader;
 use entity::{member, membership};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
 use uuid::Uuid;
@@ -34,6 +35,47 @@ impl Loader<Uuid> for MemberLoader {
             .into_iter()
             .map(|row| (row.id, Arc::new(row)))
             .collect())
+    }
+}
+
+/// A row of `E` (every column, as `E::find()` selects them) read with the member its author
+/// column names, joined by [`join_author`] in the same statement.
+pub struct WithAuthor<E: EntityTrait> {
+    pub row: E::Model,
+    pub author: Option<member::Profile>,
+}
+
+/// The prefix of a joined author's columns, which would otherwise share the row's names.
+pub const AUTHOR: &str = "J_";
+
+/// `select` with the profile of the member that `author` (a column of `E`) names `LEFT JOIN`ed
+/// onto each row: its columns come after those already selected, in the order
+/// [`member::Profile::read_at`] reads them.
+pub fn join_author<E: EntityTrait, S: QuerySelect>(select: S, author: E::Column) -> S {
+    let mut select = select.join(
+        JoinType::LeftJoin,
+        E::belongs_to(member::Entity)
+            .from(author)
+            .to(member::Column::Id)
+            .into(),
+    );
+    for column in member::PROFILE_COLUMNS {
+        select = select.column_as(
+            Expr::col((member::Entity, column)),
+            format!("{AUTHOR}{}", column.as_str()),
+        );
+    }
+    select
+}
+
+impl<E: EntityTrait> FromQueryResult for WithAuthor<E> {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let at = E::Column::iter().count();
+        debug_assert_eq!(row.column_names().get(at).map(String::as_str), Some("J_id"));
+        Ok(Self {
+            row: E::Model::from_query_result(row, pre)?,
+            author: member::Profile::read_at(row, at)?,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::{Caching, Loaders},
-        pagination::{Order, Page, page_by_id},
+        pagination::{Order, Page, page_by_id_with_authors},
     },
     groups::{
         self,
@@ -64,15 +64,19 @@ async fn page_of(
     after: Option<String>,
 ) -> AppResult<Page<Resource>> {
     let viewer_id = ctx.viewer().member_id();
-    page_by_id(ctx, select, Order::NewestFirst, first, after, |resource| {
-        Resource {
+    page_by_id_with_authors(
+        ctx,
+        (select, resource::Column::AddedBy, "addedBy"),
+        Order::NewestFirst,
+        (first, after),
+        |resource| Resource {
             access: Box::new(ResourceAccess {
                 group: group.clone(),
                 resource,
                 viewer_id,
             }),
-        }
-    })
+        },
+    )
     .await
 }
 
