@@ -210,28 +210,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column
-/// is that parent) among the rows matching `filter`: the attendees of a page of meetups, the
-/// replies of a page of comments. One statement: a `UNION ALL` of one `… ORDER BY … LIMIT`
-/// branch per parent, each an index range scan that stops after `limit` rows, which SQLite and
-/// PostgreSQL both run. `order` must be the order of an index on `(partition, filter columns,
-/// order)`.
-pub async fn first_of_each<E: EntityTrait>(
-    db: &DatabaseConnection,
-    (partition, parents): (E::Column, &[uuid::Uuid]),
-    filter: Condition,
-    order: &[E::Column],
-    limit: u64,
-) -> Result<Vec<E::Model>, DbErr> {
-    Ok(
-        first_of_each_with::<E, E, ()>(db, (partition, parents), filter, (order, limit), None)
-            .await?
-            .into_iter()
-            .map(|(row, _)| row)
-            .collect(),
-    )
-}
-
 /// The prefix of the joined row's columns in [`first_of_each_with`].
 const JOINED: &str = "J_";
 
@@ -247,9 +225,16 @@ pub struct Joined<'a, J: EntityTrait, P> {
     pub read: fn(&sea_orm::QueryResult, usize) -> Result<Option<P>, DbErr>,
 }
 
-/// [`first_of_each`], each row with the `P` read from the `J` row its `foreign_key` names
-/// (`LEFT JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of
-/// meetups with the members they are.
+/// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column
+/// is that parent) among the rows matching `filter`: the attendees of a page of meetups, the
+/// replies of a page of comments. One statement: a `UNION ALL` of one `… ORDER BY … LIMIT`
+/// branch per parent, each an index range scan that stops after `limit` rows, which SQLite and
+/// PostgreSQL both run. `order` must be the order of an index on `(partition, filter columns,
+/// order)`.
+///
+/// Given a `foreign_key`, each row comes with the `P` read from the `J` row it names (`LEFT
+/// JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of meetups with
+/// the members they are.
 pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P>(
     db: &DatabaseConnection,
     (partition, parents): (E::Column, &[uuid::Uuid]),

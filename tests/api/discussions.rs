@@ -784,6 +784,47 @@ async fn a_page_of_fifty_comments_with_authors_and_reactions_runs_a_fixed_number
 }
 
 #[tokio::test]
+async fn replies_bring_their_authors_in_the_statement_that_reads_them() {
+    let app = spawn_app().await;
+    let (owner, member, _, thread) = discussion(&app, "PUBLIC").await;
+    for i in 0..4 {
+        let parent = comment(&app, &owner, &thread, &format!("Innlegg {i}")).await;
+        for (n, author) in [&member, &owner, &member].into_iter().enumerate() {
+            let reply = post(
+                &app,
+                author,
+                json!({ "threadId": thread, "parentId": parent, "body": format!("Svar {n}") }),
+            )
+            .await;
+            assert!(reply["data"]["postComment"]["id"].is_string(), "{reply}");
+        }
+    }
+    let query = "query($id: ID!) { thread(id: $id) { comments(first: 10) { nodes {
+        author { displayName } replies(first: 2) { edges { node { body author { displayName } } } }
+        } } } }";
+    let (body, statements) = app
+        .graphql_counted(None, query, json!({ "id": thread }))
+        .await;
+    let nodes = body["data"]["thread"]["comments"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert_eq!(nodes.len(), 4, "{body}");
+    for node in nodes {
+        assert_eq!(node["author"]["displayName"], "Owner");
+        assert_eq!(
+            node["replies"]["edges"],
+            json!([
+                { "node": { "body": "Svar 0", "author": { "displayName": "Debater" } } },
+                { "node": { "body": "Svar 1", "author": { "displayName": "Owner" } } },
+            ])
+        );
+    }
+    // The thread with its group and author; the comments with theirs; the reply counts; the
+    // first replies with theirs.
+    assert!(statements <= 4, "{statements} statements");
+}
+
+#[tokio::test]
 async fn a_member_posting_faster_than_a_person_is_throttled_and_others_are_not() {
     let app = spawn_app_with(&[
         ("COMMENT_LIMIT_PER_MEMBER_PER_MINUTE", "3"),

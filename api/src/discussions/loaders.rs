@@ -1,17 +1,19 @@
 //! Batched look-ups for thread pages: comment and reply counts, reactions, the viewer's own
 //! reactions, quoted comments and the first replies of every comment on a page.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use entity::{comment, comment_revision, reaction, thread};
+use entity::{comment, comment_revision, member, reaction, thread};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::{
-    db::first_of_each, error::AppError, graphql::loaders::LoadContext,
+    db::{Joined, first_of_each_with},
+    error::AppError,
+    graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
 };
 
@@ -192,43 +194,61 @@ impl Loader<Uuid> for RevisionLoader {
 }
 
 /// The first `limit` replies of each comment, oldest first: one query for a whole page of
-/// comments (`db::first_of_each`, on the `(parent_id, id)` index).
+/// comments (`db::first_of_each_with`, on the `(parent_id, id)` index), with the replies' authors
+/// joined in (and fed to the member loader) when the client selects them.
 pub struct ReplyPreviewLoader {
-    pub db: DatabaseConnection,
+    pub context: LoadContext,
 }
 
-impl Loader<(Uuid, u64)> for ReplyPreviewLoader {
+/// `(parent_id, limit, with_authors)`.
+pub type ReplyPreviewKey = (Uuid, u64, bool);
+
+impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
     type Value = Vec<comment::Model>;
     type Error = AppError;
 
     async fn load(
         &self,
-        keys: &[(Uuid, u64)],
-    ) -> Result<HashMap<(Uuid, u64), Self::Value>, AppError> {
-        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
-        for (parent, limit) in keys {
-            by_limit.entry(*limit).or_default().push(*parent);
+        keys: &[ReplyPreviewKey],
+    ) -> Result<HashMap<ReplyPreviewKey, Self::Value>, AppError> {
+        let mut batches: HashMap<(u64, bool), Vec<Uuid>> = HashMap::new();
+        for (parent, limit, with_authors) in keys {
+            batches
+                .entry((*limit, *with_authors))
+                .or_default()
+                .push(*parent);
         }
         let mut result = HashMap::new();
-        for (limit, parents) in by_limit {
-            let rows = first_of_each::<comment::Entity>(
-                &self.db,
+        for ((limit, with_authors), parents) in batches {
+            let authors = with_authors.then_some((
+                comment::Column::AuthorId,
+                Joined {
+                    columns: &member::PROFILE_COLUMNS,
+                    id: member::Column::Id,
+                    read: member::Profile::read_at,
+                },
+            ));
+            let rows = first_of_each_with::<comment::Entity, member::Entity, member::Profile>(
+                &self.context.db,
                 (comment::Column::ParentId, &parents),
                 Condition::all(),
-                &[comment::Column::Id],
-                limit,
+                (&[comment::Column::Id], limit),
+                authors,
             )
             .await?;
             for parent in parents {
-                result.insert((parent, limit), Vec::new());
+                result.insert((parent, limit, with_authors), Vec::new());
             }
-            for row in rows {
+            let mut members = Vec::new();
+            for (row, author) in rows {
+                members.extend(author.map(|author| (author.id, Arc::new(author))));
                 if let Some(parent) = row.parent_id
-                    && let Some(list) = result.get_mut(&(parent, limit))
+                    && let Some(list) = result.get_mut(&(parent, limit, with_authors))
                 {
                     list.push(row);
                 }
             }
+            self.context.feed(|loaders| &loaders.members, members);
         }
         Ok(result)
     }

@@ -20,7 +20,9 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs, page_by_id, page_by_id_with_authors},
+        pagination::{
+            Order, Page, PageArgs, page_by_id, page_by_id_with_authors, selects_on_nodes,
+        },
     },
     groups::{
         self,
@@ -169,7 +171,11 @@ pub async fn replies(
     let rows = if args.is_first_page() {
         loaders
             .reply_previews
-            .load_one((parent.id, args.fetch_limit()))
+            .load_one((
+                parent.id,
+                args.fetch_limit(),
+                selects_on_nodes(ctx, "author"),
+            ))
             .await?
             .unwrap_or_default()
     } else {

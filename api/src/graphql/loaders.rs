@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     discussions::loaders::{
-        CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader,
+        CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader, ReplyPreviewKey,
         ReplyPreviewLoader, RevisionLoader, ThreadLoader, ViewerReactionLoader,
     },
     error::AppError,
@@ -98,7 +98,7 @@ pub struct Loaders {
     pub viewer_reactions: BatchLoader<(Uuid, Uuid), ViewerReactionLoader>,
     pub thread_topics: BatchLoader<Uuid, TopicsLoader<thread_topic::Entity>>,
     pub revisions: BatchLoader<Uuid, RevisionLoader>,
-    pub reply_previews: BatchLoader<(Uuid, u64), ReplyPreviewLoader>,
+    pub reply_previews: BatchLoader<ReplyPreviewKey, ReplyPreviewLoader>,
     pub resources: BatchLoader<Uuid, ResourceLoader>,
     pub resource_topics: BatchLoader<Uuid, TopicsLoader<resource_topic::Entity>>,
     pub unread_in_group: BatchLoader<Uuid, UnreadInGroupLoader>,
@@ -170,7 +170,12 @@ impl Loaders {
                 viewer_reactions: batched(ViewerReactionLoader { db: db.clone() }, caching),
                 thread_topics: batched(TopicsLoader::new(db), caching),
                 revisions: batched(RevisionLoader { db: db.clone() }, caching),
-                reply_previews: batched(ReplyPreviewLoader { db: db.clone() }, caching),
+                reply_previews: batched(
+                    ReplyPreviewLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
                 resources: batched(ResourceLoader { db: db.clone() }, caching),
                 resource_topics: batched(TopicsLoader::new(db), caching),
                 unread_in_group: batched(

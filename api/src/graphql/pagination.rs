@@ -305,14 +305,7 @@ where
     E::Model: Send + Sync,
     Node: OutputType,
 {
-    let look_ahead = ctx.look_ahead();
-    let wanted = look_ahead.field("nodes").field(field).exists()
-        || look_ahead
-            .field("edges")
-            .field("node")
-            .field(field)
-            .exists();
-    if !wanted {
+    if !selects_on_nodes(ctx, field) {
         return page_by_id(ctx, select, order, first, after, node).await;
     }
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
@@ -336,6 +329,18 @@ where
         .collect();
     ctx.loaders()?.members.feed_many(authors);
     Ok(args.connection(rows, total, E::id_of, node))
+}
+
+/// Whether the client selected `field` of the nodes of the connection being resolved (through
+/// `nodes` or `edges { node }`).
+pub fn selects_on_nodes(ctx: &Context<'_>, field: &str) -> bool {
+    let look_ahead = ctx.look_ahead();
+    look_ahead.field("nodes").field(field).exists()
+        || look_ahead
+            .field("edges")
+            .field("node")
+            .field(field)
+            .exists()
 }
 
 /// Whether the client selected `totalCount` on the connection being resolved.
