@@ -5,6 +5,8 @@
 //! page never shifts when rows are added before it, unlike offsets. `totalCount` runs its count
 //! query only when the client selects it.
 
+use std::sync::Arc;
+
 use async_graphql::{
     Context, OutputType, SimpleObject,
     connection::{Connection, Edge},
@@ -15,9 +17,6 @@ use sea_orm::{
     SelectorTrait, sea_query::IntoValueTuple,
 };
 use serde::{Serialize, de::DeserializeOwned};
-
-use std::sync::Arc;
-
 use uuid::Uuid;
 
 use crate::{

@@ -71,7 +71,10 @@ pub fn join_author<E: EntityTrait, S: QuerySelect>(select: S, author: E::Column)
 impl<E: EntityTrait> FromQueryResult for WithAuthor<E> {
     fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         let at = E::Column::iter().count();
-        debug_assert_eq!(row.column_names().get(at).map(String::as_str), Some("J_id"));
+        debug_assert_eq!(
+            row.column_names().get(at).map(String::as_str),
+            Some(format!("{AUTHOR}id").as_str())
+        );
         Ok(Self {
             row: E::Model::from_query_result(row, pre)?,
             author: member::Profile::read_at(row, at)?,
