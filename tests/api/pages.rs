@@ -298,3 +298,27 @@ async fn every_statement_of_the_four_pages_uses_an_index_and_none_reads_a_passwo
         }
     }
 }
+
+/// SQLite prepares a statement again whenever a parameter it planned with is bound anew (every
+/// `LIMIT ?` since 3.47) unless built with the query planner stability guarantee, which
+/// `.cargo/config.toml` asks for: without it each page's statements are parsed on every request.
+#[tokio::test]
+async fn the_embedded_sqlite_keeps_its_statements_prepared() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        eprintln!("skipped on PostgreSQL: it concerns the embedded SQLite");
+        return;
+    }
+    let app = spawn_app().await;
+    let db = Database::connect(&app.database_url).await.expect("connect");
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+        ))
+        .await
+        .expect("compile options")
+        .expect("a count");
+    db.close().await.expect("close");
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
+}
