@@ -53,6 +53,18 @@ def member(url, database, name):
     return login["login"]["accessToken"]
 
 
+def group(url, token):
+    """A public group that anyone may join, with `token`'s member as its owner."""
+    created = graphql(
+        url,
+        "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
+        {"input": {"name": "Benk", "visibility": "PUBLIC", "joinPolicy": "OPEN",
+                   "topics": ["ethics"]}},
+        token,
+    )
+    return created["createGroup"]["id"]
+
+
 def thread(url, token, group_id, title):
     started = graphql(
         url,
@@ -197,17 +209,11 @@ def measure(binary, label, seconds):
     with bench.fresh_postgres_server(binary, "fagruppe-bench-notify-") as (server, database, workdir):
         author = member(server.url, database, "author")
         poster = member(server.url, database, "poster")
-        group = graphql(
-            server.url,
-            "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
-            {"input": {"name": "Benk", "visibility": "PUBLIC", "joinPolicy": "OPEN",
-                       "topics": ["ethics"]}},
-            author,
-        )["createGroup"]["id"]
+        group_id = group(server.url, author)
         graphql(server.url, "mutation($id: ID!) { joinGroup(groupId: $id) { status } }",
-                {"id": group}, poster)
-        others = thread(server.url, author, group, "Forfatterens tråd")
-        own = thread(server.url, poster, group, "Egen tråd")
+                {"id": group_id}, poster)
+        others = thread(server.url, author, group_id, "Forfatterens tråd")
+        own = thread(server.url, poster, group_id, "Egen tråd")
         for what, thread_id in [("notifies the author", others), ("nobody to notify", own)]:
             rps, p50, p99 = post_comments(server.url, poster, thread_id, seconds, workdir)
             bench.log(f"{label}, {what}: {rps:.0f} comments/s, p50 {p50:.2f} ms")
@@ -233,13 +239,7 @@ def measure(binary, label, seconds):
 
 
 def main():
-    builds, seconds = bench.builds_to_compare(__doc__.splitlines()[0])
-    rows = [row for binary, label in builds for row in measure(binary, label, seconds)]
-    print("| build | comment | comments/s | p50 | p99 | |")
-    print("| --- | --- | ---: | ---: | ---: | --- |")
-    for label, what, rps, p50, p99, note in rows:
-        rate = f"{rps:.0f}" if rps else ""
-        print(f"| {label} | {what} | {rate} | {p50:.2f} ms | {p99:.2f} ms | {note} |")
+    bench.compare_builds(__doc__.splitlines()[0], measure, ("comment", "comments/s", ""))
 
 
 if __name__ == "__main__":

@@ -224,6 +224,20 @@ def builds_to_compare(description):
     return builds, args.seconds
 
 
+def compare_builds(description, measure, columns):
+    """Runs `measure(binary, label, seconds)` on each build `builds_to_compare` names and prints
+    its rows `(build, what, per second, p50, p99, note)` as one table, `columns` naming the what,
+    per-second and note columns (a rate of 0 is left blank: a row that measures latency only)."""
+    builds, seconds = builds_to_compare(description)
+    rows = [row for binary, label in builds for row in measure(binary, label, seconds)]
+    what, rate, note = columns
+    print(f"| build | {what} | {rate} | p50 | p99 | {note} |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    for label, measured, rps, p50, p99, remark in rows:
+        shown = f"{rps:.0f}" if rps else ""
+        print(f"| {label} | {measured} | {shown} | {p50:.2f} ms | {p99:.2f} ms | {remark} |")
+
+
 def post(url, body):
     request = urllib.request.Request(
         url + "/graphql",

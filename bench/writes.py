@@ -61,13 +61,7 @@ def measure(binary, label, seconds):
     rows = []
     with bench.fresh_postgres_server(binary, "fagruppe-bench-writes-") as (server, database, workdir):
         organiser = notify.member(server.url, database, "organiser")
-        group = notify.graphql(
-            server.url,
-            "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
-            {"input": {"name": "Benk", "visibility": "PUBLIC", "joinPolicy": "OPEN",
-                       "topics": ["ethics"]}},
-            organiser,
-        )["createGroup"]["id"]
+        group = notify.group(server.url, organiser)
         starts = datetime.now(timezone.utc) + timedelta(days=7)
         meetup = notify.graphql(
             server.url,
@@ -105,12 +99,8 @@ def measure(binary, label, seconds):
 
 
 def main():
-    builds, seconds = bench.builds_to_compare(__doc__.splitlines()[0])
-    rows = [row for binary, label in builds for row in measure(binary, label, seconds)]
-    print("| build | write | per second | p50 | p99 | jobs after it |")
-    print("| --- | --- | ---: | ---: | ---: | --- |")
-    for label, what, rps, p50, p99, queue in rows:
-        print(f"| {label} | {what} | {rps:.0f} | {p50:.2f} ms | {p99:.2f} ms | {queue} |")
+    bench.compare_builds(__doc__.splitlines()[0], measure,
+                         ("write", "per second", "jobs after it"))
 
 
 if __name__ == "__main__":
