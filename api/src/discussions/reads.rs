@@ -145,7 +145,7 @@ pub async fn top_level_comments(
         .filter(comment::Column::ParentId.is_null());
     page_by_id_with_authors(
         ctx,
-        (select, comment::Column::AuthorId, "author"),
+        (select, Some((comment::Column::AuthorId, "author"))),
         Order::OldestFirst,
         (first, after),
         |row| Comment {

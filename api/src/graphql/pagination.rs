@@ -283,18 +283,16 @@ where
     E::Model: Send + Sync,
     Node: OutputType,
 {
-    let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
-    let db = &ctx.state()?.db;
-    let (rows, total) = args.fetch(ctx, db, select, E::id_column(), order).await?;
-    Ok(args.connection(rows, total, E::id_of, node))
+    page_by_id_with_authors(ctx, (select, None), order, (first, after), node).await
 }
 
-/// [`page_by_id`] for rows that name a member in `author`, shown as the nodes' field `field`:
-/// when the client selects that field, each row's member comes in the page's statement (a `LEFT
-/// JOIN`) and goes to the member loader, so the authors of a page cost no statement of their own.
+/// [`page_by_id`] for rows that name a member in an `author` column, shown as the nodes' field
+/// `field`: when the client selects that field, each row's member comes in the page's statement
+/// (a `LEFT JOIN`) and goes to the member loader, so the authors of a page cost no statement of
+/// their own.
 pub async fn page_by_id_with_authors<E, Node>(
     ctx: &Context<'_>,
-    (select, author, field): (Select<E>, E::Column, &str),
+    (select, author): (Select<E>, Option<(E::Column, &str)>),
     order: Order,
     (first, after): (Option<i32>, Option<String>),
     node: impl FnMut(E::Model) -> Node,
@@ -304,29 +302,32 @@ where
     E::Model: Send + Sync,
     Node: OutputType,
 {
-    if !selects_on_nodes(ctx, field) {
-        return page_by_id(ctx, select, order, first, after, node).await;
-    }
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let db = &ctx.state()?.db;
-    let (rows, total) = args
-        .fetch_joined::<E, WithAuthor<E>, _>(
-            ctx,
-            db,
-            (select, |select| join_author::<E, _>(select, author)),
-            E::id_column(),
-            order,
-        )
-        .await?;
-    let mut authors = Vec::with_capacity(rows.len());
-    let rows: Vec<E::Model> = rows
-        .into_iter()
-        .map(|WithAuthor { row, author }| {
-            authors.extend(author.map(|author| (author.id, Arc::new(author))));
-            row
-        })
-        .collect();
-    ctx.loaders()?.members.feed_many(authors);
+    let (rows, total) = match author.filter(|(_, field)| selects_on_nodes(ctx, field)) {
+        None => args.fetch(ctx, db, select, E::id_column(), order).await?,
+        Some((author, _)) => {
+            let (rows, total) = args
+                .fetch_joined::<E, WithAuthor<E>, _>(
+                    ctx,
+                    db,
+                    (select, |select| join_author::<E, _>(select, author)),
+                    E::id_column(),
+                    order,
+                )
+                .await?;
+            let mut authors = Vec::with_capacity(rows.len());
+            let rows = rows
+                .into_iter()
+                .map(|WithAuthor { row, author }| {
+                    authors.extend(author.map(|author| (author.id, Arc::new(author))));
+                    row
+                })
+                .collect();
+            ctx.loaders()?.members.feed_many(authors);
+            (rows, total)
+        }
+    };
     Ok(args.connection(rows, total, E::id_of, node))
 }
 

@@ -66,7 +66,7 @@ async fn page_of(
     let viewer_id = ctx.viewer().member_id();
     page_by_id_with_authors(
         ctx,
-        (select, resource::Column::AddedBy, "addedBy"),
+        (select, Some((resource::Column::AddedBy, "addedBy"))),
         Order::NewestFirst,
         (first, after),
         |resource| Resource {
