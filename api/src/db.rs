@@ -11,6 +11,7 @@ use std::{
     time::Duration,
 };
 
+use entity::row::{ReadAt, model_at};
 use migration::{Migrator, MigratorTrait};
 use prometheus_client::metrics::counter::Counter;
 use sea_orm::{
@@ -235,17 +236,25 @@ pub struct Joined<'a, J: EntityTrait, P> {
 /// Given a `foreign_key`, each row comes with the `P` read from the `J` row it names (`LEFT
 /// JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of meetups with
 /// the members they are.
-pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P>(
+pub async fn first_of_each_with<E, J: EntityTrait, P>(
     db: &DatabaseConnection,
     (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
     (order, limit): (&[E::Column], u64),
     foreign_key: Option<(E::Column, Joined<'_, J, P>)>,
-) -> Result<Vec<(E::Model, Option<P>)>, DbErr> {
+) -> Result<Vec<(E::Model, Option<P>)>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: ReadAt + PartialEq + std::fmt::Debug,
+{
     use sea_orm::{
-        ExprTrait, FromQueryResult, IdenStatic,
+        ExprTrait, IdenStatic, Iterable,
         sea_query::{Alias, Asterisk, Query, UnionType},
     };
+    // The joined columns come first, then the row's.
+    let row_at = foreign_key
+        .as_ref()
+        .map_or(0, |(_, joined)| joined.columns.len());
     let mut found = Vec::new();
     for chunk in parents.chunks(BRANCHES_PER_STATEMENT) {
         let branch = |(index, parent): (usize, &uuid::Uuid)| {
@@ -290,9 +299,12 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P>(
                 Expr::col((J::default(), id)).equals((rows_alias.clone(), foreign_key)),
             );
         }
-        query
-            .column((rows_alias.clone(), Asterisk))
-            .from_subquery(union, rows_alias.clone());
+        // The row's columns by name, in the order `ReadAt` reads them (`*` would give the
+        // table's, which differs where a migration added a column).
+        for column in E::Column::iter() {
+            query.column((rows_alias.clone(), column));
+        }
+        query.from_subquery(union, rows_alias.clone());
         query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
         for column in order {
             query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
@@ -302,7 +314,7 @@ pub async fn first_of_each_with<E: EntityTrait, J: EntityTrait, P>(
                 Some((_, joined)) => (joined.read)(&row, 0)?,
                 None => None,
             };
-            found.push((E::Model::from_query_result(&row, "")?, joined));
+            found.push((model_at(&row, row_at, "")?, joined));
         }
     }
     Ok(found)

@@ -36,6 +36,26 @@ pub struct Model {
     pub role_title: Option<String>,
 }
 
+crate::row::read_at!(
+    id,
+    thread_id,
+    parent_id,
+    author_id,
+    body,
+    body_html,
+    depth,
+    quote_source_id,
+    quote_excerpt,
+    created_at,
+    edited_at,
+    deleted_at,
+    hidden_at,
+    watchers_told,
+    speaking_as,
+    organisation_id,
+    role_title,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

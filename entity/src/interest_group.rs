@@ -46,6 +46,21 @@ pub struct Model {
     pub guidelines_version: Option<i32>,
 }
 
+crate::row::read_at!(
+    id,
+    slug,
+    name,
+    description,
+    visibility,
+    join_policy,
+    created_by,
+    created_at,
+    updated_at,
+    archived_at,
+    member_count,
+    guidelines_version,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

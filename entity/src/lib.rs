@@ -53,6 +53,7 @@ pub mod resource;
 pub mod resource_download;
 pub mod resource_text;
 pub mod resource_topic;
+pub mod row;
 pub mod rsvp;
 pub mod search_entry;
 pub mod session;

@@ -71,6 +71,33 @@ pub struct Model {
     pub waitlist_peak: i32,
 }
 
+crate::row::read_at!(
+    id,
+    group_id,
+    title,
+    description,
+    kind,
+    format,
+    venue_name,
+    venue_address,
+    online_url,
+    starts_at,
+    ends_at,
+    timezone,
+    capacity,
+    rsvp_deadline,
+    status,
+    cancel_reason,
+    agenda,
+    sequence,
+    created_by,
+    created_at,
+    updated_at,
+    going_count,
+    waitlist_count,
+    waitlist_peak,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

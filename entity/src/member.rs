@@ -97,34 +97,31 @@ impl Profile {
     /// The profile in `row`'s columns `at..at + PROFILE_COLUMNS.len()`, selected in the order of
     /// [`PROFILE_COLUMNS`]; `None` where a left join found no member (the id is null). A joined
     /// read's columns carry a prefix, and reading them by name would build each prefixed name
-    /// again for every row: on a page of attendees that was most of the cost of the rows.
+    /// again for every row: on a page of attendees that was most of the cost of the rows
+    /// ([`crate::row`]).
     pub fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
-        let Some(id) = row.try_get_by_index::<Option<Uuid>>(at)? else {
+        let mut cells = crate::row::Cells::new(row, at);
+        let Some(id) = cells.read::<Option<Uuid>>()? else {
             return Ok(None);
-        };
-        let mut index = at;
-        let mut next = || {
-            index += 1;
-            index
         };
         Ok(Some(Self {
             id,
-            email: row.try_get_by_index(next())?,
-            display_name: row.try_get_by_index(next())?,
-            headline: row.try_get_by_index(next())?,
-            organisation: row.try_get_by_index(next())?,
-            bio: row.try_get_by_index(next())?,
-            website_url: row.try_get_by_index(next())?,
-            avatar_url: row.try_get_by_index(next())?,
-            is_site_admin: row.try_get_by_index(next())?,
-            created_at: row.try_get_by_index(next())?,
-            email_verified_at: row.try_get_by_index(next())?,
-            locale: row.try_get_by_index(next())?,
-            handle: row.try_get_by_index(next())?,
-            notification_email: row.try_get_by_index(next())?,
-            profile_visibility: row.try_get_by_index(next())?,
-            default_speaking_as: row.try_get_by_index(next())?,
-            default_organisation_id: row.try_get_by_index(next())?,
+            email: cells.read()?,
+            display_name: cells.read()?,
+            headline: cells.read()?,
+            organisation: cells.read()?,
+            bio: cells.read()?,
+            website_url: cells.read()?,
+            avatar_url: cells.read()?,
+            is_site_admin: cells.read()?,
+            created_at: cells.read()?,
+            email_verified_at: cells.read()?,
+            locale: cells.read()?,
+            handle: cells.read()?,
+            notification_email: cells.read()?,
+            profile_visibility: cells.read()?,
+            default_speaking_as: cells.read()?,
+            default_organisation_id: cells.read()?,
         }))
     }
 }

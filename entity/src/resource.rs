@@ -50,6 +50,28 @@ pub struct Model {
     pub role_title: Option<String>,
 }
 
+crate::row::read_at!(
+    id,
+    group_id,
+    meetup_id,
+    title,
+    description,
+    kind,
+    url,
+    url_key,
+    file_sha256,
+    file_name,
+    file_content_type,
+    file_size,
+    added_by,
+    created_at,
+    updated_at,
+    removed_at,
+    speaking_as,
+    organisation_id,
+    role_title,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -28,6 +28,17 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::row::read_at!(
+    id,
+    meetup_id,
+    member_id,
+    status,
+    queued_at,
+    checked_in_at,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -29,6 +29,24 @@ pub struct Model {
     pub role_title: Option<String>,
 }
 
+crate::row::read_at!(
+    id,
+    group_id,
+    author_id,
+    title,
+    body,
+    body_html,
+    pinned,
+    locked,
+    last_activity_at,
+    created_at,
+    edited_at,
+    deleted_at,
+    speaking_as,
+    organisation_id,
+    role_title,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -12,6 +12,7 @@ use async_graphql::{
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use entity::row::{FromRow, Rows};
 use sea_orm::{
     Cursor, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, Select,
     SelectorTrait, sea_query::IntoValueTuple,
@@ -199,11 +200,13 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
     ) -> AppResult<(Vec<E::Model>, u64)>
     where
         E: EntityTrait,
-        E::Model: Send + Sync,
+        E::Model: FromRow + Send + Sync,
         C: sea_orm::IntoIdentity,
     {
-        self.fetch_joined(ctx, db, (select, |select| select), key, order)
-            .await
+        let (rows, total) = self
+            .fetch_joined::<E, Rows<E::Model>, _>(ctx, db, (select, |select| select), key, order)
+            .await?;
+        Ok((rows.into_iter().map(|Rows(row)| row).collect(), total))
     }
 
     /// [`fetch`](Self::fetch) with `join` adding to the page's statement (not to its count) what
@@ -280,7 +283,7 @@ pub async fn page_by_id<E, Node>(
 ) -> AppResult<Page<Node>>
 where
     E: ListedById,
-    E::Model: Send + Sync,
+    E::Model: FromRow + Send + Sync,
     Node: OutputType,
 {
     page_by_id_with_authors(ctx, (select, None), order, (first, after), node).await
@@ -299,7 +302,7 @@ pub async fn page_by_id_with_authors<E, Node>(
 ) -> AppResult<Page<Node>>
 where
     E: ListedById,
-    E::Model: Send + Sync,
+    E::Model: FromRow + Send + Sync,
     Node: OutputType,
 {
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;

@@ -7,7 +7,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use entity::{group_guidelines, interest_group, member, membership};
+use entity::{
+    group_guidelines, interest_group, member, membership,
+    row::{FromRow, ReadAt, model_at},
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
     IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
@@ -48,7 +51,7 @@ async fn read_groups(
     let rows = with_viewer_membership(context, select).await?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {
-        let group = interest_group::Model::from_query_result(&row, "")?;
+        let group = interest_group::Model::from_row(&row)?;
         feed_membership(context, &row, group.id)?;
         groups.push(group);
     }
@@ -69,6 +72,7 @@ pub async fn read_with_group<E>(
 ) -> Result<Vec<(E::Model, QueryResult)>, AppError>
 where
     E: EntityTrait,
+    E::Model: ReadAt + PartialEq + std::fmt::Debug,
 {
     let mut select = E::find()
         .filter(id.is_in(ids.iter().copied()))
@@ -84,14 +88,15 @@ where
         select = join_author::<E, _>(select, author);
     }
     let rows = with_viewer_membership(context, extend(select)).await?;
-    // The author's columns follow the row's and the group's (`select_also` selects every column
-    // of both), so they are read by position.
-    let author_at = E::Column::iter().count() + interest_group::Column::iter().count();
+    // `select_also` selects every column of the row, then of the group, then the author's: all
+    // read by position.
+    let group_at = E::Column::iter().count();
+    let author_at = group_at + interest_group::Column::iter().count();
     let mut children = Vec::with_capacity(rows.len());
     let mut groups = Vec::with_capacity(rows.len());
     let mut authors = Vec::new();
     for row in rows {
-        let group = interest_group::Model::from_query_result(&row, "B_")?;
+        let group: interest_group::Model = model_at(&row, group_at, "B_")?;
         feed_membership(context, &row, group.id)?;
         if author.is_some() {
             debug_assert_eq!(
@@ -103,10 +108,7 @@ where
                     .map(|author| (author.id, Arc::new(author))),
             );
         }
-        children.push((
-            <E::Model as FromQueryResult>::from_query_result(&row, "A_")?,
-            row,
-        ));
+        children.push((model_at(&row, 0, "A_")?, row));
         groups.push((group.id, group));
     }
     context.feed(|loaders| &loaders.groups, groups);

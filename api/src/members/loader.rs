@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use entity::{member, membership};
+use entity::{member, membership, row::FromRow};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     IdenStatic, Iterable, QueryFilter, QueryResult, QuerySelect,
@@ -68,15 +68,18 @@ pub fn join_author<E: EntityTrait, S: QuerySelect>(select: S, author: E::Column)
     select
 }
 
-impl<E: EntityTrait> FromQueryResult for WithAuthor<E> {
-    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+impl<E: EntityTrait> FromQueryResult for WithAuthor<E>
+where
+    E::Model: FromRow,
+{
+    fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
         let at = E::Column::iter().count();
         debug_assert_eq!(
             row.column_names().get(at).map(String::as_str),
             Some(format!("{AUTHOR}id").as_str())
         );
         Ok(Self {
-            row: E::Model::from_query_result(row, pre)?,
+            row: E::Model::from_row(row)?,
             author: member::Profile::read_at(row, at)?,
         })
     }
