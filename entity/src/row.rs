@@ -96,15 +96,21 @@ where
     value.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(error.into())))
 }
 
-/// Plain values: a column that is never NULL read through sea-orm (by position, so without a
-/// name to look up), a nullable one through [`nullable`].
-macro_rules! cells {
+/// Values of columns that are never NULL, read through sea-orm by position (no name to look up).
+macro_rules! not_null_cells {
     ($($value:ty),+) => {$(
         impl Cell for $value {
             fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
                 row.try_get_by_index(index)
             }
         }
+    )+};
+}
+
+/// Plain values, which a column may also hold as NULL: that one is read through [`nullable`].
+macro_rules! cells {
+    ($($value:ty),+) => {$(
+        not_null_cells!($value);
 
         impl Cell for Option<$value> {
             fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
@@ -122,17 +128,8 @@ cells!(
     sea_orm::prelude::DateTimeUtc
 );
 
-/// Enumerations, never NULL in the rows that implement [`ReadAt`].
-macro_rules! enum_cells {
-    ($($value:ty),+) => {$(
-        impl Cell for $value {
-            fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                row.try_get_by_index(index)
-            }
-        }
-    )+};
-}
-enum_cells!(
+// Enumerations: never NULL in the rows that implement `ReadAt`.
+not_null_cells!(
     crate::persona::SpeakingAs,
     crate::meetup::Kind,
     crate::meetup::Format,
