@@ -271,10 +271,11 @@ where
             for column in order {
                 inner.order_by((E::default(), *column), sea_orm::Order::Asc);
             }
+            // `take`, not `to_owned`: that would copy the branch, subquery and all.
             Query::select()
                 .column(Asterisk)
                 .from_subquery(inner, Alias::new(format!("p{index}")))
-                .to_owned()
+                .take()
         };
         let mut branches = chunk.iter().enumerate().map(branch);
         let Some(mut union) = branches.next() else {
