@@ -245,7 +245,7 @@ pub async fn first_of_each_with<E, J: EntityTrait, P>(
 ) -> Result<Vec<(E::Model, Option<P>)>, DbErr>
 where
     E: EntityTrait,
-    E::Model: ReadAt + PartialEq + std::fmt::Debug,
+    E::Model: ReadAt,
 {
     use sea_orm::{
         ExprTrait, IdenStatic, Iterable,

@@ -13,20 +13,18 @@ use sea_orm::{
     sqlx::{self, Row},
 };
 
-/// A value read from a row by its model's columns, in the order their entity's `Column::iter()`
-/// lists them (the order sea-orm selects them in).
-pub trait ReadAt: Sized {
-    /// The value in `row`'s columns from `at` on.
+/// A model read from a row by its columns, in the order their entity's `Column::iter()` lists
+/// them (the order sea-orm selects them in). It can also be read by name and compared, which
+/// [`model_at`] does in debug builds.
+pub trait ReadAt: FromQueryResult + PartialEq + Debug {
+    /// The model in `row`'s columns from `at` on.
     fn read_at(row: &QueryResult, at: usize) -> Result<Self, DbErr>;
 }
 
 /// The model `M` in `row`'s columns from `at` on, whose names carry the prefix `pre`. A debug
 /// build reads the row by name too and fails when the two differ: a `ReadAt` out of step with
 /// its entity's columns.
-pub fn model_at<M>(row: &QueryResult, at: usize, pre: &str) -> Result<M, DbErr>
-where
-    M: ReadAt + FromQueryResult + PartialEq + Debug,
-{
+pub fn model_at<M: ReadAt>(row: &QueryResult, at: usize, pre: &str) -> Result<M, DbErr> {
     let model = M::read_at(row, at)?;
     debug_assert_eq!(
         Some(&model),

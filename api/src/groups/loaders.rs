@@ -72,7 +72,7 @@ pub async fn read_with_group<E>(
 ) -> Result<Vec<(E::Model, QueryResult)>, AppError>
 where
     E: EntityTrait,
-    E::Model: ReadAt + PartialEq + std::fmt::Debug,
+    E::Model: ReadAt,
 {
     let mut select = E::find()
         .filter(id.is_in(ids.iter().copied()))
