@@ -1,7 +1,7 @@
 //! Batched look-ups for thread pages: comment and reply counts, reactions, the viewer's own
 //! reactions, quoted comments and the first replies of every comment on a page.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{comment, comment_revision, member, reaction, thread};
@@ -11,10 +11,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::{Joined, first_of_each_with},
+    db::first_of_each_with,
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
+    members::loader::{JOINED_PROFILE, shared},
 };
 
 /// Threads by id, each read with its group, the viewer's membership in it and its author.
@@ -220,14 +221,7 @@ impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
         }
         let mut result = HashMap::new();
         for ((limit, with_authors), parents) in batches {
-            let authors = with_authors.then_some((
-                comment::Column::AuthorId,
-                Joined {
-                    columns: &member::PROFILE_COLUMNS,
-                    id: member::Column::Id,
-                    read: member::Profile::read_at,
-                },
-            ));
+            let authors = with_authors.then_some((comment::Column::AuthorId, JOINED_PROFILE));
             let rows = first_of_each_with::<comment::Entity, member::Entity, member::Profile>(
                 &self.context.db,
                 (comment::Column::ParentId, &parents),
@@ -241,7 +235,7 @@ impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
             }
             let mut members = Vec::new();
             for (row, author) in rows {
-                members.extend(author.map(|author| (author.id, Arc::new(author))));
+                members.extend(author.map(shared));
                 if let Some(parent) = row.parent_id
                     && let Some(list) = result.get_mut(&(parent, limit, with_authors))
                 {

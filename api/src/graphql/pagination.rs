@@ -5,8 +5,6 @@
 //! page never shifts when rows are added before it, unlike offsets. `totalCount` runs its count
 //! query only when the client selects it.
 
-use std::sync::Arc;
-
 use async_graphql::{
     Context, OutputType, SimpleObject,
     connection::{Connection, Edge},
@@ -23,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
-    members::loader::{WithAuthor, join_author},
+    members::loader::{WithAuthor, join_author, shared},
 };
 
 /// Page size when the client gives neither `first` nor `last`.
@@ -323,7 +321,7 @@ where
             let rows = rows
                 .into_iter()
                 .map(|WithAuthor { row, author }| {
-                    authors.extend(author.map(|author| (author.id, Arc::new(author))));
+                    authors.extend(author.map(shared));
                     row
                 })
                 .collect();

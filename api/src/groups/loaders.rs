@@ -4,7 +4,7 @@
 //! membership loaders. Member counts are kept on the group row; topics load through
 //! `topics::TopicsLoader`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{
@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::{
     error::AppError,
     graphql::loaders::LoadContext,
-    members::loader::{AUTHOR, join_author},
+    members::loader::{AUTHOR, join_author, shared},
 };
 
 /// Groups by id, each with the viewer's membership (fed to the membership loader).
@@ -103,10 +103,7 @@ where
                 row.column_names().get(author_at).map(String::as_str),
                 Some(format!("{AUTHOR}id").as_str())
             );
-            authors.extend(
-                member::Profile::read_at(&row, author_at)?
-                    .map(|author| (author.id, Arc::new(author))),
-            );
+            authors.extend(member::Profile::read_at(&row, author_at)?.map(shared));
         }
         children.push((model_at(&row, 0, "A_")?, row));
         groups.push((group.id, group));

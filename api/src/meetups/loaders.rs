@@ -2,7 +2,7 @@
 //! the first attendees (with the members they are) of every meetup on a page, each in one query.
 //! Going and waitlisted counts are kept on the meetup row.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
@@ -14,10 +14,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::{Joined, first_of_each_with},
+    db::first_of_each_with,
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
+    members::loader::{JOINED_PROFILE, shared},
 };
 
 /// Meetups by id, each read with its group and, for a signed-in viewer, their membership in the
@@ -197,14 +198,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
                 (rsvp::Column::MeetupId, &meetup_ids),
                 Condition::all().add(rsvp::Column::Status.eq(status)),
                 (&[rsvp::Column::QueuedAt, rsvp::Column::Id], limit),
-                Some((
-                    rsvp::Column::MemberId,
-                    Joined {
-                        columns: &member::PROFILE_COLUMNS,
-                        id: member::Column::Id,
-                        read: member::Profile::read_at,
-                    },
-                )),
+                Some((rsvp::Column::MemberId, JOINED_PROFILE)),
             )
             .await?;
             for meetup_id in meetup_ids {
@@ -212,7 +206,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
             }
             let mut members = Vec::with_capacity(rows.len());
             for (row, member) in rows {
-                members.extend(member.map(|member| (member.id, Arc::new(member))));
+                members.extend(member.map(shared));
                 if let Some(list) = result.get_mut(&(row.meetup_id, status, limit)) {
                     list.push(row);
                 }

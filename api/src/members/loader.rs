@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{db::Joined, error::AppError};
 
 /// Member profiles by id (authors, hosts, adders, attendees).
 pub struct MemberLoader {
@@ -43,6 +43,19 @@ impl Loader<Uuid> for MemberLoader {
 pub struct WithAuthor<E: EntityTrait> {
     pub row: E::Model,
     pub author: Option<member::Profile>,
+}
+
+/// A member's profile joined to the rows of [`crate::db::first_of_each_with`]: the answers of a
+/// page of meetups, the replies of a page of comments.
+pub const JOINED_PROFILE: Joined<'static, member::Entity, member::Profile> = Joined {
+    columns: &member::PROFILE_COLUMNS,
+    id: member::Column::Id,
+    read: member::Profile::read_at,
+};
+
+/// A profile read with another row, as the member loader keeps it.
+pub fn shared(profile: member::Profile) -> (Uuid, Arc<member::Profile>) {
+    (profile.id, Arc::new(profile))
 }
 
 /// The prefix of a joined author's columns, which would otherwise share the row's names.
