@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{comment, comment_revision, reaction, report};
+use futures_util::FutureExt as _;
 
 use crate::graphql::scalars;
 use crate::organisations::types::{Organisation, SpeakingAs};
@@ -69,7 +70,9 @@ impl Thread {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::reads::group_by_id(ctx, self.access.thread.group_id).await
+        groups::reads::group_by_id(ctx, self.access.thread.group_id)
+            .boxed()
+            .await
     }
 
     /// Whom the thread speaks for, as its author chose when writing it.
@@ -201,7 +204,9 @@ impl Thread {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Comment>> {
-        reads::top_level_comments(ctx, &self.access, first, after).await
+        reads::top_level_comments(ctx, &self.access, first, after)
+            .boxed()
+            .await
     }
 
     async fn created_at(&self) -> scalars::DateTime {
@@ -357,7 +362,9 @@ impl Comment {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Comment>> {
-        reads::replies(ctx, &self.access, &self.row, first, after).await
+        reads::replies(ctx, &self.access, &self.row, first, after)
+            .boxed()
+            .await
     }
 
     /// Reaction counts by kind (kinds nobody chose are left out).
@@ -488,7 +495,7 @@ impl ModerationReport {
                     .thread_id
             }
         };
-        reads::thread_by_id(ctx, thread_id).await
+        reads::thread_by_id(ctx, thread_id).boxed().await
     }
 
     /// The reported comment, when a comment was reported.
@@ -497,6 +504,7 @@ impl ModerationReport {
             return Ok(None);
         }
         reads::comment_by_id(ctx, self.row.subject_id)
+            .boxed()
             .await
             .map(Some)
     }

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{
     audit_log, group_guidelines, interest_group, invitation, membership, topic, watch::Level,
 };
+use futures_util::FutureExt as _;
 
 use crate::graphql::scalars;
 use crate::organisations::types::{Organisation, SpeakingAs};
@@ -280,6 +281,7 @@ impl Group {
             first,
             after,
         )
+        .boxed()
         .await
     }
 
@@ -296,7 +298,9 @@ impl Group {
     ) -> AppResult<Page<Membership>> {
         self.access
             .ensure(super::policy::GroupAction::ReviewRequests)?;
-        reads::list_memberships(ctx, &self.access, status.into(), None, first, after).await
+        reads::list_memberships(ctx, &self.access, status.into(), None, first, after)
+            .boxed()
+            .await
     }
 
     /// Invitations not yet answered. For owners and organisers.
@@ -308,7 +312,9 @@ impl Group {
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Invitation>> {
         self.access.ensure(super::policy::GroupAction::Invite)?;
-        reads::list_group_invitations(ctx, &self.access, first, after).await
+        reads::list_group_invitations(ctx, &self.access, first, after)
+            .boxed()
+            .await
     }
 
     /// The group's meetups: upcoming (soonest first) or past (latest first). Drafts show to
@@ -322,7 +328,9 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::meetups::types::Meetup>> {
-        crate::meetups::reads::group_meetups(ctx, &self.access, when, first, after).await
+        crate::meetups::reads::group_meetups(ctx, &self.access, when, first, after)
+            .boxed()
+            .await
     }
 
     /// Discussion threads: pinned first, then by latest activity; with a search, the threads it
@@ -358,9 +366,11 @@ impl Group {
                 after,
                 |row| crate::discussions::reads::thread_by_id(ctx, row.id),
             )
+            .boxed()
             .await;
         }
         crate::discussions::reads::group_threads(ctx, &self.access, topic.as_deref(), first, after)
+            .boxed()
             .await
     }
 
@@ -372,7 +382,9 @@ impl Group {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::discussions::types::ModerationReport>> {
-        crate::discussions::reads::moderation_queue(ctx, &self.access, first, after).await
+        crate::discussions::reads::moderation_queue(ctx, &self.access, first, after)
+            .boxed()
+            .await
     }
 
     /// The group's library, newest first: filter by kind, topic slug, or words in the title or
@@ -401,6 +413,7 @@ impl Group {
             first,
             after,
         )
+        .boxed()
         .await
     }
 
@@ -414,7 +427,9 @@ impl Group {
     ) -> AppResult<Page<AuditEntry>> {
         self.access
             .ensure(super::policy::GroupAction::ReadAuditLog)?;
-        reads::list_audit_log(ctx, &self.access, first, after).await
+        reads::list_audit_log(ctx, &self.access, first, after)
+            .boxed()
+            .await
     }
 
     /// Whether the group is archived (read-only).
@@ -534,7 +549,7 @@ impl Invitation {
 
     /// The group invited to (its name card is visible to the invitee).
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        reads::group_by_id(ctx, self.0.group_id).await
+        reads::group_by_id(ctx, self.0.group_id).boxed().await
     }
 
     /// Who sent it.

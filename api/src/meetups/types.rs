@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use entity::{meetup, rsvp};
+use futures_util::FutureExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::graphql::scalars;
@@ -145,7 +146,9 @@ impl Meetup {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::reads::group_by_id(ctx, self.row().group_id).await
+        groups::reads::group_by_id(ctx, self.row().group_id)
+            .boxed()
+            .await
     }
 
     async fn title(&self) -> &str {
@@ -284,7 +287,9 @@ impl Meetup {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<crate::resources::types::Resource>> {
-        crate::resources::reads::meetup_resources(ctx, &self.access, first, after).await
+        crate::resources::reads::meetup_resources(ctx, &self.access, first, after)
+            .boxed()
+            .await
     }
 
     /// Answers of one status (default going), in arrival order.
@@ -296,7 +301,9 @@ impl Meetup {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Rsvp>> {
-        reads::attendees(ctx, &self.access, status.into(), first, after).await
+        reads::attendees(ctx, &self.access, status.into(), first, after)
+            .boxed()
+            .await
     }
 
     async fn created_at(&self) -> scalars::DateTime {
@@ -342,7 +349,7 @@ impl Rsvp {
     }
 
     async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Meetup> {
-        reads::meetup_by_id(ctx, self.row.meetup_id).await
+        reads::meetup_by_id(ctx, self.row.meetup_id).boxed().await
     }
 
     /// When the member was checked in at the door.

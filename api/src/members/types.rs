@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::member;
+use futures_util::FutureExt as _;
 use uuid::Uuid;
 
 use crate::graphql::scalars;
@@ -295,7 +296,9 @@ impl Member {
         if !(self.own || policy::can_see_mail_settings(ctx.viewer(), self.row.id)) {
             return Ok(None);
         }
-        let off = preferences::turned_off(&ctx.state()?.db, self.row.id).await?;
+        let off = preferences::turned_off(&ctx.state()?.db, self.row.id)
+            .boxed()
+            .await?;
         Ok(Some(NotificationSettings::new(
             &off,
             &self.row.notification_email,
@@ -326,6 +329,7 @@ impl Member {
             return Ok(None);
         }
         exports::graphql::of_member(ctx, self.row.id, first, after)
+            .boxed()
             .await
             .map(Some)
     }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription, Union};
 use chrono::{DateTime, Utc};
 use entity::notification::{self, Kind};
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt as _, Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::{
@@ -118,7 +118,9 @@ impl Notification {
 
     /// The group it happened in.
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::reads::group_by_id(ctx, self.0.group_id).await
+        groups::reads::group_by_id(ctx, self.0.group_id)
+            .boxed()
+            .await
     }
 
     /// What it is about: the comment (or thread) for discussion kinds, the meetup, the
@@ -126,57 +128,22 @@ impl Notification {
     /// deleted or the viewer may no longer see it; a hidden comment reads as hidden, without
     /// its text, to all but its author.
     async fn subject(&self, ctx: &Context<'_>) -> AppResult<Option<NotificationSubject>> {
-        let row = &self.0;
-        Ok(match row.kind {
-            Kind::JoinRequest => match row.actor_id {
-                Some(actor) => membership(ctx, row.group_id, actor).await?,
-                None => None,
-            },
-            Kind::MembershipApproved | Kind::RoleChanged => {
-                membership(ctx, row.group_id, row.member_id).await?
-            }
-            Kind::Invitation => match row.subject_id {
-                Some(id) => ctx
-                    .loaders()?
-                    .invitations
-                    .load_one(id)
-                    .await?
-                    .map(|i| NotificationSubject::Invitation(Invitation(i))),
-                None => None,
-            },
-            Kind::MeetupPublished
-            | Kind::MeetupChanged
-            | Kind::MeetupCancelled
-            | Kind::PromotedFromWaitlist => match row.meetup_id {
-                Some(id) => meetups::reads::meetup_by_id(ctx, id)
-                    .await
-                    .ok()
-                    .map(NotificationSubject::Meetup),
-                None => None,
-            },
-            _ => match (row.comment_id, row.thread_id) {
-                (Some(id), _) => discussions::comment_by_id(ctx, id)
-                    .await
-                    .ok()
-                    .map(NotificationSubject::Comment),
-                (None, Some(id)) => discussions::thread_by_id(ctx, id)
-                    .await
-                    .ok()
-                    .map(NotificationSubject::Thread),
-                (None, None) => None,
-            },
-        })
+        subject(ctx, &self.0).boxed().await
     }
 
     /// The thread it happened in, for discussion kinds; null when the viewer may no longer
     /// read it.
     async fn thread(&self, ctx: &Context<'_>) -> Option<Thread> {
-        discussions::thread_by_id(ctx, self.0.thread_id?).await.ok()
+        discussions::thread_by_id(ctx, self.0.thread_id?)
+            .boxed()
+            .await
+            .ok()
     }
 
     /// The latest comment it is about; null once the comment is gone or may not be read.
     async fn comment(&self, ctx: &Context<'_>) -> Option<Comment> {
         discussions::comment_by_id(ctx, self.0.comment_id?)
+            .boxed()
             .await
             .ok()
     }
@@ -194,6 +161,52 @@ impl Notification {
     async fn read_at(&self) -> Option<DateTime<Utc>> {
         self.0.read_at
     }
+}
+
+/// The subject of notification `row`, as `Notification.subject` shows it.
+async fn subject(
+    ctx: &Context<'_>,
+    row: &notification::Model,
+) -> AppResult<Option<NotificationSubject>> {
+    Ok(match row.kind {
+        Kind::JoinRequest => match row.actor_id {
+            Some(actor) => membership(ctx, row.group_id, actor).await?,
+            None => None,
+        },
+        Kind::MembershipApproved | Kind::RoleChanged => {
+            membership(ctx, row.group_id, row.member_id).await?
+        }
+        Kind::Invitation => match row.subject_id {
+            Some(id) => ctx
+                .loaders()?
+                .invitations
+                .load_one(id)
+                .await?
+                .map(|i| NotificationSubject::Invitation(Invitation(i))),
+            None => None,
+        },
+        Kind::MeetupPublished
+        | Kind::MeetupChanged
+        | Kind::MeetupCancelled
+        | Kind::PromotedFromWaitlist => match row.meetup_id {
+            Some(id) => meetups::reads::meetup_by_id(ctx, id)
+                .await
+                .ok()
+                .map(NotificationSubject::Meetup),
+            None => None,
+        },
+        _ => match (row.comment_id, row.thread_id) {
+            (Some(id), _) => discussions::comment_by_id(ctx, id)
+                .await
+                .ok()
+                .map(NotificationSubject::Comment),
+            (None, Some(id)) => discussions::thread_by_id(ctx, id)
+                .await
+                .ok()
+                .map(NotificationSubject::Thread),
+            (None, None) => None,
+        },
+    })
 }
 
 /// A member's membership of a group, as a subject.

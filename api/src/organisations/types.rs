@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, Union};
 use entity::{affiliation, organisation, organisation_role, persona};
+use futures_util::FutureExt as _;
 use uuid::Uuid;
 
 use crate::{
@@ -106,7 +107,9 @@ impl Organisation {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Member>> {
-        reads::representatives(ctx, self.row.id, first, after).await
+        reads::representatives(ctx, self.row.id, first, after)
+            .boxed()
+            .await
     }
 
     /// What was posted officially on the organisation's behalf, newest first, of what the
@@ -118,7 +121,9 @@ impl Organisation {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Statement>> {
-        reads::statements(ctx, self.row.id, first, after).await
+        reads::statements(ctx, self.row.id, first, after)
+            .boxed()
+            .await
     }
 
     async fn created_at(&self) -> scalars::DateTime {

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::resource;
+use futures_util::FutureExt as _;
 
 use crate::graphql::scalars;
 use crate::organisations::types::{Organisation, SpeakingAs};
@@ -63,13 +64,18 @@ impl Resource {
     }
 
     async fn group(&self, ctx: &Context<'_>) -> AppResult<Group> {
-        groups::reads::group_by_id(ctx, self.row().group_id).await
+        groups::reads::group_by_id(ctx, self.row().group_id)
+            .boxed()
+            .await
     }
 
     /// The meetup it belongs to (slides of a talk), if any and visible.
     async fn meetup(&self, ctx: &Context<'_>) -> AppResult<Option<Meetup>> {
         match self.row().meetup_id {
-            Some(meetup_id) => Ok(meetups::reads::meetup_by_id(ctx, meetup_id).await.ok()),
+            Some(meetup_id) => Ok(meetups::reads::meetup_by_id(ctx, meetup_id)
+                .boxed()
+                .await
+                .ok()),
             None => Ok(None),
         }
     }
