@@ -48,49 +48,31 @@ pub enum Relation {}
 
 stamps_updated_at!();
 
-/// What the API shows of a member: every column but the password hash, the e-mail key and the
-/// update time, so lists of names never read a hash.
+/// What every page that names a member shows of them: their name and the few fields shown
+/// beside it (headline, organisation, picture), with who may see those. Lists of authors and
+/// attendees read these columns alone; the rest of a profile is [`Details`], read only for a
+/// field that shows it.
 #[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
 #[sea_orm(entity = "Entity")]
 pub struct Profile {
     pub id: Uuid,
-    pub email: String,
     pub display_name: String,
+    pub handle: String,
     pub headline: Option<String>,
     pub organisation: Option<String>,
-    pub bio: Option<String>,
-    pub website_url: Option<String>,
     pub avatar_url: Option<String>,
-    pub is_site_admin: bool,
-    pub created_at: DateTimeUtc,
-    pub email_verified_at: Option<DateTimeUtc>,
-    pub locale: String,
-    pub handle: String,
-    pub notification_email: String,
     pub profile_visibility: String,
-    pub default_speaking_as: crate::persona::SpeakingAs,
-    pub default_organisation_id: Option<Uuid>,
 }
 
 /// The columns of [`Profile`], for reads that build their own `SELECT`.
-pub const PROFILE_COLUMNS: [Column; 17] = [
+pub const PROFILE_COLUMNS: [Column; 7] = [
     Column::Id,
-    Column::Email,
     Column::DisplayName,
+    Column::Handle,
     Column::Headline,
     Column::Organisation,
-    Column::Bio,
-    Column::WebsiteUrl,
     Column::AvatarUrl,
-    Column::IsSiteAdmin,
-    Column::CreatedAt,
-    Column::EmailVerifiedAt,
-    Column::Locale,
-    Column::Handle,
-    Column::NotificationEmail,
     Column::ProfileVisibility,
-    Column::DefaultSpeakingAs,
-    Column::DefaultOrganisationId,
 ];
 
 impl Profile {
@@ -106,44 +88,60 @@ impl Profile {
         };
         Ok(Some(Self {
             id,
-            email: cells.read()?,
             display_name: cells.read()?,
+            handle: cells.read()?,
             headline: cells.read()?,
             organisation: cells.read()?,
-            bio: cells.read()?,
-            website_url: cells.read()?,
             avatar_url: cells.read()?,
-            is_site_admin: cells.read()?,
-            created_at: cells.read()?,
-            email_verified_at: cells.read()?,
-            locale: cells.read()?,
-            handle: cells.read()?,
-            notification_email: cells.read()?,
             profile_visibility: cells.read()?,
-            default_speaking_as: cells.read()?,
-            default_organisation_id: cells.read()?,
         }))
     }
 }
 
-impl From<Model> for Profile {
+impl From<&Model> for Profile {
+    fn from(row: &Model) -> Self {
+        Self {
+            id: row.id,
+            display_name: row.display_name.clone(),
+            handle: row.handle.clone(),
+            headline: row.headline.clone(),
+            organisation: row.organisation.clone(),
+            avatar_url: row.avatar_url.clone(),
+            profile_visibility: row.profile_visibility.clone(),
+        }
+    }
+}
+
+/// The rest of what the API shows of a member, beside their [`Profile`]: every column but the
+/// password hash, the e-mail key and the update and digest times.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Details {
+    pub id: Uuid,
+    pub email: String,
+    pub bio: Option<String>,
+    pub website_url: Option<String>,
+    pub is_site_admin: bool,
+    pub created_at: DateTimeUtc,
+    pub email_verified_at: Option<DateTimeUtc>,
+    pub locale: String,
+    pub notification_email: String,
+    pub default_speaking_as: crate::persona::SpeakingAs,
+    pub default_organisation_id: Option<Uuid>,
+}
+
+impl From<Model> for Details {
     fn from(row: Model) -> Self {
         Self {
             id: row.id,
             email: row.email,
-            display_name: row.display_name,
-            headline: row.headline,
-            organisation: row.organisation,
             bio: row.bio,
             website_url: row.website_url,
-            avatar_url: row.avatar_url,
             is_site_admin: row.is_site_admin,
             created_at: row.created_at,
             email_verified_at: row.email_verified_at,
             locale: row.locale,
-            handle: row.handle,
             notification_email: row.notification_email,
-            profile_visibility: row.profile_visibility,
             default_speaking_as: row.default_speaking_as,
             default_organisation_id: row.default_organisation_id,
         }

@@ -273,3 +273,51 @@ async fn the_last_owner_of_a_group_cannot_delete_their_account() {
         .await;
     assert_eq!(me["data"]["me"]["displayName"], "Owner");
 }
+
+#[tokio::test]
+async fn a_list_of_members_reads_the_rest_of_their_profiles_only_for_a_field_that_shows_it() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("lead"), "Leder").await;
+    let group = crate::groups::create_group(&app, &owner, "Profiler", "PUBLIC", "OPEN").await;
+    for (name, bio) in [("Kari Nordmann", "Jurist."), ("Ola Hansen", "Utvikler.")] {
+        let (member, _) = crate::groups::join_member(&app, &group, name).await;
+        let body = app
+            .graphql(
+                Some(&member.access_token),
+                "mutation($bio: String!) { updateProfile(input: {bio: $bio}) { id } }",
+                json!({ "bio": bio }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let page = |fields: &str| {
+        format!(
+            "query($slug: String!) {{ group(slug: $slug) {{ members(first: 10) {{
+                nodes {{ member {{ displayName {fields} }} }} }} }} }}"
+        )
+    };
+    let names = |body: &Value, field: &str| -> Vec<Value> {
+        body["data"]["group"]["members"]["nodes"]
+            .as_array()
+            .map(|nodes| nodes.iter().map(|n| n["member"][field].clone()).collect())
+            .unwrap_or_default()
+    };
+
+    let (body, by_name) = app
+        .graphql_counted(None, &page("headline"), json!({ "slug": group.slug }))
+        .await;
+    assert_eq!(
+        names(&body, "displayName"),
+        [json!("Leder"), json!("Kari Nordmann"), json!("Ola Hansen")]
+    );
+
+    // The bios are shown to a visitor (their default), read for the whole page at once.
+    let (body, with_bio) = app
+        .graphql_counted(None, &page("bio"), json!({ "slug": group.slug }))
+        .await;
+    assert_eq!(
+        names(&body, "bio"),
+        [Value::Null, json!("Jurist."), json!("Utvikler.")]
+    );
+    assert_eq!(with_bio, by_name + 1, "{body}");
+}

@@ -23,7 +23,7 @@ use crate::{
     meetups::loaders::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
     },
-    members::loader::{MemberLoader, SharedGroupLoader},
+    members::loader::{MemberDetailsLoader, MemberLoader, SharedGroupLoader},
     notifications::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
@@ -81,6 +81,7 @@ pub struct Loaders {
     /// What the loaders share, for reads that join and feed outside a loader (a group by slug).
     pub context: LoadContext,
     pub members: BatchLoader<Uuid, MemberLoader>,
+    pub member_details: BatchLoader<Uuid, MemberDetailsLoader>,
     pub shared_groups: BatchLoader<Uuid, SharedGroupLoader>,
     pub groups: BatchLoader<Uuid, GroupLoader>,
     pub memberships: BatchLoader<(Uuid, Uuid), MembershipLoader>,
@@ -122,6 +123,7 @@ impl Loaders {
             Self {
                 context: context.clone(),
                 members: batched(MemberLoader { db: db.clone() }, caching),
+                member_details: batched(MemberDetailsLoader { db: db.clone() }, caching),
                 shared_groups: batched(
                     SharedGroupLoader {
                         db: db.clone(),

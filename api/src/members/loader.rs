@@ -1,6 +1,6 @@
 //! Batches member look-ups by id, so a page of comments with authors costs one query for all the
-//! authors rather than one per comment. It reads the profile columns only (never the password
-//! hash).
+//! authors rather than one per comment. It reads the columns a name is shown with; the rest of
+//! a profile is read by its own loader for the fields that show it (never the password hash).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -8,14 +8,14 @@ use async_graphql::dataloader::Loader;
 use entity::{member, membership, row::FromRow};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, QueryFilter, QueryResult, QuerySelect,
+    IdenStatic, Iterable, PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
 use uuid::Uuid;
 
 use crate::{db::Joined, error::AppError};
 
-/// Member profiles by id (authors, hosts, adders, attendees).
+/// Member profiles by id (authors, hosts, adders, attendees): the columns a name is shown with.
 pub struct MemberLoader {
     pub db: DatabaseConnection,
 }
@@ -26,16 +26,39 @@ impl Loader<Uuid> for MemberLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Arc<member::Profile>>, AppError> {
-        let rows = member::Entity::find()
-            .filter(member::Column::Id.is_in(keys.iter().copied()))
-            .into_partial_model::<member::Profile>()
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (row.id, Arc::new(row)))
-            .collect())
+        by_id(&self.db, keys, |row: &member::Profile| row.id).await
     }
+}
+
+/// The rest of members' profiles by id, for the fields that show it (`bio`, `email`, ...).
+pub struct MemberDetailsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for MemberDetailsLoader {
+    type Value = Arc<member::Details>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Arc<member::Details>>, AppError> {
+        by_id(&self.db, keys, |row: &member::Details| row.id).await
+    }
+}
+
+/// The members `keys` names, as the columns of `P` (a partial model of a member), by `id`.
+async fn by_id<P: PartialModelTrait + Send + Sync>(
+    db: &DatabaseConnection,
+    keys: &[Uuid],
+    id: fn(&P) -> Uuid,
+) -> Result<HashMap<Uuid, Arc<P>>, AppError> {
+    let rows = member::Entity::find()
+        .filter(member::Column::Id.is_in(keys.iter().copied()))
+        .into_partial_model::<P>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (id(&row), Arc::new(row)))
+        .collect())
 }
 
 /// A row of `E` (every column, as `E::find()` selects them) read with the member its author

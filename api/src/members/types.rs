@@ -79,6 +79,9 @@ pub enum Locale {
 /// A person in the community: their public profile, as they wrote it.
 pub struct Member {
     row: Arc<member::Profile>,
+    /// The rest of the profile, when the member was read whole; otherwise the request's loader
+    /// reads it for the first field that shows it ([`Member::details`]).
+    details: Option<Arc<member::Details>>,
     /// Shown to the member themself, even before the request's viewer says so (the account a
     /// `register` or `login` just signed in).
     own: bool,
@@ -92,16 +95,32 @@ impl Member {
         Self {
             visibility: ProfileVisibility::of(&row.profile_visibility),
             row,
+            details: None,
             own: false,
         }
     }
 
     /// The member who is acting in this request, seen by themself.
     pub fn own(row: member::Model) -> Self {
+        let profile = Arc::new(member::Profile::from(&row));
         Self {
             own: true,
-            ..Self::new(Arc::new(row.into()))
+            details: Some(Arc::new(row.into())),
+            ..Self::new(profile)
         }
+    }
+
+    /// The rest of the member's profile: the row it was read with, or one batched read for the
+    /// request's members that a field asks about.
+    async fn details(&self, ctx: &Context<'_>) -> AppResult<Arc<member::Details>> {
+        if let Some(details) = &self.details {
+            return Ok(details.clone());
+        }
+        ctx.loaders()?
+            .member_details
+            .load_one(self.row.id)
+            .await?
+            .ok_or(AppError::NotFound("Member"))
     }
 
     /// A member through the request's loader: `None` for no id, or an id that names nobody
@@ -141,6 +160,11 @@ impl Member {
         Ok(value.filter(|_| policy::shows(level, relation)))
     }
 
+    /// Whether the request's viewer may see `field` of this member.
+    async fn shows(&self, ctx: &Context<'_>, field: Field) -> AppResult<bool> {
+        Ok(self.visible(ctx, field, Some(())).await?.is_some())
+    }
+
     fn is_viewer(&self, ctx: &Context<'_>) -> bool {
         self.own || ctx.viewer().member_id() == Some(self.row.id)
     }
@@ -152,11 +176,7 @@ impl Member {
         ctx: &Context<'_>,
         include_ended: bool,
     ) -> AppResult<Vec<Affiliation>> {
-        if self
-            .visible(ctx, Field::Organisation, Some(()))
-            .await?
-            .is_none()
-        {
+        if !self.shows(ctx, Field::Organisation).await? {
             return Ok(Vec::new());
         }
         let include_ended = include_ended && self.is_viewer(ctx);
@@ -212,14 +232,19 @@ impl Member {
     }
 
     /// A longer introduction, as written (plain text), to whom the member shows it.
-    async fn bio(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        self.visible(ctx, Field::Bio, self.row.bio.as_deref()).await
+    async fn bio(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+        if !self.shows(ctx, Field::Bio).await? {
+            return Ok(None);
+        }
+        Ok(self.details(ctx).await?.bio.clone())
     }
 
     /// The member's own web page, to whom the member shows it.
-    async fn website_url(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        self.visible(ctx, Field::WebsiteUrl, self.row.website_url.as_deref())
-            .await
+    async fn website_url(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+        if !self.shows(ctx, Field::WebsiteUrl).await? {
+            return Ok(None);
+        }
+        Ok(self.details(ctx).await?.website_url.clone())
     }
 
     /// A picture of the member, to whom the member shows it.
@@ -230,12 +255,14 @@ impl Member {
 
     /// The e-mail address: the member's own unless they show it to fellow group members or
     /// everyone (`profileVisibility.email`); site admins always see it.
-    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        if self.own || policy::can_see_email(ctx.viewer(), self.row.id) {
-            return Ok(Some(self.row.email.as_str()));
+    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+        let may_see = self.own
+            || policy::can_see_email(ctx.viewer(), self.row.id)
+            || self.shows(ctx, Field::Email).await?;
+        if !may_see {
+            return Ok(None);
         }
-        self.visible(ctx, Field::Email, Some(self.row.email.as_str()))
-            .await
+        Ok(Some(self.details(ctx).await?.email.clone()))
     }
 
     /// The organisations the member works for (and their title and role there), to whom the
@@ -250,9 +277,11 @@ impl Member {
 
     /// How the member speaks when a post names no persona and the group has no default of
     /// theirs: for the member alone, null for others.
-    async fn default_speaking_as(&self, ctx: &Context<'_>) -> Option<SpeakingAs> {
-        self.is_viewer(ctx)
-            .then_some(self.row.default_speaking_as.into())
+    async fn default_speaking_as(&self, ctx: &Context<'_>) -> AppResult<Option<SpeakingAs>> {
+        if !self.is_viewer(ctx) {
+            return Ok(None);
+        }
+        Ok(Some(self.details(ctx).await?.default_speaking_as.into()))
     }
 
     /// The organisation of that default: for the member alone.
@@ -260,10 +289,11 @@ impl Member {
         if !self.is_viewer(ctx) {
             return Ok(None);
         }
+        let details = self.details(ctx).await?;
         Organisation::of_post(
             ctx,
-            self.row.default_speaking_as,
-            self.row.default_organisation_id,
+            details.default_speaking_as,
+            details.default_organisation_id,
             false,
         )
         .await
@@ -276,16 +306,22 @@ impl Member {
 
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only
     /// to the member and to site admins, null for others.
-    async fn email_verified(&self, ctx: &Context<'_>) -> Option<bool> {
-        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
-            .then_some(self.row.email_verified_at.is_some())
+    async fn email_verified(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
+        if !(self.own || policy::can_see_email(ctx.viewer(), self.row.id)) {
+            return Ok(None);
+        }
+        Ok(Some(self.details(ctx).await?.email_verified_at.is_some()))
     }
 
     /// The language of the member's mail: visible only to the member and to site admins, null
     /// for others.
-    async fn locale(&self, ctx: &Context<'_>) -> Option<Locale> {
-        (self.own || policy::can_see_email(ctx.viewer(), self.row.id))
-            .then(|| templates::Locale::of(&self.row.locale).into())
+    async fn locale(&self, ctx: &Context<'_>) -> AppResult<Option<Locale>> {
+        if !(self.own || policy::can_see_email(ctx.viewer(), self.row.id)) {
+            return Ok(None);
+        }
+        Ok(Some(
+            templates::Locale::of(&self.details(ctx).await?.locale).into(),
+        ))
     }
 
     /// Which mail the member gets: visible only to the member, null for others.
@@ -301,7 +337,7 @@ impl Member {
             .await?;
         Ok(Some(NotificationSettings::new(
             &off,
-            &self.row.notification_email,
+            &self.details(ctx).await?.notification_email,
         )))
     }
 
@@ -335,12 +371,12 @@ impl Member {
     }
 
     /// Whether this member administers the whole site.
-    async fn is_site_admin(&self) -> bool {
-        self.row.is_site_admin
+    async fn is_site_admin(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        Ok(self.details(ctx).await?.is_site_admin)
     }
 
     /// When the account was created.
-    async fn created_at(&self) -> scalars::DateTime {
-        (self.row.created_at).into()
+    async fn created_at(&self, ctx: &Context<'_>) -> AppResult<scalars::DateTime> {
+        Ok(self.details(ctx).await?.created_at.into())
     }
 }
