@@ -165,6 +165,12 @@ impl Member {
         Ok(self.visible(ctx, field, Some(())).await?.is_some())
     }
 
+    /// Whether the viewer may see the member's account (address, its confirmation, the language
+    /// of its mail): the member themself and site admins.
+    fn shows_account(&self, ctx: &Context<'_>) -> bool {
+        self.own || policy::can_see_email(ctx.viewer(), self.row.id)
+    }
+
     fn is_viewer(&self, ctx: &Context<'_>) -> bool {
         self.own || ctx.viewer().member_id() == Some(self.row.id)
     }
@@ -256,10 +262,7 @@ impl Member {
     /// The e-mail address: the member's own unless they show it to fellow group members or
     /// everyone (`profileVisibility.email`); site admins always see it.
     async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
-        let may_see = self.own
-            || policy::can_see_email(ctx.viewer(), self.row.id)
-            || self.shows(ctx, Field::Email).await?;
-        if !may_see {
+        if !(self.shows_account(ctx) || self.shows(ctx, Field::Email).await?) {
             return Ok(None);
         }
         Ok(Some(self.details(ctx).await?.email.clone()))
@@ -307,7 +310,7 @@ impl Member {
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only
     /// to the member and to site admins, null for others.
     async fn email_verified(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
-        if !(self.own || policy::can_see_email(ctx.viewer(), self.row.id)) {
+        if !self.shows_account(ctx) {
             return Ok(None);
         }
         Ok(Some(self.details(ctx).await?.email_verified_at.is_some()))
@@ -316,7 +319,7 @@ impl Member {
     /// The language of the member's mail: visible only to the member and to site admins, null
     /// for others.
     async fn locale(&self, ctx: &Context<'_>) -> AppResult<Option<Locale>> {
-        if !(self.own || policy::can_see_email(ctx.viewer(), self.row.id)) {
+        if !self.shows_account(ctx) {
             return Ok(None);
         }
         Ok(Some(
