@@ -179,11 +179,11 @@ async fn reindex(settings: &Settings) -> Result<(), String> {
     db::migrate(&connection)
         .await
         .map_err(|err| err.to_string())?;
-    let written = fagruppe::search::index::rebuild(&connection)
+    let written = fagruppe::search::index::rebuild(connection.pool())
         .await
         .map_err(|err| err.to_string())?;
     tracing::info!(entries = written, "search index rebuilt");
-    let posts = fagruppe::discussions::links::rebuild(&connection)
+    let posts = fagruppe::discussions::links::rebuild(connection.pool())
         .await
         .map_err(|err| err.to_string())?;
     tracing::info!(posts, "discussion links rebuilt");
@@ -198,7 +198,7 @@ async fn seed(settings: &Settings, args: &[&str]) -> Result<(), String> {
         .map_err(|err| err.to_string())?;
     let passwords = Passwords::for_settings(settings)?;
     let started = std::time::Instant::now();
-    let summary = fagruppe::seed::run(&connection, &passwords, data_set, force).await?;
+    let summary = fagruppe::seed::run(connection.pool(), &passwords, data_set, force).await?;
     println!(
         "seeded {summary} in {:.1} s; every account's password is \"{}\"",
         started.elapsed().as_secs_f64(),
@@ -212,7 +212,7 @@ async fn site_admin(settings: &Settings, email: &str, admin: bool) -> Result<(),
     db::migrate(&connection)
         .await
         .map_err(|err| err.to_string())?;
-    if set_site_admin(&connection, email, admin)
+    if set_site_admin(connection.pool(), email, admin)
         .await
         .map_err(|err| err.to_string())?
     {

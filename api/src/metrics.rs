@@ -24,11 +24,13 @@ use prometheus_client::{
     registry::Registry,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, Func},
 };
 
 use entity::job;
+
+use crate::db::Db;
 
 /// Distinct operation names kept as labels; the rest count as `other`.
 pub const MAX_OPERATION_NAMES: usize = 200;
@@ -94,7 +96,7 @@ struct Inner {
     pool_connections: Family<StateLabels, Gauge>,
     pool_max: Gauge,
     /// The HTTP workers' own pools, read with the shared one at scrape time.
-    worker_pools: Mutex<Vec<DatabaseConnection>>,
+    worker_pools: Mutex<Vec<Db>>,
 }
 
 impl Metrics {
@@ -252,7 +254,7 @@ impl Metrics {
     }
 
     /// Counts `db`, an HTTP worker's pool of at most `max` connections, with the shared one.
-    pub fn watch_pool(&self, db: &DatabaseConnection, max: u32) {
+    pub fn watch_pool(&self, db: &Db, max: u32) {
         self.0.pool_max.inc_by(i64::from(max));
         self.0
             .worker_pools
@@ -262,7 +264,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the gauges read at scrape time (pool, queue) brought up to date.
-    pub async fn render(&self, db: &DatabaseConnection) -> Result<String, std::fmt::Error> {
+    pub async fn render(&self, db: &Db) -> Result<String, std::fmt::Error> {
         self.read_pool(db);
         self.read_queue(db).await;
         let mut text = String::new();
@@ -270,7 +272,7 @@ impl Metrics {
         Ok(text)
     }
 
-    fn read_pool(&self, db: &DatabaseConnection) {
+    fn read_pool(&self, db: &Db) {
         let workers = self
             .0
             .worker_pools
@@ -288,7 +290,7 @@ impl Metrics {
         connections.get_or_create(&state_label("idle")).set(idle);
     }
 
-    async fn read_queue(&self, db: &DatabaseConnection) {
+    async fn read_queue(&self, db: &Db) {
         let counts: Result<Vec<(job::State, i64)>, _> = job::Entity::find()
             .select_only()
             .column(job::Column::State)
@@ -357,19 +359,21 @@ impl Drop for GaugeGuard {
     }
 }
 
-/// Connections a pool has open, and how many of them are idle.
-fn pool_usage(db: &DatabaseConnection) -> (i64, i64) {
+/// Connections a pool has open, and how many of them are idle (in the pool, or kept by `db`
+/// between statements).
+fn pool_usage(db: &Db) -> (i64, i64) {
     let (size, idle) = match db.get_database_backend() {
         DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
+            let pool = db.pool().get_postgres_connection_pool();
             (pool.size(), pool.num_idle())
         }
         DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
+            let pool = db.pool().get_sqlite_connection_pool();
             (pool.size(), pool.num_idle())
         }
         _ => (0, 0),
     };
+    let idle = idle.saturating_add(db.kept());
     (i64::from(size), i64::try_from(idle).unwrap_or(i64::MAX))
 }
 

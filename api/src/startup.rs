@@ -115,7 +115,7 @@ const STARTUP_WAIT: Duration = Duration::from_secs(60);
 /// together queue behind the one that migrates instead of failing.
 async fn connect_and_migrate(
     settings: &Settings,
-) -> Result<(sea_orm::DatabaseConnection, StatementCounter), StartupError> {
+) -> Result<(db::Db, StatementCounter), StartupError> {
     let started = std::time::Instant::now();
     loop {
         let attempt = async {

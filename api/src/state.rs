@@ -1,9 +1,8 @@
 //! What every request can reach: the pool, settings and the shared services. Built once at
 //! start-up and cloned into the schema and the HTTP app (a handle clone, never a rebuild).
 
+use crate::db::Db;
 use std::{net::IpAddr, sync::Arc};
-
-use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
@@ -18,7 +17,7 @@ use crate::{
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub settings: Arc<Settings>,
     pub passwords: Passwords,
     pub tokens: AccessTokens,

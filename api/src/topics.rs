@@ -9,10 +9,11 @@ use entity::{group_topic, meetup_topic, resource_topic, thread_topic, topic};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Related,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Related,
     sea_query::{Expr, Query},
 };
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -144,12 +145,12 @@ where
 
 /// Topics by owner id, in name order, for a whole page of owners in one query.
 pub struct TopicsLoader<L> {
-    db: DatabaseConnection,
+    db: Db,
     link: PhantomData<fn() -> L>,
 }
 
 impl<L> TopicsLoader<L> {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &Db) -> Self {
         Self {
             db: db.clone(),
             link: PhantomData,

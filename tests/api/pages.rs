@@ -3,12 +3,13 @@
 //! server runs for each. The budgets follow the shape of the query (one statement per level that
 //! is not one-to-one), never the number of rows on the page.
 
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::{
     discussions::{comment, start_thread},
     groups::{TestGroup, create_group, join_member},
-    helpers::{Account, TestApp, email, spawn_app, text},
+    helpers::{Account, TestApp, email, spawn_app, spawn_app_with, text},
     meetups::{answer, create_meetup},
 };
 
@@ -203,6 +204,34 @@ async fn a_signed_in_member_reads_the_same_pages_in_a_few_more_statements() {
     assert_eq!(data["groups"]["nodes"].as_array().map(Vec::len), Some(3));
     // The session; the groups; the viewer's memberships in them.
     assert!(statements <= 3, "directory: {statements} statements");
+}
+
+/// Reads keep the connections they used for their next statements; writes begin their
+/// transactions on the pool. With the smallest pool (one HTTP worker, two connections) a dozen
+/// visitors reading the directory while the owner creates six groups all get their answers, and
+/// the directory then lists every group.
+#[tokio::test]
+async fn visitors_reading_while_an_owner_writes_share_a_pool_of_two_connections() {
+    let app = spawn_app_with(&[("WORKERS", "1"), ("DATABASE_MAX_CONNECTIONS", "2")]).await;
+    let owner = app.register(&email("leder"), "Kari Nordmann").await;
+    let groups: Vec<String> = (0..6).map(|i| format!("Faggruppe {i}")).collect();
+
+    let reads = join_all((0..12).map(|_| app.graphql(None, DIRECTORY, json!({}))));
+    let writes = join_all(
+        groups
+            .iter()
+            .map(|name| create_group(&app, &owner, name, "PUBLIC", "OPEN")),
+    );
+    let (read, _) = tokio::join!(reads, writes);
+    for answer in &read {
+        assert!(answer.get("errors").is_none(), "{answer}");
+        assert!(answer["data"]["groups"]["nodes"].is_array(), "{answer}");
+    }
+
+    let directory = app.graphql(None, DIRECTORY, json!({})).await;
+    let mut listed = names(&directory["data"]["groups"]["nodes"], &["name"]);
+    listed.sort();
+    assert_eq!(listed, groups);
 }
 
 #[tokio::test]

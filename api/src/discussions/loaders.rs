@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{comment, comment_revision, member, reaction, thread};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
@@ -42,7 +42,7 @@ impl Loader<Uuid> for ThreadLoader {
 
 /// Comments by id (parents and quoted comments).
 pub struct CommentLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for CommentLoader {
@@ -60,7 +60,7 @@ impl Loader<Uuid> for CommentLoader {
 
 /// Comments that are not deleted, by thread.
 pub struct CommentCountLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for CommentCountLoader {
@@ -87,7 +87,7 @@ impl Loader<Uuid> for CommentCountLoader {
 
 /// Direct replies (tombstones included: they keep their place), by parent comment.
 pub struct ReplyCountLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for ReplyCountLoader {
@@ -113,7 +113,7 @@ impl Loader<Uuid> for ReplyCountLoader {
 
 /// Reaction counts by comment, per kind.
 pub struct ReactionCountLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for ReactionCountLoader {
@@ -145,7 +145,7 @@ impl Loader<Uuid> for ReactionCountLoader {
 
 /// A member's reactions by `(comment_id, member_id)`.
 pub struct ViewerReactionLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<(Uuid, Uuid)> for ViewerReactionLoader {
@@ -173,7 +173,7 @@ impl Loader<(Uuid, Uuid)> for ViewerReactionLoader {
 
 /// A comment's earlier versions, oldest first.
 pub struct RevisionLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for RevisionLoader {

@@ -5,11 +5,11 @@
 //! membership) feeds the rows it found to the other loaders. Mutations and subscriptions batch
 //! without caching, so a field resolved after a write never sees the row from before it.
 
+use crate::db::Db;
 use std::sync::{Arc, OnceLock, Weak};
 
 use async_graphql::dataloader::Loader;
 use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
@@ -46,7 +46,7 @@ pub enum Caching {
 /// read joins) and the other loaders, to feed them what the join found.
 #[derive(Clone)]
 pub struct LoadContext {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub viewer: Option<Uuid>,
     loaders: Weak<Loaders>,
 }
@@ -113,7 +113,7 @@ pub struct Loaders {
 
 impl Loaders {
     /// The loaders of one request by `viewer` (a member id, or `None` when anonymous).
-    pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>, caching: Caching) -> Arc<Self> {
+    pub fn new(db: &Db, viewer: Option<Uuid>, caching: Caching) -> Arc<Self> {
         Arc::new_cyclic(|loaders| {
             let context = LoadContext {
                 db: db.clone(),
@@ -213,14 +213,14 @@ impl Loaders {
 /// The loaders of one request, built on first use: a request that needs none (an authenticated
 /// `me`) does not pay for building them.
 pub struct RequestLoaders {
-    db: DatabaseConnection,
+    db: Db,
     viewer: Option<Uuid>,
     caching: Caching,
     loaders: OnceLock<Arc<Loaders>>,
 }
 
 impl RequestLoaders {
-    pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>, caching: Caching) -> Self {
+    pub fn new(db: &Db, viewer: Option<Uuid>, caching: Caching) -> Self {
         Self {
             db: db.clone(),
             viewer,

@@ -12,9 +12,11 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::row::{FromRow, Rows};
 use sea_orm::{
-    Cursor, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, Select,
-    SelectorTrait, sea_query::IntoValueTuple,
+    Cursor, EntityTrait, FromQueryResult, PaginatorTrait, Select, SelectorTrait,
+    sea_query::IntoValueTuple,
 };
+
+use crate::db::Db;
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -191,7 +193,7 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
     pub async fn fetch<E, C>(
         &self,
         ctx: &Context<'_>,
-        db: &DatabaseConnection,
+        db: &Db,
         select: Select<E>,
         key: C,
         order: Order,
@@ -212,7 +214,7 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
     pub async fn fetch_joined<E, M, C>(
         &self,
         ctx: &Context<'_>,
-        db: &DatabaseConnection,
+        db: &Db,
         (select, join): (Select<E>, impl FnOnce(Select<E>) -> Select<E>),
         key: C,
         order: Order,

@@ -12,11 +12,12 @@ use entity::{
     row::{FromRow, ReadAt, model_at},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
-    SelectTwo,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
     sea_query::{Expr, ExprTrait, IntoCondition},
 };
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
@@ -172,7 +173,7 @@ fn feed_membership(
 /// A membership by `(group_id, member_id)`, in any status; `None` when there is none, so that
 /// the answer "not a member" is cached like any other.
 pub struct MembershipLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<(Uuid, Uuid)> for MembershipLoader {
@@ -216,7 +217,7 @@ pub async fn read_by_slug(
 /// Published guidelines by `(group_id, version)`: the current version of a page of groups in
 /// one statement.
 pub struct GuidelinesLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<(Uuid, i32)> for GuidelinesLoader {

@@ -18,7 +18,7 @@ pub async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
     if state.drain.is_draining() {
         return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
     }
-    if let Err(err) = state.app.db.ping().await {
+    if let Err(err) = state.app.db.pool().ping().await {
         tracing::warn!(%err, "readiness check failed: the database");
         return HttpResponse::ServiceUnavailable()
             .json(json!({ "status": "unavailable", "database": "unreachable" }));

@@ -1,9 +1,9 @@
 //! The same figures as `Group.insights`, as one CSV table in long form (`section, start, end,
 //! key, figure, value`), for the board's spreadsheet. A suppressed cell reads `suppressed`.
 
+use crate::db::Db;
 use std::fmt::Write;
 
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
@@ -155,7 +155,7 @@ fn hours(value: Option<f64>) -> String {
 }
 
 /// The group's insights over `range` as CSV.
-pub async fn render(db: &DatabaseConnection, group_id: Uuid, range: &Range) -> AppResult<String> {
+pub async fn render(db: &Db, group_id: Uuid, range: &Range) -> AppResult<String> {
     let mut table = Table(String::from("section,start,end,key,figure,value\n"));
     let members = figures::membership(db, group_id, &range.cuts).await?;
     let activity = figures::activity_by_period(db, group_id, &range.cuts).await?;

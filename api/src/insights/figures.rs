@@ -3,9 +3,9 @@
 //! SQL with one `CASE` over the period starts; nothing loops over members in Rust.
 
 use chrono::{DateTime, Datelike, Months, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -157,7 +157,7 @@ struct EventCount {
 }
 
 pub async fn membership(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     cuts: &[DateTime<Utc>],
 ) -> AppResult<Vec<MembershipPeriod>> {
@@ -248,7 +248,7 @@ pub struct ActivityPeriod {
 }
 
 pub async fn activity_by_period(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     cuts: &[DateTime<Utc>],
 ) -> AppResult<Vec<ActivityPeriod>> {
@@ -321,7 +321,7 @@ pub struct MeetupRow {
 pub const RETURN_DAYS: u32 = 90;
 
 pub async fn meetups(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -396,7 +396,7 @@ const LED_TO: &str = "FROM discussion_link l
 
 /// Threads started in the range, oldest first, with the meetups each led to ([`LED_TO`]).
 pub async fn threads(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -450,7 +450,7 @@ pub struct ParticipantsRow {
 }
 
 pub async fn thread_participants(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -489,7 +489,7 @@ pub async fn thread_participants(
 /// The topics of the rows in `ids` of a `*_topic` table (`thread_topic`, `resource_topic`,
 /// `meetup_topic`), as `(row, topic slug)`.
 pub async fn topics_of(
-    db: &DatabaseConnection,
+    db: &Db,
     table: &str,
     column: &str,
     ids: &[Uuid],
@@ -529,7 +529,7 @@ pub struct ResourceRow {
 }
 
 pub async fn resources(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -627,7 +627,7 @@ fn next_within(backend: DatabaseBackend, days: u32) -> String {
 /// reduced to flags (took part in each kind; active again after it; active again after
 /// anything), and the flags are summed.
 pub async fn effects(
-    db: &DatabaseConnection,
+    db: &Db,
     group_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,

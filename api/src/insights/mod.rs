@@ -9,7 +9,9 @@ pub mod graphql;
 
 use chrono::{DateTime, Utc};
 use entity::interest_group;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::db::Db;
 
 use crate::{
     auth::viewer::Viewer,
@@ -59,11 +61,7 @@ pub fn median_hours(waits: &[i64]) -> Option<f64> {
 
 /// The group whose insights the viewer asks for, by slug, if they may read them: outsiders of a
 /// members-only group get `NOT_FOUND`, members below organiser `FORBIDDEN`.
-pub async fn access_by_slug(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    slug: &str,
-) -> AppResult<GroupAccess> {
+pub async fn access_by_slug(db: &Db, viewer: &Viewer, slug: &str) -> AppResult<GroupAccess> {
     let group = interest_group::Entity::find()
         .filter(interest_group::Column::Slug.eq(slug))
         .one(db)

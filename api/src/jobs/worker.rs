@@ -10,7 +10,8 @@ use entity::job;
 use rand::Rng;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
 use tracing::Instrument;
@@ -98,7 +99,7 @@ async fn work(state: AppState, drain: Drain) {
 async fn listen(state: AppState, drain: Drain) {
     let poll = state.settings.jobs.poll;
     while !drain.is_draining() {
-        let pool = state.db.get_postgres_connection_pool();
+        let pool = state.db.pool().get_postgres_connection_pool();
         match sqlx::postgres::PgListener::connect_with(pool).await {
             Ok(mut listener) => match listener.listen(WAKEUP_CHANNEL).await {
                 Ok(()) => {

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, IntoCondition, Query},
 };
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
@@ -144,7 +146,7 @@ impl Loader<Uuid> for StandingLoader {
 
 /// Host member ids by meetup.
 pub struct MeetupHostsLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for MeetupHostsLoader {

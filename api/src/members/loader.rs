@@ -7,17 +7,19 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::Loader;
 use entity::{member, membership, row::FromRow};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{db::Joined, error::AppError};
 
 /// Member profiles by id (authors, hosts, adders, attendees): the columns a name is shown with.
 pub struct MemberLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for MemberLoader {
@@ -32,7 +34,7 @@ impl Loader<Uuid> for MemberLoader {
 
 /// The rest of members' profiles by id, for the fields that show it (`bio`, `email`, ...).
 pub struct MemberDetailsLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for MemberDetailsLoader {
@@ -46,7 +48,7 @@ impl Loader<Uuid> for MemberDetailsLoader {
 
 /// The members `keys` names, as the columns of `P` (a partial model of a member), by `id`.
 async fn by_id<P: PartialModelTrait + Send + Sync>(
-    db: &DatabaseConnection,
+    db: &Db,
     keys: &[Uuid],
     id: fn(&P) -> Uuid,
 ) -> Result<HashMap<Uuid, Arc<P>>, AppError> {
@@ -124,7 +126,7 @@ where
 /// Of the members asked about, those who share an active group with the viewer (for profile
 /// fields visible to `GROUP_MEMBERS`): one statement for a page of members.
 pub struct SharedGroupLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub viewer: Option<Uuid>,
 }
 

@@ -8,9 +8,10 @@ use entity::{
     notification::{self, Kind},
 };
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Select,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
 };
+
+use crate::db::Db;
 
 use crate::{
     auth::viewer::Identity,
@@ -41,7 +42,7 @@ pub(crate) fn inbox(identity: &Identity) -> Select<notification::Entity> {
 
 /// One of the member's notifications, if they may still read it.
 pub async fn one(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     id: uuid::Uuid,
 ) -> AppResult<Option<notification::Model>> {
@@ -52,7 +53,7 @@ pub async fn one(
 }
 
 /// How many of the member's notifications are unread.
-pub async fn unread_count(db: &DatabaseConnection, identity: &Identity) -> AppResult<u64> {
+pub async fn unread_count(db: &Db, identity: &Identity) -> AppResult<u64> {
     Ok(inbox(identity)
         .filter(notification::Column::ReadAt.is_null())
         .count(db)
@@ -82,7 +83,7 @@ pub async fn notifications(
 /// The viewer's unread notifications per group, for `Group.viewerUnreadCount` on lists of
 /// groups: one statement for every group of a page.
 pub struct UnreadInGroupLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub viewer: Option<uuid::Uuid>,
 }
 
@@ -114,7 +115,7 @@ impl Loader<uuid::Uuid> for UnreadInGroupLoader {
 
 /// Invitations by id, for notifications about them.
 pub struct InvitationLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<uuid::Uuid> for InvitationLoader {

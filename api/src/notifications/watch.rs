@@ -22,10 +22,11 @@ use entity::{
 use sea_orm::{
     ActiveEnum,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType},
 };
+
+use crate::db::Db;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -258,7 +259,7 @@ fn thread_watchers(thread: &thread::Model) -> SelectStatement {
 /// The viewer's level for groups and threads, for `viewerWatchLevel` on lists: one statement
 /// per kind of key.
 pub struct WatchLevelLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub viewer: Option<Uuid>,
 }
 

@@ -4,13 +4,15 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{affiliation, organisation, organisation_role};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::error::AppError;
 
 pub struct OrganisationLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for OrganisationLoader {
@@ -28,7 +30,7 @@ impl Loader<Uuid> for OrganisationLoader {
 
 /// The viewer's role in each organisation asked about: one statement for a page of them.
 pub struct ViewerRoleLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub viewer: Option<Uuid>,
 }
 
@@ -61,7 +63,7 @@ pub type Affiliated = (affiliation::Model, Option<organisation_role::Role>);
 /// A member's affiliations, current and ended, oldest first, each with the member's role in
 /// the organisation: two statements for a page of members.
 pub struct AffiliationsLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for AffiliationsLoader {

@@ -4,13 +4,15 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::resource;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::error::AppError;
 
 pub struct ResourceLoader {
-    pub db: DatabaseConnection,
+    pub db: Db,
 }
 
 impl Loader<Uuid> for ResourceLoader {

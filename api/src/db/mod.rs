@@ -23,6 +23,10 @@ use sea_orm::{
 
 use crate::config::Settings;
 
+mod kept;
+
+pub use kept::Db;
+
 /// How many SQL statements this pool has run since start; on request, the text of each (tests
 /// check the query plans of a page's statements with it).
 #[derive(Clone, Debug, Default)]
@@ -57,6 +61,21 @@ impl StatementCounter {
         std::mem::take(&mut *self.recorded())
     }
 
+    /// Counts a statement that ran, keeps its text when recording, and traces it (and logs it
+    /// when slow).
+    fn observe(&self, sql: &str, elapsed: Duration) {
+        self.0.count.inc();
+        if self.0.recording.load(Ordering::Relaxed) {
+            self.recorded().push(sql.to_owned());
+        }
+        // Off unless asked for (`RUST_LOG=fagruppe::sql=trace`): the benchmark counts a page's
+        // statements with it.
+        tracing::trace!(target: "fagruppe::sql", elapsed_us = elapsed.as_micros() as u64, sql = %sql);
+        if elapsed >= SLOW_STATEMENT {
+            tracing::warn!(elapsed_ms = elapsed.as_millis() as u64, sql = %sql, "slow statement");
+        }
+    }
+
     fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
         self.0
             .recorded
@@ -71,7 +90,7 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 /// Opens the pool and installs the statement hook.
-pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+pub async fn connect(settings: &Settings) -> Result<(Db, StatementCounter), DbErr> {
     let mut options = options(settings);
     options
         .max_connections(settings.database_max_connections)
@@ -79,6 +98,7 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, Stateme
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     install_hook(&mut db, &counter);
+    let db = Db::new(db, counter.clone(), settings.database_max_connections);
     Ok((db, counter))
 }
 
@@ -93,7 +113,7 @@ pub async fn connect_local(
     settings: &Settings,
     counter: &StatementCounter,
     max_connections: u32,
-) -> Result<Option<DatabaseConnection>, DbErr> {
+) -> Result<Option<Db>, DbErr> {
     if DbBackend::Sqlite.is_prefix_of(&settings.database_url) {
         return Ok(None);
     }
@@ -104,7 +124,7 @@ pub async fn connect_local(
         .connect_lazy(true);
     let mut db = Database::connect(options).await?;
     install_hook(&mut db, counter);
-    Ok(Some(db))
+    Ok(Some(Db::new(db, counter.clone(), max_connections)))
 }
 
 fn options(settings: &Settings) -> ConnectOptions {
@@ -138,18 +158,7 @@ fn options(settings: &Settings) -> ConnectOptions {
 /// Counts every statement of `db` with `counter`, and traces and logs them.
 fn install_hook(db: &mut DatabaseConnection, counter: &StatementCounter) {
     let hook = counter.clone();
-    db.set_metric_callback(move |info| {
-        hook.0.count.inc();
-        if hook.0.recording.load(Ordering::Relaxed) {
-            hook.recorded().push(info.statement.sql.clone());
-        }
-        // Off unless asked for (`RUST_LOG=fagruppe::sql=trace`): the benchmark counts a page's
-        // statements with it.
-        tracing::trace!(target: "fagruppe::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
-        if info.elapsed >= SLOW_STATEMENT {
-            tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
-        }
-    });
+    db.set_metric_callback(move |info| hook.observe(&info.statement.sql, info.elapsed));
 }
 
 /// Whether a database error means the database cannot serve now (unreachable, the pool
@@ -189,7 +198,7 @@ pub fn is_unavailable(err: &DbErr) -> bool {
 /// Applies pending migrations in one transaction (DDL is transactional on both backends) that
 /// first takes a lock: a PostgreSQL advisory lock, or SQLite's write lock. A second instance
 /// starting at the same moment waits, then finds nothing left to do.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7361626173)")
@@ -203,7 +212,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// (`IMMEDIATE`), so concurrent writers wait for each other instead of failing when a read lock
 /// cannot be upgraded; on PostgreSQL it is an ordinary read-committed transaction and the
 /// domain code locks the rows whose invariants it checks.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write(
+    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
+) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
@@ -237,7 +248,7 @@ pub struct Joined<'a, J: EntityTrait, P> {
 /// JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of meetups with
 /// the members they are.
 pub async fn first_of_each_with<E, J: EntityTrait, P>(
-    db: &DatabaseConnection,
+    db: &Db,
     (partition, parents): (E::Column, &[uuid::Uuid]),
     filter: Condition,
     (order, limit): (&[E::Column], u64),
