@@ -8,7 +8,10 @@
 //! from the pool when none is kept, and kept again after a statement that succeeded. It keeps at
 //! most all but one of the pool's connections, so that the pool has one to lend a transaction or
 //! the job listener, which take theirs from it; a transaction that finds the pool full first
-//! hands a kept one back. A statement that fails, or is dropped half-way (a request cancelled), gives its
+//! hands a kept one back. As many statements run at once as connections may be kept, and they
+//! take their turns in the order they came (as the pool's own waiters do): without that, a
+//! statement that came later would take a connection just kept while one that came first still
+//! waited on the pool. A statement that fails, or is dropped half-way (a request cancelled), gives its
 //! connection back to the pool, which tests it as before. A connection kept idle for
 //! [`IDLE_BEFORE_PING`] is pinged before its next statement, and one kept for [`KEPT_AT_MOST`]
 //! goes back to the pool, which closes it once it has lived past its lifetime.
@@ -26,6 +29,7 @@ use sea_orm::{
     sqlx::{self, Connection as _, Postgres, Sqlite, pool::PoolConnection},
 };
 use sea_query_sqlx::SqlxValues;
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::{IDLE_BEFORE_PING, StatementCounter};
@@ -46,6 +50,12 @@ struct Kept {
     connections: Mutex<Vec<KeptConnection>>,
     /// How many connections may be kept at once.
     capacity: usize,
+    /// A turn for each statement that may run at once, handed out in the order they were asked
+    /// for: a statement waiting for a connection gets the next one kept, rather than one that
+    /// came later and found it first.
+    turns: Semaphore,
+    /// How long a statement waits for its turn (the pool's acquire timeout).
+    wait: Duration,
     statements: StatementCounter,
 }
 
@@ -62,12 +72,12 @@ enum Connection {
 }
 
 impl Db {
-    /// `pool`, opened with `max_connections`, keeping up to all but one of them; its statements
-    /// are counted by `statements`.
+    /// `pool`, opened with `max_connections` and `wait` as its acquire timeout, keeping up to
+    /// all but one of them; its statements are counted by `statements`.
     pub fn new(
         pool: DatabaseConnection,
         statements: StatementCounter,
-        max_connections: u32,
+        (max_connections, wait): (u32, Duration),
     ) -> Self {
         let capacity = usize::try_from(max_connections.saturating_sub(1)).unwrap_or(0);
         Self {
@@ -75,6 +85,8 @@ impl Db {
             kept: Arc::new(Kept {
                 connections: Mutex::new(Vec::with_capacity(capacity)),
                 capacity,
+                turns: Semaphore::new(capacity.max(1)),
+                wait,
                 statements,
             }),
         }
@@ -133,6 +145,11 @@ impl Db {
     /// Runs `stmt` on a connection by `run`, counts and traces it, and keeps the connection if it
     /// succeeded. `wanted` names the span and the error.
     async fn run<T>(&self, stmt: &Statement, wanted: Wanted, run: Run<T>) -> Result<T, DbErr> {
+        // Given back after the connection is kept again, for the next in line to take it.
+        let _turn = tokio::time::timeout(self.kept.wait, self.kept.turns.acquire())
+            .await
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
         let mut kept = self.take().await?;
         let span = statement_span(wanted, self.pool.get_database_backend(), &stmt.sql);
         let started = Instant::now();

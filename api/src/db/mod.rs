@@ -98,7 +98,11 @@ pub async fn connect(settings: &Settings) -> Result<(Db, StatementCounter), DbEr
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     install_hook(&mut db, &counter);
-    let db = Db::new(db, counter.clone(), settings.database_max_connections);
+    let db = Db::new(
+        db,
+        counter.clone(),
+        (settings.database_max_connections, settings.database_timeout),
+    );
     Ok((db, counter))
 }
 
@@ -124,7 +128,11 @@ pub async fn connect_local(
         .connect_lazy(true);
     let mut db = Database::connect(options).await?;
     install_hook(&mut db, counter);
-    Ok(Some(Db::new(db, counter.clone(), max_connections)))
+    Ok(Some(Db::new(
+        db,
+        counter.clone(),
+        (max_connections, settings.database_timeout),
+    )))
 }
 
 fn options(settings: &Settings) -> ConnectOptions {
