@@ -1,12 +1,12 @@
 //! What every request can reach: the pool, settings and the shared services. Built once at
 //! start-up and cloned into the schema and the HTTP app (a handle clone, never a rebuild).
 
-use crate::db::Db;
 use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     auth::{password::Passwords, throttle::RateLimiter, tokens::AccessTokens},
     config::Settings,
+    db::Db,
     events::EventBus,
     jobs::Outcome,
     mail::Mailer,

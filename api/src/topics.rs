@@ -12,11 +12,12 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Related,
     sea_query::{Expr, Query},
 };
-
-use crate::db::Db;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    db::Db,
+    error::{AppError, AppResult},
+};
 
 /// Most topics one thing may carry.
 pub const MAX_TOPICS: usize = 10;

@@ -6,12 +6,10 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{comment, comment_revision, member, reaction, thread};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-
-use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
-    db::first_of_each_with,
+    db::{Db, first_of_each_with},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,

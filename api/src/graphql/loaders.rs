@@ -5,7 +5,6 @@
 //! membership) feeds the rows it found to the other loaders. Mutations and subscriptions batch
 //! without caching, so a field resolved after a write never sees the row from before it.
 
-use crate::db::Db;
 use std::sync::{Arc, OnceLock, Weak};
 
 use async_graphql::dataloader::Loader;
@@ -13,6 +12,7 @@ use entity::{group_topic, meetup_topic, resource_topic, thread_topic};
 use uuid::Uuid;
 
 use crate::{
+    db::Db,
     discussions::loaders::{
         CommentCountLoader, CommentLoader, ReactionCountLoader, ReplyCountLoader, ReplyPreviewKey,
         ReplyPreviewLoader, RevisionLoader, ThreadLoader, ViewerReactionLoader,

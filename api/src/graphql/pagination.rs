@@ -15,12 +15,11 @@ use sea_orm::{
     Cursor, EntityTrait, FromQueryResult, PaginatorTrait, Select, SelectorTrait,
     sea_query::IntoValueTuple,
 };
-
-use crate::db::Db;
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
+    db::Db,
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     members::loader::{WithAuthor, join_author, shared},

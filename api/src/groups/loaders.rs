@@ -16,11 +16,10 @@ use sea_orm::{
     JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
     sea_query::{Expr, ExprTrait, IntoCondition},
 };
-
-use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
+    db::Db,
     error::AppError,
     graphql::loaders::LoadContext,
     members::loader::{AUTHOR, join_author, shared},

@@ -1,12 +1,12 @@
 //! The same figures as `Group.insights`, as one CSV table in long form (`section, start, end,
 //! key, figure, value`), for the board's spreadsheet. A suppressed cell reads `suppressed`.
 
-use crate::db::Db;
 use std::fmt::Write;
 
 use uuid::Uuid;
 
 use crate::{
+    db::Db,
     error::AppResult,
     graphql::scalars::DateTime,
     insights::{

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Datelike, Months, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
-
-use crate::db::Db;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    db::Db,
+    error::{AppError, AppResult},
+};
 
 /// How a range is cut into periods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,10 +11,9 @@ use chrono::{DateTime, Utc};
 use entity::interest_group;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::db::Db;
-
 use crate::{
     auth::viewer::Viewer,
+    db::Db,
     error::{AppError, AppResult},
     graphql::loaders::{Caching, Loaders},
     groups::{

@@ -11,12 +11,10 @@ use sea_orm::{
     JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, IntoCondition, Query},
 };
-
-use crate::db::Db;
 use uuid::Uuid;
 
 use crate::{
-    db::first_of_each_with,
+    db::{Db, first_of_each_with},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,

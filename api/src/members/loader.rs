@@ -11,11 +11,12 @@ use sea_orm::{
     PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
-
-use crate::db::Db;
 use uuid::Uuid;
 
-use crate::{db::Joined, error::AppError};
+use crate::{
+    db::{Db, Joined},
+    error::AppError,
+};
 
 /// Member profiles by id (authors, hosts, adders, attendees): the columns a name is shown with.
 pub struct MemberLoader {

@@ -11,10 +11,9 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
 };
 
-use crate::db::Db;
-
 use crate::{
     auth::viewer::Identity,
+    db::Db,
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,

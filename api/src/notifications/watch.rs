@@ -25,14 +25,12 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType},
 };
-
-use crate::db::Db;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer,
-    db::begin_write,
+    db::{Db, begin_write},
     error::{AppError, AppResult},
     groups,
     jobs::{self, NewJob},

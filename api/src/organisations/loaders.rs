@@ -5,11 +5,9 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{affiliation, organisation, organisation_role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
-use crate::db::Db;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{db::Db, error::AppError};
 
 pub struct OrganisationLoader {
     pub db: Db,

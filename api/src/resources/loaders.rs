@@ -5,11 +5,9 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::resource;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-use crate::db::Db;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{db::Db, error::AppError};
 
 pub struct ResourceLoader {
     pub db: Db,
