@@ -339,10 +339,12 @@ async fn every_statement_of_the_four_pages_uses_an_index_and_none_reads_a_passwo
 }
 
 /// SQLite prepares a statement again whenever a parameter it planned with is bound anew (every
-/// `LIMIT ?` since 3.47) unless built with the query planner stability guarantee, which
-/// `.cargo/config.toml` asks for: without it each page's statements are parsed on every request.
+/// `LIMIT ?` since 3.47) unless built with the query planner stability guarantee, and counts
+/// every allocation under one process-wide mutex unless built without memory statistics;
+/// `.cargo/config.toml` asks for both. Without the first each page's statements are parsed on
+/// every request; without the second the connections' threads queue on that mutex.
 #[tokio::test]
-async fn the_embedded_sqlite_keeps_its_statements_prepared() {
+async fn the_embedded_sqlite_keeps_its_statements_prepared_and_allocates_without_a_global_lock() {
     if skipped_on_postgres("it concerns the embedded SQLite") {
         return;
     }
@@ -352,8 +354,10 @@ async fn the_embedded_sqlite_keeps_its_statements_prepared() {
         .iter()
         .map(|row| row.try_get_by_index::<String>(0).expect("an option"))
         .collect();
-    assert!(
-        options.iter().any(|option| option == "ENABLE_QPSG"),
-        "{options:?}"
-    );
+    for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+        assert!(
+            options.iter().any(|option| option == wanted),
+            "{wanted} in {options:?}"
+        );
+    }
 }
