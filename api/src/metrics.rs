@@ -24,7 +24,7 @@ use prometheus_client::{
     registry::Registry,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, Func},
 };
 
@@ -362,19 +362,8 @@ impl Drop for GaugeGuard {
 /// Connections a pool has open, and how many of them are idle (in the pool, or kept by `db`
 /// between statements).
 fn pool_usage(db: &Db) -> (i64, i64) {
-    let (size, idle) = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let pool = db.pool().get_postgres_connection_pool();
-            (pool.size(), pool.num_idle())
-        }
-        DbBackend::Sqlite => {
-            let pool = db.pool().get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle())
-        }
-        _ => (0, 0),
-    };
-    let idle = idle.saturating_add(db.kept());
-    (i64::from(size), i64::try_from(idle).unwrap_or(i64::MAX))
+    let (open, idle) = db.usage();
+    (i64::from(open), i64::try_from(idle).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

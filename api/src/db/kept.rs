@@ -97,9 +97,20 @@ impl Db {
         &self.pool
     }
 
-    /// How many connections are kept (idle) now.
-    pub fn kept(&self) -> usize {
-        self.kept.connections().len()
+    /// How many connections the pool has open now, and how many of them are idle, in the pool
+    /// or kept here between statements.
+    pub fn usage(&self) -> (u32, usize) {
+        let (open, idle, _) = self.pool_usage();
+        (open, idle.saturating_add(self.kept.connections().len()))
+    }
+
+    /// The pool's open connections, idle ones among them, and how many it may open.
+    fn pool_usage(&self) -> (u32, usize, u32) {
+        match self.pool.get_database_backend() {
+            DbBackend::Postgres => usage_of(self.pool.get_postgres_connection_pool()),
+            DbBackend::Sqlite => usage_of(self.pool.get_sqlite_connection_pool()),
+            _ => (0, 0, 0),
+        }
     }
 
     /// A kept connection, or one from the pool.
@@ -167,20 +178,20 @@ impl Db {
     /// Before a transaction takes a connection from the pool: when the pool can neither lend an
     /// idle one nor open another, a kept one goes back to it.
     fn make_room(&self) {
-        let full = match self.pool.get_database_backend() {
-            DbBackend::Postgres => full(self.pool.get_postgres_connection_pool()),
-            DbBackend::Sqlite => full(self.pool.get_sqlite_connection_pool()),
-            _ => false,
-        };
-        if full {
+        let (open, idle, max) = self.pool_usage();
+        if idle == 0 && max > 0 && open >= max {
             drop(self.kept.pop());
         }
     }
 }
 
-/// Whether `pool` has every connection it may open open, and none idle.
-fn full<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> bool {
-    pool.num_idle() == 0 && pool.size() >= pool.options().get_max_connections()
+/// `pool`'s open connections, idle ones among them, and how many it may open.
+fn usage_of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> (u32, usize, u32) {
+    (
+        pool.size(),
+        pool.num_idle(),
+        pool.options().get_max_connections(),
+    )
 }
 
 impl Kept {
@@ -292,7 +303,6 @@ fn statement_span(wanted: Wanted, backend: DbBackend, sql: &str) -> tracing::Spa
         Wanted::Outcome => "sea_orm.execute",
         Wanted::Rows => "sea_orm.query",
     };
-    let operation = sql.split_whitespace().next().unwrap_or_default();
     let system = match backend {
         DbBackend::Postgres => "postgresql",
         DbBackend::Sqlite => "sqlite",
@@ -303,7 +313,7 @@ fn statement_span(wanted: Wanted, backend: DbBackend, sql: &str) -> tracing::Spa
         otel.name = name,
         otel.kind = "client",
         db.system = system,
-        db.operation = operation,
+        db.operation = sql.split_whitespace().next().unwrap_or_default(),
     )
 }
 
