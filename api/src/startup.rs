@@ -164,7 +164,10 @@ impl Application {
         let (app_state, statements) = app_state(settings).await?;
         let settings = app_state.settings.clone();
         let schema = build_schema(Some(app_state.clone()), &settings, true);
-        let terse = build_schema(Some(app_state.clone()), &settings, false);
+        let terse = {
+            let (state, settings) = (app_state.clone(), settings.clone());
+            move || build_schema(Some(state), &settings, false)
+        };
         let http_state = HttpState {
             schema: GuardedSchema::new(
                 schema,

@@ -7,7 +7,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, LazyLock, Mutex},
 };
 
 use async_graphql::{
@@ -30,12 +30,17 @@ use crate::{
 /// their type would cost more than the answer.
 const SUGGEST_UP_TO_FIELDS: usize = 100;
 
+/// A schema built the first time it is needed.
+type LazySchema = LazyLock<AppSchema, Box<dyn FnOnce() -> AppSchema + Send>>;
+
 /// The schema behind the pre-check and the execution timeout.
 #[derive(Clone)]
 pub struct GuardedSchema {
     schema: AppSchema,
-    /// The same schema without "Did you mean …?" suggestions, for large documents.
-    terse: AppSchema,
+    /// The same schema without "Did you mean …?" suggestions, for large documents: built when
+    /// the first one comes, since a schema's types take a megabyte and most servers never see
+    /// such a document.
+    terse: Arc<LazySchema>,
     limits: Arc<Limits>,
     introspection: bool,
     documents: Arc<DocumentCache>,
@@ -90,17 +95,18 @@ impl DocumentCache {
 }
 
 impl GuardedSchema {
-    /// `introspection: false` refuses `__schema` and `__type` (production).
+    /// `introspection: false` refuses `__schema` and `__type` (production). `terse` builds the
+    /// schema without suggestions.
     pub fn new(
         schema: AppSchema,
-        terse: AppSchema,
+        terse: impl FnOnce() -> AppSchema + Send + 'static,
         limits: Limits,
         introspection: bool,
         metrics: Metrics,
     ) -> Self {
         Self {
             schema,
-            terse,
+            terse: Arc::new(LazyLock::new(Box::new(terse))),
             limits: Arc::new(limits),
             introspection,
             documents: Arc::default(),
