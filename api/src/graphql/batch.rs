@@ -77,6 +77,12 @@ where
     }
 
     pub async fn load_one(&self, key: K) -> Result<Option<L::Value>, AppError> {
+        // A row the request has already read (most of a page's members and groups) needs no
+        // map of its own.
+        let cached = self.shared.lock().cache.get(&key).cloned();
+        if cached.is_some() {
+            return Ok(cached);
+        }
         let mut values = self.load_many(std::iter::once(key.clone())).await?;
         Ok(values.remove(&key))
     }
