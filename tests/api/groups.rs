@@ -665,6 +665,86 @@ async fn an_invitation_can_be_declined() {
     assert_eq!(pending["data"]["myInvitations"]["totalCount"], 0);
 }
 
+/// Cursors are made only for the rows whose cursor the client selects, however it selects them:
+/// through a named or an inline fragment, under an alias, or only the page's ends through
+/// `pageInfo`. Each is the same cursor, and each one pages on.
+#[tokio::test]
+async fn a_page_gives_the_cursors_it_is_asked_for_however_they_are_selected() {
+    let app = spawn_app().await;
+    let owner = app.register(&email("ends"), "Owner").await;
+    for i in 0..5 {
+        create_group(&app, &owner, &format!("Ends group {i}"), "PUBLIC", "OPEN").await;
+    }
+    let every = app
+        .graphql(
+            None,
+            "{ groups(first: 3, search: \"ends\") { edges { cursor node { name } } } }",
+            json!({}),
+        )
+        .await;
+    let cursors: Vec<Value> = every["data"]["groups"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["cursor"].clone())
+        .collect();
+    assert_eq!(cursors.len(), 3, "{every}");
+    assert!(
+        cursors.iter().all(|cursor| !text(cursor).is_empty()),
+        "{every}"
+    );
+
+    let through_fragments = app
+        .graphql(
+            None,
+            "query { list: groups(first: 3, search: \"ends\") { ...Ends edges { ... on GroupEdge { at: cursor } } } }
+             fragment Ends on GroupConnection { pageInfo { startCursor endCursor } }",
+            json!({}),
+        )
+        .await;
+    let list = &through_fragments["data"]["list"];
+    assert_eq!(
+        list["pageInfo"]["startCursor"], cursors[0],
+        "{through_fragments}"
+    );
+    assert_eq!(
+        list["pageInfo"]["endCursor"], cursors[2],
+        "{through_fragments}"
+    );
+    let at: Vec<Value> = list["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["at"].clone())
+        .collect();
+    assert_eq!(at, cursors, "{through_fragments}");
+
+    let ends_only = app
+        .graphql(
+            None,
+            "{ groups(first: 3, search: \"ends\") { nodes { name } pageInfo { startCursor endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let page_info = &ends_only["data"]["groups"]["pageInfo"];
+    assert_eq!(page_info["startCursor"], cursors[0], "{ends_only}");
+    assert_eq!(page_info["endCursor"], cursors[2], "{ends_only}");
+    let next = app
+        .graphql(
+            None,
+            "query($after: String) { groups(first: 3, after: $after, search: \"ends\") { nodes { name } } }",
+            json!({ "after": page_info["endCursor"] }),
+        )
+        .await;
+    let names: Vec<String> = next["data"]["groups"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| text(&node["name"]))
+        .collect();
+    assert_eq!(names, ["Ends group 1", "Ends group 0"], "{next}");
+}
+
 #[tokio::test]
 async fn members_and_groups_page_with_stable_cursors() {
     let app = spawn_app().await;
