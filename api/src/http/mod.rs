@@ -46,7 +46,15 @@ pub struct HttpState {
 
 /// Registers every route. Used by the server and by nothing else: tests go through real HTTP.
 pub fn configure(config: &mut web::ServiceConfig) {
+    // actix tries the routes in this order, and a path with a `{…}` segment is matched by a
+    // regular expression: `/graphql`, which nearly every request asks for, comes first.
     config
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql::post))
+                .route(web::get().to(graphql::get))
+                .default_service(web::to(method_not_allowed)),
+        )
         .service(health::healthz)
         .service(health::readyz)
         .route("/schema.graphql", web::get().to(schema_sdl))
@@ -63,12 +71,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::resource("/unsubscribe")
                 .route(web::get().to(unsubscribe::confirm))
                 .route(web::post().to(unsubscribe::unsubscribe)),
-        )
-        .service(
-            web::resource("/graphql")
-                .route(web::post().to(graphql::post))
-                .route(web::get().to(graphql::get))
-                .default_service(web::to(method_not_allowed)),
         );
 }
 
