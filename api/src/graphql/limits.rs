@@ -38,8 +38,8 @@ type LazySchema = LazyLock<AppSchema, Box<dyn FnOnce() -> AppSchema + Send>>;
 pub struct GuardedSchema {
     schema: AppSchema,
     /// The same schema without "Did you mean …?" suggestions, for large documents: built when
-    /// the first one comes, since a schema's types take a megabyte and most servers never see
-    /// such a document.
+    /// the first one comes, since a schema's types take 0.8 MiB of heap and most servers never
+    /// see such a document.
     terse: Arc<LazySchema>,
     limits: Arc<Limits>,
     introspection: bool,
