@@ -10,9 +10,12 @@ RUN useradd --system --uid 10001 --home-dir /data fagruppe \
 COPY --from=build /src/target/release/fagruppe /usr/local/bin/fagruppe
 USER fagruppe
 WORKDIR /data
+# glibc's allocator keeps up to 64 freed blocks of each size per thread (7 by default) for the
+# next request to reuse: 6–9 % less CPU per request, 3 MiB more under load (README, Benchmarks).
 ENV LISTEN_ADDR=0.0.0.0:8080 \
     DATA_DIR=/data \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    GLIBC_TUNABLES=glibc.malloc.tcache_count=64
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=6s --start-period=10s CMD ["fagruppe", "ready"]
 ENTRYPOINT ["fagruppe"]

@@ -10,7 +10,8 @@ runs the same answer as one hand-written SQL statement through pgbench (`bench/c
 the ceiling, with the server's share of it.
 
 Everything runs in one session on this machine, so the ratios are what to read; the absolute
-numbers move with whatever else the machine does.
+numbers move with whatever else the machine does. The server runs with the allocator setting of
+the container image (`GLIBC_TUNABLES` in the Dockerfile) unless the environment sets its own.
 
     bench/run.py [--db sqlite|postgres|both] [--scale N] [--seconds S] [--out FILE]
                  [--pages meetup,group,thread,directory] [--binary PATH]
@@ -145,8 +146,19 @@ class Database:
             run(["psql", self.admin, "-qc", f'DROP DATABASE IF EXISTS "{self.name}"'])
 
 
+def image_tunables():
+    """The allocator setting the container image runs the server with (`GLIBC_TUNABLES` in the
+    Dockerfile), so that the benchmark measures the server as it is deployed."""
+    found = re.search(r"GLIBC_TUNABLES=(\S+)", (ROOT / "Dockerfile").read_text())
+    if found is None:
+        sys.exit("bench: the Dockerfile sets no GLIBC_TUNABLES")
+    return found.group(1)
+
+
 def server_env(database, workdir, port, log_filter, extra_env=None):
     env = dict(os.environ)
+    # The caller's own setting wins (`GLIBC_TUNABLES= bench/run.py` measures glibc's defaults).
+    env.setdefault("GLIBC_TUNABLES", image_tunables())
     env.update(
         {
             "DATABASE_URL": database.url,
