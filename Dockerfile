@@ -11,7 +11,8 @@ COPY --from=build /src/target/release/fagruppe /usr/local/bin/fagruppe
 USER fagruppe
 WORKDIR /data
 # glibc's allocator keeps up to 64 freed blocks of each size per thread (7 by default) for the
-# next request to reuse: 6–9 % less CPU per request, 3 MiB more under load (README, Benchmarks).
+# next request to reuse: on PostgreSQL 6–9 % less CPU per request, 3 MiB more under load (on
+# SQLite 1–7 % fewer requests; README, Benchmarks).
 ENV LISTEN_ADDR=0.0.0.0:8080 \
     DATA_DIR=/data \
     LOG_FORMAT=json \
