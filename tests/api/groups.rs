@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{Account, TestApp, email, error_code, spawn_app, spawn_app_with, text};
+use crate::helpers::{Account, TestApp, email, error_code, names, spawn_app, spawn_app_with, text};
 
 const CREATE: &str = "mutation($input: CreateGroupInput!) { createGroup(input: $input) {
     id slug name visibility joinPolicy viewerRole memberCount topics { slug name } } }";
@@ -682,17 +682,9 @@ async fn a_page_gives_the_cursors_it_is_asked_for_however_they_are_selected() {
             json!({}),
         )
         .await;
-    let cursors: Vec<Value> = every["data"]["groups"]["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|edge| edge["cursor"].clone())
-        .collect();
+    let cursors = names(&every["data"]["groups"]["edges"], &["cursor"]);
     assert_eq!(cursors.len(), 3, "{every}");
-    assert!(
-        cursors.iter().all(|cursor| !text(cursor).is_empty()),
-        "{every}"
-    );
+    assert!(cursors.iter().all(|cursor| !cursor.is_empty()), "{every}");
 
     let through_fragments = app
         .graphql(
@@ -704,20 +696,20 @@ async fn a_page_gives_the_cursors_it_is_asked_for_however_they_are_selected() {
         .await;
     let list = &through_fragments["data"]["list"];
     assert_eq!(
-        list["pageInfo"]["startCursor"], cursors[0],
+        text(&list["pageInfo"]["startCursor"]),
+        cursors[0],
         "{through_fragments}"
     );
     assert_eq!(
-        list["pageInfo"]["endCursor"], cursors[2],
+        text(&list["pageInfo"]["endCursor"]),
+        cursors[2],
         "{through_fragments}"
     );
-    let at: Vec<Value> = list["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|edge| edge["at"].clone())
-        .collect();
-    assert_eq!(at, cursors, "{through_fragments}");
+    assert_eq!(
+        names(&list["edges"], &["at"]),
+        cursors,
+        "{through_fragments}"
+    );
 
     let ends_only = app
         .graphql(
@@ -727,8 +719,8 @@ async fn a_page_gives_the_cursors_it_is_asked_for_however_they_are_selected() {
         )
         .await;
     let page_info = &ends_only["data"]["groups"]["pageInfo"];
-    assert_eq!(page_info["startCursor"], cursors[0], "{ends_only}");
-    assert_eq!(page_info["endCursor"], cursors[2], "{ends_only}");
+    assert_eq!(text(&page_info["startCursor"]), cursors[0], "{ends_only}");
+    assert_eq!(text(&page_info["endCursor"]), cursors[2], "{ends_only}");
     let next = app
         .graphql(
             None,
@@ -736,13 +728,11 @@ async fn a_page_gives_the_cursors_it_is_asked_for_however_they_are_selected() {
             json!({ "after": page_info["endCursor"] }),
         )
         .await;
-    let names: Vec<String> = next["data"]["groups"]["nodes"]
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .map(|node| text(&node["name"]))
-        .collect();
-    assert_eq!(names, ["Ends group 1", "Ends group 0"], "{next}");
+    assert_eq!(
+        names(&next["data"]["groups"]["nodes"], &["name"]),
+        ["Ends group 1", "Ends group 0"],
+        "{next}"
+    );
 }
 
 #[tokio::test]

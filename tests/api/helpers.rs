@@ -488,6 +488,15 @@ pub fn text(value: &Value) -> String {
         .unwrap_or_else(|| panic!("expected a string, got {value}"))
 }
 
+/// The string at `path` in each item of a list in a response: the names on a page.
+pub fn names(list: &Value, path: &[&str]) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("expected a list, got {list}"))
+        .iter()
+        .map(|item| text(path.iter().fold(item, |value, key| &value[*key])))
+        .collect()
+}
+
 /// The `extensions.code` of the first error.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]

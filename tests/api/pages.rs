@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::{
     discussions::{comment, start_thread},
     groups::{TestGroup, create_group, join_member},
-    helpers::{Account, TestApp, email, spawn_app, spawn_app_with, text},
+    helpers::{Account, TestApp, email, names, spawn_app, spawn_app_with},
     meetups::{answer, create_meetup},
 };
 
@@ -78,15 +78,6 @@ async fn page(
         .await;
     assert!(body.get("errors").is_none(), "{body}");
     (body["data"].clone(), statements)
-}
-
-fn names(nodes: &Value, path: &[&str]) -> Vec<String> {
-    nodes
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|node| text(path.iter().fold(node, |value, key| &value[*key])))
-        .collect()
 }
 
 #[tokio::test]
