@@ -28,6 +28,7 @@ mod m20261204_000020_data_exports;
 mod m20261204_000021_insights;
 mod m20261204_000022_waitlist_peak;
 mod m20261204_000023_discussion_links;
+mod m20261205_000024_list_indexes;
 
 pub mod handles;
 pub mod history;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_insights::Migration),
             Box::new(m20261204_000022_waitlist_peak::Migration),
             Box::new(m20261204_000023_discussion_links::Migration),
+            Box::new(m20261205_000024_list_indexes::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ mod notifications;
 mod object_storage;
 mod pages;
 mod personas;
+mod plans;
 mod privacy;
 mod replicas;
 mod resources;

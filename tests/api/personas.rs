@@ -12,7 +12,7 @@ use crate::{
 const PERSONA: &str = "speakingAs organisation { name } roleTitle";
 
 /// A site admin's token (a new sign-in carries the role).
-async fn site_admin(app: &TestApp) -> String {
+pub async fn site_admin(app: &TestApp) -> String {
     let admin = app.register(&email("admin"), "Admin").await;
     app.execute_sql(&format!(
         "UPDATE member SET is_site_admin = TRUE WHERE email = '{}'",
@@ -27,7 +27,7 @@ async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Valu
     app.graphql(Some(token), query, variables).await
 }
 
-async fn create_organisation(app: &TestApp, token: &str) -> Value {
+pub async fn create_organisation(app: &TestApp, token: &str) -> Value {
     call(
         app,
         token,

@@ -9,7 +9,10 @@ use entity::{
     rsvp,
 };
 use futures_util::future::try_join_all;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query};
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query},
+};
 use uuid::Uuid;
 
 use crate::{
@@ -256,18 +259,22 @@ pub async fn my_rsvps(
     after: Option<String>,
 ) -> AppResult<Page<Rsvp>> {
     let viewer = ctx.viewer().require()?;
+    // Each answer's meetup is looked up by its key as the member's answers are walked newest
+    // first, rather than every meetup not yet over collected first.
     let select = rsvp::Entity::find()
         .filter(rsvp::Column::MemberId.eq(viewer.member_id))
         .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
-        .filter(
-            rsvp::Column::MeetupId.in_subquery(
-                Query::select()
-                    .column(meetup::Column::Id)
-                    .from(meetup::Entity)
-                    .and_where(meetup::Column::EndsAt.gte(Utc::now()))
-                    .to_owned(),
-            ),
-        );
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(meetup::Entity)
+                .and_where(
+                    Expr::col((meetup::Entity, meetup::Column::Id))
+                        .equals((rsvp::Entity, rsvp::Column::MeetupId)),
+                )
+                .and_where(meetup::Column::EndsAt.gte(Utc::now()))
+                .to_owned(),
+        ));
     page_by_id(ctx, select, Order::NewestFirst, first, after, |row| Rsvp {
         row,
         position: None,

@@ -7,7 +7,8 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, sea_query::Query,
+    Select,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -178,19 +179,23 @@ pub async fn statements(
         .add(comment::Column::SpeakingAs.eq(SpeakingAs::OnBehalf))
         .add(comment::Column::DeletedAt.is_null())
         .add(comment::Column::HiddenAt.is_null())
-        .add(
-            comment::Column::ThreadId.in_subquery(
-                Query::select()
-                    .column(thread::Column::Id)
-                    .from(thread::Entity)
-                    .cond_where(
-                        Condition::all()
-                            .add(thread::Column::DeletedAt.is_null())
-                            .add(readable_groups(thread::Column::GroupId, viewer, admin)),
-                    )
-                    .to_owned(),
-            ),
-        );
+        // Each comment's thread looked up by its key, rather than every readable thread
+        // collected first.
+        .add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(thread::Entity)
+                .cond_where(
+                    Condition::all()
+                        .add(
+                            Expr::col((thread::Entity, thread::Column::Id))
+                                .equals((comment::Entity, comment::Column::ThreadId)),
+                        )
+                        .add(thread::Column::DeletedAt.is_null())
+                        .add(readable_groups(thread::Column::GroupId, viewer, admin)),
+                )
+                .to_owned(),
+        ));
     let resources = Condition::all()
         .add(resource::Column::OrganisationId.eq(organisation_id))
         .add(resource::Column::SpeakingAs.eq(SpeakingAs::OnBehalf))
