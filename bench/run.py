@@ -336,7 +336,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def plan_problems(database, statements):
     """Each statement's plan on PostgreSQL as prepared statements end up running it (the generic
     plan, whatever the parameters), on the seeded data with its statistics: the steps that read
-    the whole of a table of more than a thousand rows, or sort more than a thousand rows, if any.
+    the whole of a table of more than a thousand rows, sort more than a thousand rows, or sort
+    every matching row to show a page, if any.
     (A table of a few pages, such as the groups at scale 1, is read whole: that is cheaper.)"""
     rows = {
         name: float(count)
@@ -363,16 +364,25 @@ def plan_problems(database, statements):
     return problems
 
 
-def plan_steps(node, rows):
-    """Full scans of tables over a thousand rows, and sorts of over a thousand, depth first."""
+def plan_steps(node, rows, paged=False):
+    """Full scans of tables over a thousand rows, sorts of over a thousand, and sorts that a page
+    (a `LIMIT`) takes its first rows from after reading every row that matches, however few the
+    statistics expect (a thread of 7,000 comments has as many to sort), depth first."""
     found = []
     if node["Node Type"] == "Seq Scan" and rows.get(node["Relation Name"], 0) > 1000:
         found.append(f"a full scan of {node['Relation Name']}")
     if node["Node Type"] == "Sort" and node["Plan Rows"] > 1000:
         found.append(f"a sort of {node['Plan Rows']} rows")
+    elif node["Node Type"] == "Sort" and paged and not bounded(node):
+        found.append("a sort of every matching row for a page")
     for child in node.get("Plans", []):
-        found += plan_steps(child, rows)
+        found += plan_steps(child, rows, node["Node Type"] == "Limit")
     return found
+
+
+def bounded(node):
+    """Whether a `LIMIT` below `node` bounds what it reads."""
+    return any(child["Node Type"] == "Limit" or bounded(child) for child in node.get("Plans", []))
 
 
 def wrk(url, body, concurrency, seconds, workdir, timeout="2s"):
