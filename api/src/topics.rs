@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Related,
-    sea_query::{Expr, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -101,10 +101,15 @@ pub async fn tagged<L: TopicLink>(
         .one(db)
         .await?
         .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
-    Ok(owner_id.in_subquery(
+    // The link looked up by its key for each owner the list walks, rather than every owner
+    // tagged with the topic collected first.
+    Ok(Expr::exists(
         Query::select()
-            .column(L::owner_column())
+            .expr(Expr::val(1))
             .from(L::default())
+            .and_where(
+                Expr::col((L::default(), L::owner_column())).equals(owner_id.as_column_ref()),
+            )
             .and_where(L::topic_column().eq(topic.id))
             .to_owned(),
     ))

@@ -192,6 +192,8 @@ const GROUP_LISTS: &str = "query($slug: String!) { group(slug: $slug) {
     moderationQueue(first: 20) { nodes { __typename } }
     resources(first: 20) { nodes { id } }
     auditLog(first: 20) { nodes { __typename } }
+    tagged: threads(topic: \"ethics\", first: 20) { nodes { id } }
+    taggedResources: resources(topic: \"ethics\", first: 20) { nodes { id } }
 } }";
 
 const THREAD_LISTS: &str = "query($id: ID!) { thread(id: $id) {
@@ -214,6 +216,7 @@ const VIEWER_LISTS: &str = "{
     unread: notifications(unreadOnly: true, first: 10) { nodes { __typename } }
     organisations(first: 10) { nodes { __typename } }
     groups(first: 10) { nodes { id } }
+    taggedGroups: groups(topic: \"ethics\", first: 10) { nodes { id } }
     me { dataExports(first: 5) { nodes { __typename } } }
 }";
 
