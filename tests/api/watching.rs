@@ -72,34 +72,49 @@ async fn handle_of(app: &TestApp, member: &Account) -> String {
     text(&me["data"]["me"]["handle"])
 }
 
+/// A member row written straight to the database, signed up at `now` with no password.
+fn member_row(
+    email: String,
+    handle: String,
+    now: chrono::DateTime<Utc>,
+) -> entity::member::ActiveModel {
+    entity::member::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        email_key: Set(email.clone()),
+        email: Set(email),
+        password_hash: Set("not a hash".into()),
+        display_name: Set(format!("Member {handle}")),
+        handle: Set(handle),
+        headline: Set(None),
+        organisation: Set(None),
+        bio: Set(None),
+        website_url: Set(None),
+        avatar_url: Set(None),
+        is_site_admin: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        email_verified_at: Set(Some(now)),
+        locale: Set("NB".into()),
+        notification_email: Set("NEVER".into()),
+        digest_sent_at: Set(None),
+        profile_visibility: Set("{}".into()),
+        default_speaking_as: Set(Default::default()),
+        default_organisation_id: Set(None),
+    }
+}
+
 /// `count` members watching `group`, written straight to the database in chunks.
 async fn add_group_watchers(app: &TestApp, group: &str, count: usize) {
     let db = app.db().await;
     let group_id = raw_id(group);
     let now = Utc::now();
     let members: Vec<entity::member::ActiveModel> = (0..count)
-        .map(|i| entity::member::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            email: Set(format!("watcher{i}@example.test")),
-            email_key: Set(format!("watcher{i}@example.test")),
-            password_hash: Set("not a hash".into()),
-            display_name: Set(format!("Watcher {i}")),
-            handle: Set(format!("watcher_{i}")),
-            headline: Set(None),
-            organisation: Set(None),
-            bio: Set(None),
-            website_url: Set(None),
-            avatar_url: Set(None),
-            is_site_admin: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-            email_verified_at: Set(Some(now)),
-            locale: Set("NB".into()),
-            notification_email: Set("NEVER".into()),
-            digest_sent_at: Set(None),
-            profile_visibility: Set("{}".into()),
-            default_speaking_as: Set(Default::default()),
-            default_organisation_id: Set(None),
+        .map(|i| {
+            member_row(
+                format!("watcher{i}@example.test"),
+                format!("watcher_{i}"),
+                now,
+            )
         })
         .collect();
     let watches: Vec<entity::watch::group::ActiveModel> = members
@@ -132,6 +147,26 @@ async fn handles_come_from_names_are_unique_and_editable() {
     let second = app.register(&email("aase2"), "Åse Ærlig-Øren").await;
     assert_eq!(handle_of(&app, &first).await, "aase_aerlig_oeren");
     assert_eq!(handle_of(&app, &second).await, "aase_aerlig_oeren2");
+
+    // The first 50 of a name's handles are looked up by the handle's index; when all are taken,
+    // the first free one after them.
+    let now = Utc::now();
+    let namesakes: Vec<entity::member::ActiveModel> = (3..=50)
+        .chain([52])
+        .map(|n| {
+            member_row(
+                format!("aase{n}@example.test"),
+                format!("aase_aerlig_oeren{n}"),
+                now,
+            )
+        })
+        .collect();
+    entity::member::Entity::insert_many(namesakes)
+        .exec(app.db().await)
+        .await
+        .expect("insert namesakes");
+    let fifty_first = app.register(&email("aase51"), "Åse Ærlig-Øren").await;
+    assert_eq!(handle_of(&app, &fifty_first).await, "aase_aerlig_oeren51");
 
     const UPDATE: &str =
         "mutation($handle: String!) { updateProfile(input: {handle: $handle}) { handle } }";

@@ -11,17 +11,40 @@ use crate::error::{AppError, AppResult};
 /// Most handles one text mentions that are looked up; the rest stay plain text.
 pub const MAX_MENTIONS: usize = 20;
 
-/// A free handle for a new member named `display_name` (one statement).
+/// How many of a name's handles (`kari`, `kari2`, … `kari50`) a new member's is first looked
+/// for among, each by the handle's unique index.
+const CANDIDATES: usize = 50;
+
+/// A free handle for a new member named `display_name`: the first of its candidates no one has
+/// (one statement, served by the handle's index), or, when all are taken, the first free one
+/// after them (a second statement that reads every handle starting like it: neither database
+/// serves a `LIKE` prefix from that index, under PostgreSQL's collation and SQLite's
+/// case-insensitive `LIKE`).
 pub async fn free_handle<C: ConnectionTrait>(db: &C, display_name: &str) -> AppResult<String> {
     let base = handle_from_name(display_name);
-    let taken: Vec<String> = member::Entity::find()
+    let candidates: Vec<String> = std::iter::once(base.clone())
+        .chain((2..=CANDIDATES).map(|n| format!("{base}{n}")))
+        .collect();
+    let taken = handles_where(db, member::Column::Handle.is_in(candidates.iter().cloned())).await?;
+    if let Some(free) = candidates.into_iter().find(|c| !taken.contains(c)) {
+        return Ok(free);
+    }
+    let taken = handles_where(db, member::Column::Handle.starts_with(&base)).await?;
+    Ok(unique_handle(&base, |h| taken.iter().any(|t| t == h)))
+}
+
+/// The handles of the members `condition` picks.
+async fn handles_where<C: ConnectionTrait>(
+    db: &C,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> AppResult<Vec<String>> {
+    Ok(member::Entity::find()
         .select_only()
         .column(member::Column::Handle)
-        .filter(member::Column::Handle.starts_with(&base))
+        .filter(condition)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok(unique_handle(&base, |h| taken.iter().any(|t| t == h)))
+        .await?)
 }
 
 /// A handle a member chose, lowercased, or the reason it is refused.
