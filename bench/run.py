@@ -546,7 +546,10 @@ def report(kind, scale, results):
     if kind == "postgres":
         problems = results["plan_problems"]
         lines += ["", "Plans (generic, on the seeded data): " + (
-            "; ".join(problems) if problems else "every table read by an index, no sort of more than 1,000 rows."
+            "; ".join(problems)
+            if problems
+            else "every table read by an index, no sort of more than 1,000 rows, no page sorted"
+            " from every row that matches."
         )]
     return "\n".join(lines) + "\n"
 
