@@ -182,6 +182,65 @@ async fn badly_planned(
     bad
 }
 
+/// The statements of the page after the first of each list in `lists` (each the start of a field
+/// call, its arguments open: `members(`, `meetups(when: PAST, `), under `parent` (a field call
+/// declaring `declared` variables, or none for the root), with their problems: a page of one is
+/// read first for its cursor, then the page after it, so that the keyset condition a client
+/// pages by is explained too.
+async fn later_pages(
+    app: &TestApp,
+    token: &str,
+    (declared, parent): (&str, Option<&str>),
+    lists: &[&str],
+    variables: &Value,
+) -> Vec<(String, Vec<String>)> {
+    let document = |list: &str, arguments: &str, selection: &str| {
+        let after = arguments.contains("$after");
+        let declared = match (declared.is_empty(), after) {
+            (true, false) => String::new(),
+            (true, true) => "($after: String)".to_owned(),
+            (false, false) => format!("({declared})"),
+            (false, true) => format!("({declared}, $after: String)"),
+        };
+        let page = format!("page: {list}{arguments}) {{ {selection} }}");
+        match parent {
+            Some(parent) => format!("query{declared} {{ parent: {parent} {{ {page} }} }}"),
+            None => format!("query{declared} {{ {page} }}"),
+        }
+    };
+    let mut bad = Vec::new();
+    for list in lists {
+        let first = app
+            .graphql(
+                Some(token),
+                &document(list, "first: 1", "pageInfo { endCursor }"),
+                variables.clone(),
+            )
+            .await;
+        let page = match parent {
+            Some(_) => &first["data"]["parent"]["page"],
+            None => &first["data"]["page"],
+        };
+        let cursor = page["pageInfo"]["endCursor"].clone();
+        assert!(
+            cursor.is_string(),
+            "{list} has a first row to page after: {first}"
+        );
+        let mut variables = variables.clone();
+        variables["after"] = cursor;
+        bad.extend(
+            badly_planned(
+                app,
+                token,
+                &document(list, "first: 1, after: $after", "nodes { __typename }"),
+                variables,
+            )
+            .await,
+        );
+    }
+    bad
+}
+
 const GROUP_LISTS: &str = "query($slug: String!) { group(slug: $slug) {
     members(first: 20) { nodes { role } }
     membershipRequests(first: 20) { nodes { __typename } }
@@ -265,6 +324,66 @@ async fn every_list_a_client_pages_through_is_read_in_the_order_of_an_index() {
     ] {
         bad.extend(badly_planned(&app, token, query, variables).await);
     }
+    // The page after the first, for the lists with rows here.
+    let group_lists = [
+        "members(",
+        "meetups(",
+        "threads(",
+        "threads(topic: \"ethics\", ",
+    ];
+    let slug = json!({ "slug": group.slug });
+    bad.extend(
+        later_pages(
+            &app,
+            &owner.access_token,
+            ("$slug: String!", Some("group(slug: $slug)")),
+            &group_lists,
+            &slug,
+        )
+        .await,
+    );
+    let id = json!({ "id": thread });
+    bad.extend(
+        later_pages(
+            &app,
+            &member.access_token,
+            ("$id: ID!", Some("thread(id: $id)")),
+            &["comments("],
+            &id,
+        )
+        .await,
+    );
+    let id = json!({ "id": meetup });
+    bad.extend(
+        later_pages(
+            &app,
+            &owner.access_token,
+            ("$id: ID!", Some("meetup(id: $id)")),
+            &["attendees("],
+            &id,
+        )
+        .await,
+    );
+    let viewer_lists = [
+        "mySessions(",
+        "myGroups(",
+        "upcomingMeetups(",
+        "myRsvps(",
+        "notifications(",
+        "groups(",
+    ];
+    bad.extend(
+        later_pages(
+            &app,
+            &member.access_token,
+            ("", None),
+            &viewer_lists,
+            &json!({}),
+        )
+        .await,
+    );
+    bad.extend(later_pages(&app, &admin, ("", None), &["organisations("], &json!({})).await);
+
     // Signing up finds a free handle by the handle's index, among other writes.
     let (body, statements) = app
         .graphql_recorded(
