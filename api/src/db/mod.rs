@@ -247,10 +247,14 @@ pub struct Joined<'a, J: EntityTrait, P> {
 
 /// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column
 /// is that parent) among the rows matching `filter`: the attendees of a page of meetups, the
-/// replies of a page of comments. One statement: a `UNION ALL` of one `… ORDER BY … LIMIT`
-/// branch per parent, each an index range scan that stops after `limit` rows, which SQLite and
-/// PostgreSQL both run. `order` must be the order of an index on `(partition, filter columns,
-/// order)`.
+/// replies of a page of comments. One statement, in which each parent's rows are an index range
+/// scan that stops after `limit` rows. `order` must be the order of an index on `(partition,
+/// filter columns, order)`.
+///
+/// PostgreSQL runs one `… ORDER BY … LIMIT` subquery `LATERAL`ly for each parent of an array,
+/// so the statement is the same text for any number of parents, with three values. SQLite has
+/// neither, and runs a `UNION ALL` of one such subquery per parent. (Building and binding the
+/// union for a page of ten meetups took 7 % of the group page's instructions in the server.)
 ///
 /// Given a `foreign_key`, each row comes with the `P` read from the `J` row it names (`LEFT
 /// JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of meetups with
@@ -268,43 +272,75 @@ where
 {
     use sea_orm::{
         ExprTrait, IdenStatic, Iterable,
-        sea_query::{Alias, Asterisk, Query, UnionType},
+        sea_query::{Alias, Asterisk, Func, JoinType, Query, UnionType},
     };
     // The joined columns come first, then the row's.
     let row_at = foreign_key
         .as_ref()
         .map_or(0, |(_, joined)| joined.columns.len());
-    let mut found = Vec::new();
-    for chunk in parents.chunks(BRANCHES_PER_STATEMENT) {
-        let branch = |(index, parent): (usize, &uuid::Uuid)| {
-            let mut inner = Query::select();
-            inner
-                .column(Asterisk)
-                .from(E::default())
-                .cond_where(
-                    filter
-                        .clone()
-                        .add(Expr::col((E::default(), partition)).eq(*parent)),
-                )
-                .limit(limit);
-            for column in order {
-                inner.order_by((E::default(), *column), sea_orm::Order::Asc);
-            }
-            // `take`, not `to_owned`: that would copy the branch, subquery and all.
-            Query::select()
-                .column(Asterisk)
-                .from_subquery(inner, Alias::new(format!("p{index}")))
-                .take()
-        };
-        let mut branches = chunk.iter().enumerate().map(branch);
-        let Some(mut union) = branches.next() else {
-            continue;
-        };
-        for other in branches {
-            union.union(UnionType::All, other);
+    let lateral = db.get_database_backend() == DbBackend::Postgres;
+    let per_statement = if lateral {
+        parents.len().max(1)
+    } else {
+        BRANCHES_PER_STATEMENT
+    };
+    // One parent's rows: those of `parent` (a value, or the lateral array's column).
+    let rows_of = |parent: Expr| {
+        let mut rows = Query::select();
+        rows.column(Asterisk)
+            .from(E::default())
+            .cond_where(
+                filter
+                    .clone()
+                    .add(Expr::col((E::default(), partition)).eq(parent)),
+            )
+            .limit(limit);
+        for column in order {
+            rows.order_by((E::default(), *column), sea_orm::Order::Asc);
         }
-        let rows_alias = Alias::new("firsts");
+        rows
+    };
+    let rows_alias = Alias::new("firsts");
+    let mut found = Vec::new();
+    for chunk in parents.chunks(per_statement) {
         let mut query = Query::select();
+        if lateral {
+            // `{id,id,…}`: PostgreSQL's text of a `uuid[]`, cast in the statement.
+            let mut array = String::with_capacity(1 + chunk.len() * 37);
+            for (index, parent) in chunk.iter().enumerate() {
+                array.push(if index == 0 { '{' } else { ',' });
+                array.push_str(&parent.to_string());
+            }
+            array.push('}');
+            let parent = Alias::new("parent");
+            query
+                .from_function(
+                    Func::cust("unnest").arg(Expr::val(array).cast_as("uuid[]")),
+                    parent.clone(),
+                )
+                .join_lateral(
+                    JoinType::InnerJoin,
+                    rows_of(Expr::col((parent.clone(), parent))),
+                    rows_alias.clone(),
+                    Expr::cust("TRUE"),
+                );
+        } else {
+            let branch = |(index, parent): (usize, &uuid::Uuid)| {
+                // `take`, not `to_owned`: that would copy the branch, subquery and all.
+                Query::select()
+                    .column(Asterisk)
+                    .from_subquery(rows_of(Expr::val(*parent)), Alias::new(format!("p{index}")))
+                    .take()
+            };
+            let mut branches = chunk.iter().enumerate().map(branch);
+            let Some(mut union) = branches.next() else {
+                continue;
+            };
+            for other in branches {
+                union.union(UnionType::All, other);
+            }
+            query.from_subquery(union, rows_alias.clone());
+        }
         // The joined columns first, so that they are at the same place in every row.
         if let Some((foreign_key, joined)) = &foreign_key {
             let (foreign_key, id) = (*foreign_key, joined.id);
@@ -324,7 +360,6 @@ where
         for column in E::Column::iter() {
             query.column((rows_alias.clone(), column));
         }
-        query.from_subquery(union, rows_alias.clone());
         query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
         for column in order {
             query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
