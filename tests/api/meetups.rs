@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     groups::{TestGroup, create_group, join_member},
-    helpers::{Account, TestApp, email, error_code, spawn_app, text},
+    helpers::{Account, TestApp, email, error_code, names, spawn_app, text},
 };
 
 const CREATE: &str = "mutation($input: CreateMeetupInput!) { createMeetup(input: $input) {
@@ -673,6 +673,59 @@ async fn an_outsider_never_sees_a_members_only_groups_meetup() {
             .await;
         assert_eq!(error_code(&list), "NOT_FOUND");
     }
+}
+
+#[tokio::test]
+async fn each_meetup_on_a_group_page_shows_its_own_first_attendees() {
+    // The first answers of a page of meetups come in one statement for all of them (on
+    // PostgreSQL one subquery over an array of the meetups): each meetup gets its own.
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Two evenings", "PUBLIC", "OPEN").await;
+    let mut members = Vec::new();
+    for name in ["Anne", "Bjorn", "Cecilie", "Dag"] {
+        members.push(join_member(&app, &group, name).await.0);
+    }
+    let first = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let second = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    let empty = create_meetup(&app, &owner, &group, json!({ "publish": true })).await;
+    for (meetup, who) in [(&first, [0, 1].as_slice()), (&second, &[3, 2, 0])] {
+        for &member in who {
+            let body = answer(&app, &members[member], meetup, "GOING").await;
+            assert_eq!(body["data"]["rsvp"]["status"], "GOING", "{body}");
+        }
+    }
+    let body = app
+        .graphql(
+            None,
+            "query($slug: String!) { group(slug: $slug) { meetups(first: 10) { nodes {
+                id attendees(first: 2) { totalCount nodes { member { displayName } } } } } } }",
+            json!({ "slug": group.slug }),
+        )
+        .await;
+    let nodes = body["data"]["group"]["meetups"]["nodes"]
+        .as_array()
+        .expect("meetups");
+    assert_eq!(nodes.len(), 3, "{body}");
+    let attendees = |meetup: &str| {
+        let node = nodes
+            .iter()
+            .find(|node| node["id"] == meetup)
+            .unwrap_or_else(|| panic!("{meetup} is missing: {body}"));
+        (
+            node["attendees"]["totalCount"].clone(),
+            names(&node["attendees"]["nodes"], &["member", "displayName"]),
+        )
+    };
+    assert_eq!(
+        attendees(&first),
+        (json!(2), vec!["Anne".to_owned(), "Bjorn".to_owned()])
+    );
+    assert_eq!(
+        attendees(&second),
+        (json!(3), vec!["Dag".to_owned(), "Cecilie".to_owned()])
+    );
+    assert_eq!(attendees(&empty), (json!(0), Vec::<String>::new()));
 }
 
 #[tokio::test]
