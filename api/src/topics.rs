@@ -7,15 +7,13 @@ use std::{collections::HashMap, marker::PhantomData};
 use async_graphql::dataloader::Loader;
 use entity::{group_topic, meetup_topic, resource_topic, thread_topic, topic};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Related,
-    sea_query::{Expr, ExprTrait, Query},
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition,
+    ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Related, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
-    db::Db,
+    db::{Db, row_exists},
     error::{AppError, AppResult},
 };
 
@@ -103,15 +101,10 @@ pub async fn tagged<L: TopicLink>(
         .ok_or_else(|| AppError::bad_input("topic", "No such topic"))?;
     // The link looked up by its key for each owner the list walks, rather than every owner
     // tagged with the topic collected first.
-    Ok(Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(L::default())
-            .and_where(
-                Expr::col((L::default(), L::owner_column())).equals(owner_id.as_column_ref()),
-            )
-            .and_where(L::topic_column().eq(topic.id))
-            .to_owned(),
+    Ok(row_exists::<L>(
+        L::owner_column(),
+        owner_id.as_column_ref(),
+        Condition::all().add(L::topic_column().eq(topic.id)),
     ))
 }
 

@@ -230,6 +230,29 @@ pub async fn begin_write(
     .await
 }
 
+/// Whether a row of `E` exists whose `key` is the outer row's `outer` and that meets
+/// `condition`: `EXISTS (SELECT 1 FROM e WHERE e.key = outer AND …)`, which both databases answer
+/// by looking the row up by `key` for each outer row (an `IN (subquery)` has SQLite collect every
+/// matching row of `E` first).
+pub fn row_exists<E: EntityTrait>(
+    key: E::Column,
+    outer: impl sea_orm::sea_query::IntoColumnRef,
+    condition: Condition,
+) -> Expr {
+    use sea_orm::{ExprTrait, sea_query::Query};
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(E::default())
+            .cond_where(
+                Condition::all()
+                    .add(Expr::col((E::default(), key)).equals(outer))
+                    .add(condition),
+            )
+            .to_owned(),
+    )
+}
+
 /// The prefix of the joined row's columns in [`first_of_each_with`].
 const JOINED: &str = "J_";
 

@@ -26,7 +26,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    db::row_exists,
+    error::{AppError, AppResult},
+};
 
 /// Things one can do in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,17 +136,12 @@ pub fn readers_of(group: Uuid) -> Condition {
                 .and_where(interest_group::Column::Visibility.eq(Visibility::Public))
                 .to_owned(),
         ))
-        .add(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(membership::Entity)
-                .and_where(membership::Column::GroupId.eq(group))
-                .and_where(
-                    Expr::col((membership::Entity, membership::Column::MemberId))
-                        .equals((member::Entity, member::Column::Id)),
-                )
-                .and_where(membership::Column::Status.eq(Status::Active))
-                .to_owned(),
+        .add(row_exists::<membership::Entity>(
+            membership::Column::MemberId,
+            (member::Entity, member::Column::Id),
+            Condition::all()
+                .add(membership::Column::GroupId.eq(group))
+                .add(membership::Column::Status.eq(Status::Active)),
         ))
         .add(Expr::col((member::Entity, member::Column::IsSiteAdmin)).eq(true))
 }

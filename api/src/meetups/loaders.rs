@@ -9,12 +9,12 @@ use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
     JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, IntoCondition, Query},
+    sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, first_of_each_with},
+    db::{Db, first_of_each_with, row_exists},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
@@ -89,16 +89,10 @@ fn with_standing<S: QuerySelect>(select: S, viewer: Uuid) -> S {
         );
     }
     select.column_as(
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(meetup_host::Entity)
-                .and_where(
-                    Expr::col((meetup_host::Entity, meetup_host::Column::MeetupId))
-                        .equals((meetup::Entity, meetup::Column::Id)),
-                )
-                .and_where(meetup_host::Column::MemberId.eq(viewer))
-                .to_owned(),
+        row_exists::<meetup_host::Entity>(
+            meetup_host::Column::MeetupId,
+            (meetup::Entity, meetup::Column::Id),
+            Condition::all().add(meetup_host::Column::MemberId.eq(viewer)),
         ),
         HOSTS,
     )

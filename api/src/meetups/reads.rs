@@ -9,14 +9,12 @@ use entity::{
     rsvp,
 };
 use futures_util::future::try_join_all;
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, Query},
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query};
 use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer,
+    db::row_exists,
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
@@ -264,16 +262,10 @@ pub async fn my_rsvps(
     let select = rsvp::Entity::find()
         .filter(rsvp::Column::MemberId.eq(viewer.member_id))
         .filter(rsvp::Column::Status.ne(rsvp::Status::NotGoing))
-        .filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(meetup::Entity)
-                .and_where(
-                    Expr::col((meetup::Entity, meetup::Column::Id))
-                        .equals((rsvp::Entity, rsvp::Column::MeetupId)),
-                )
-                .and_where(meetup::Column::EndsAt.gte(Utc::now()))
-                .to_owned(),
+        .filter(row_exists::<meetup::Entity>(
+            meetup::Column::Id,
+            (rsvp::Entity, rsvp::Column::MeetupId),
+            Condition::all().add(meetup::Column::EndsAt.gte(Utc::now())),
         ));
     page_by_id(ctx, select, Order::NewestFirst, first, after, |row| Rsvp {
         row,

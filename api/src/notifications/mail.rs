@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{commands::is_deleted, viewer::Identity},
+    db::row_exists,
     error::{AppError, AppResult},
     ids,
     jobs::{self, NewJob},
@@ -144,17 +145,12 @@ pub async fn scan(state: &AppState) -> AppResult<()> {
                 ]))
                 .lte(now - period),
             )
-            .filter(Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(notification::Entity)
-                    .and_where(
-                        Expr::col((notification::Entity, notification::Column::MemberId))
-                            .equals((member::Entity, member::Column::Id)),
-                    )
-                    .and_where(notification::Column::ReadAt.is_null())
-                    .and_where(notification::Column::MailedAt.is_null())
-                    .to_owned(),
+            .filter(row_exists::<notification::Entity>(
+                notification::Column::MemberId,
+                (member::Entity, member::Column::Id),
+                Condition::all()
+                    .add(notification::Column::ReadAt.is_null())
+                    .add(notification::Column::MailedAt.is_null()),
             ))
             .into_tuple()
             .all(&state.db)

@@ -22,7 +22,8 @@ use entity::{
 use sea_orm::{
     ActiveEnum,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType},
 };
 use serde_json::json;
@@ -30,7 +31,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::viewer::Viewer,
-    db::{Db, begin_write},
+    db::{Db, begin_write, row_exists},
     error::{AppError, AppResult},
     groups,
     jobs::{self, NewJob},
@@ -232,16 +233,10 @@ fn group_watchers(group_id: Uuid) -> SelectStatement {
 fn thread_watchers(thread: &thread::Model) -> SelectStatement {
     let mut through_group = group_watchers(thread.group_id);
     through_group.and_where(
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(watch::thread::Entity)
-                .and_where(
-                    Expr::col((watch::thread::Entity, watch::thread::Column::MemberId))
-                        .equals((watch::group::Entity, watch::group::Column::MemberId)),
-                )
-                .and_where(watch::thread::Column::ThreadId.eq(thread.id))
-                .to_owned(),
+        row_exists::<watch::thread::Entity>(
+            watch::thread::Column::MemberId,
+            (watch::group::Entity, watch::group::Column::MemberId),
+            Condition::all().add(watch::thread::Column::ThreadId.eq(thread.id)),
         )
         .not(),
     );

@@ -8,11 +8,11 @@ use entity::{
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
-    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
 use crate::{
+    db::row_exists,
     discussions::reads as discussions,
     error::{AppError, AppResult},
     graphql::{
@@ -181,20 +181,12 @@ pub async fn statements(
         .add(comment::Column::HiddenAt.is_null())
         // Each comment's thread looked up by its key, rather than every readable thread
         // collected first.
-        .add(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(thread::Entity)
-                .cond_where(
-                    Condition::all()
-                        .add(
-                            Expr::col((thread::Entity, thread::Column::Id))
-                                .equals((comment::Entity, comment::Column::ThreadId)),
-                        )
-                        .add(thread::Column::DeletedAt.is_null())
-                        .add(readable_groups(thread::Column::GroupId, viewer, admin)),
-                )
-                .to_owned(),
+        .add(row_exists::<thread::Entity>(
+            thread::Column::Id,
+            (comment::Entity, comment::Column::ThreadId),
+            Condition::all()
+                .add(thread::Column::DeletedAt.is_null())
+                .add(readable_groups(thread::Column::GroupId, viewer, admin)),
         ));
     let resources = Condition::all()
         .add(resource::Column::OrganisationId.eq(organisation_id))
