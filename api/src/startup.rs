@@ -5,6 +5,7 @@
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use async_graphql::ValidationMode;
 
 use crate::{
     auth::{
@@ -163,15 +164,25 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let (app_state, statements) = app_state(settings).await?;
         let settings = app_state.settings.clone();
-        let schema = build_schema(Some(app_state.clone()), &settings, true);
+        let schema = build_schema(
+            Some(app_state.clone()),
+            &settings,
+            true,
+            ValidationMode::Strict,
+        );
         let terse = {
             let (state, settings) = (app_state.clone(), settings.clone());
-            move || build_schema(Some(state), &settings, false)
+            move || build_schema(Some(state), &settings, false, ValidationMode::Strict)
+        };
+        let revalidating = {
+            let (state, settings) = (app_state.clone(), settings.clone());
+            move || build_schema(Some(state), &settings, false, ValidationMode::Fast)
         };
         let http_state = HttpState {
             schema: GuardedSchema::new(
                 schema,
                 terse,
+                revalidating,
                 settings.limits.clone(),
                 !settings.is_production(),
                 app_state.metrics.clone(),

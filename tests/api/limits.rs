@@ -11,11 +11,16 @@ async fn a_query_deeper_than_twelve_levels_is_refused() {
     }
     let query = format!("{{ group(slug: \"x\") {{ {selection} }} }}");
     let body = app.graphql(None, &query, json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_refused(&body, "BAD_USER_INPUT", "deeper than 12");
+}
+
+/// Asserts that the first error has `code` and a message that says `says`.
+fn assert_refused(body: &Value, code: &str, says: &str) {
+    assert_eq!(error_code(body), code, "{body}");
     assert!(
         body["errors"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("deeper than 12")),
+            .is_some_and(|message| message.contains(says)),
         "{body}"
     );
 }
@@ -60,12 +65,7 @@ async fn introspection_keeps_a_budget_of_its_own() {
     let nested =
         "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
     let body = app.graphql(None, nested, json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("Introspection"))
-    );
+    assert_refused(&body, "BAD_USER_INPUT", "Introspection");
     // Ordinary fields next to introspection still count their own depth.
     let body = app
         .graphql(
@@ -86,13 +86,48 @@ async fn a_query_over_the_complexity_budget_is_refused() {
     let body = app
         .graphql(Some(&member.access_token), &query, json!({}))
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("complex")),
+    assert_refused(&body, "BAD_USER_INPUT", "complex");
+}
+
+#[tokio::test]
+async fn a_document_answered_before_is_checked_again_with_other_variables() {
+    let app = spawn_app().await;
+    let member = app.register(&email("again"), "Again").await;
+    let token = Some(member.access_token.as_str());
+    let page = "edges { cursor node { id userAgent createdAt lastUsedAt expiresAt current } }";
+    let query = format!(
+        "query Sessions($first: Int, $after: String) {{ \
+         a: mySessions(first: $first, after: $after) {{ {page} }} \
+         b: mySessions(first: $first) {{ {page} }} }}"
+    );
+    let sessions = |variables: Value| app.graphql(token, &query, variables);
+    // Answered twice: the second time async-graphql's validation knows the document.
+    for _ in 0..2 {
+        let body = sessions(json!({ "first": 10, "after": null })).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(
+            body["data"]["a"]["edges"][0]["node"]["current"], true,
+            "{body}"
+        );
+    }
+    // The same document asking for more is over the complexity budget.
+    let body = sessions(json!({ "first": 100 })).await;
+    assert_refused(&body, "BAD_USER_INPUT", "complex");
+    // A cursor that is no cursor fails the field, not the document…
+    let body = sessions(json!({ "first": 10, "after": "x" })).await;
+    assert_eq!(body["errors"][0]["path"], json!(["a"]), "{body}");
+    assert_eq!(
+        body["data"]["b"]["edges"][0]["node"]["current"], true,
         "{body}"
     );
+    // …and a number where that string went is refused before anything runs.
+    let body = sessions(json!({ "first": 10, "after": 5 })).await;
+    assert_refused(&body, "BAD_USER_INPUT", "expected type \"String\"");
+    assert_eq!(body["data"], Value::Null, "{body}");
+    // A string of the right kind but too long still meets the argument's own limit.
+    let body = sessions(json!({ "first": 10, "after": "x".repeat(201) })).await;
+    assert_refused(&body, "BAD_USER_INPUT", "less than or equal to 200");
+    assert_eq!(body["errors"][0]["path"], json!(["a"]), "{body}");
 }
 
 #[tokio::test]
@@ -106,13 +141,7 @@ async fn a_fragment_fan_out_document_is_refused_before_it_is_validated() {
     document.push_str("fragment F8 on Query { me { id } }\n");
     assert!(document.len() < 1000);
     let body = app.graphql(None, &document, json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("expands")),
-        "{body}"
-    );
+    assert_refused(&body, "BAD_USER_INPUT", "expands");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ pub mod pagination;
 pub mod scalars;
 pub mod validators;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema, ValidationMode};
 
 use crate::{
     auth::graphql::{AuthMutation, AuthQuery},
@@ -80,8 +80,15 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema once. Without `state` it serves only to print the SDL. `suggestions` adds
 /// "Did you mean …?" to unknown names (development only; each one compares the name with every
-/// field of its type, so large documents are validated by a schema without them).
-pub fn build_schema(state: Option<AppState>, settings: &Settings, suggestions: bool) -> AppSchema {
+/// field of its type, so large documents are validated by a schema without them). `validation`
+/// is async-graphql's mode: `Fast` for documents that passed the full validation before
+/// (`limits::GuardedSchema`).
+pub fn build_schema(
+    state: Option<AppState>,
+    settings: &Settings,
+    suggestions: bool,
+    validation: ValidationMode,
+) -> AppSchema {
     // Depth is checked before validation (`document`), where introspection gets a budget of its
     // own; async-graphql's depth limit would count the standard introspection query against it.
     let limits = &settings.limits;
@@ -92,7 +99,8 @@ pub fn build_schema(state: Option<AppState>, settings: &Settings, suggestions: b
     )
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_recursive_depth)
-    .limit_directives(limits.max_directives);
+    .limit_directives(limits.max_directives)
+    .validation_mode(validation);
     if settings.is_production() {
         builder = builder.disable_introspection();
     }
@@ -107,5 +115,5 @@ pub fn build_schema(state: Option<AppState>, settings: &Settings, suggestions: b
 
 /// The schema as SDL, as checked in at `schema.graphql`.
 pub fn sdl(settings: &Settings) -> String {
-    build_schema(None, settings, false).sdl()
+    build_schema(None, settings, false, ValidationMode::Strict).sdl()
 }
