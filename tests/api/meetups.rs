@@ -100,6 +100,61 @@ async fn meetup_as(app: &TestApp, viewer: Option<&Account>, meetup: &str) -> Val
     .await
 }
 
+/// A meetup is read with its group and the viewer's answer by a statement whose text is built
+/// once per shape (`db::shaped`): each reader must still get their own meetup and answer.
+#[tokio::test]
+async fn each_reader_sees_their_own_answer_to_each_meetup() {
+    let app = spawn_app().await;
+    let (owner, group, first) = meetup_with_capacity(&app, Some(10)).await;
+    let second = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "title": "Frokostseminar om personvern", "publish": true }),
+    )
+    .await;
+    let (ada, _) = join_member(&app, &group, "Ada").await;
+    let (bo, _) = join_member(&app, &group, "Bo").await;
+    answer(&app, &ada, &first, "GOING").await;
+    answer(&app, &bo, &first, "NOT_GOING").await;
+    answer(&app, &bo, &second, "GOING").await;
+    for (viewer, meetup, title, status) in [
+        (
+            Some(&ada),
+            &first,
+            "Etikk og KI over en pils",
+            json!("GOING"),
+        ),
+        (
+            Some(&bo),
+            &first,
+            "Etikk og KI over en pils",
+            json!("NOT_GOING"),
+        ),
+        (
+            Some(&ada),
+            &second,
+            "Frokostseminar om personvern",
+            Value::Null,
+        ),
+        (
+            Some(&bo),
+            &second,
+            "Frokostseminar om personvern",
+            json!("GOING"),
+        ),
+        (None, &second, "Frokostseminar om personvern", Value::Null),
+    ] {
+        let body = meetup_as(&app, viewer, meetup).await;
+        assert_eq!(body["data"]["meetup"]["id"], json!(meetup), "{body}");
+        assert_eq!(body["data"]["meetup"]["title"], title, "{body}");
+        assert_eq!(
+            body["data"]["meetup"]["viewerRsvp"]["status"], status,
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn organisers_plan_meetups_and_members_may_not() {
     let app = spawn_app().await;

@@ -24,6 +24,7 @@ use sea_orm::{
 use crate::config::Settings;
 
 mod kept;
+pub mod shaped;
 
 pub use kept::Db;
 

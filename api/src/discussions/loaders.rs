@@ -26,12 +26,12 @@ impl Loader<Uuid> for ThreadLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, thread::Model>, AppError> {
-        let rows = read_with_group::<thread::Entity>(
+        let rows = read_with_group::<thread::Entity, _>(
             &self.context,
             keys,
             (thread::Column::Id, thread::Column::GroupId),
             Some(thread::Column::AuthorId),
-            |select| select,
+            |select, _| select,
         )
         .await?;
         Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())

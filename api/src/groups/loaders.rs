@@ -4,7 +4,7 @@
 //! membership loaders. Member counts are kept on the group row; topics load through
 //! `topics::TopicsLoader`.
 
-use std::collections::HashMap;
+use std::{any::TypeId, collections::HashMap, sync::LazyLock};
 
 use async_graphql::dataloader::Loader;
 use entity::{
@@ -19,7 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::Db,
+    db::{Db, shaped::Templates},
     error::AppError,
     graphql::loaders::LoadContext,
     members::loader::{AUTHOR, join_author, shared},
@@ -48,7 +48,8 @@ async fn read_groups(
     context: &LoadContext,
     select: Select<interest_group::Entity>,
 ) -> Result<Vec<interest_group::Model>, AppError> {
-    let rows = with_viewer_membership(context, select).await?;
+    let select = with_viewer_membership(select, context.viewer);
+    let rows = context.db.query_all(select.as_query()).await?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {
         let group = interest_group::Model::from_row(&row)?;
@@ -58,36 +59,78 @@ async fn read_groups(
     Ok(groups)
 }
 
+/// What decides the text of a [`read_with_group`] statement besides the ids and the viewer.
+#[derive(PartialEq, Eq, Hash)]
+struct ReadShape {
+    /// The table read and the `extend` given (their types).
+    site: TypeId,
+    /// The columns of the id, the group and the author.
+    columns: [Option<&'static str>; 3],
+    ids: usize,
+    viewer: bool,
+}
+
+/// The statements of [`read_with_group`], built once per shape.
+static READS_WITH_GROUP: LazyLock<Templates<ReadShape>> = LazyLock::new(Templates::default);
+
 /// Rows of a table that belongs to a group (meetups, threads), by id, each read with its group,
 /// the viewer's membership in it and, given an `author` column, the member it names, in one
-/// statement; `extend` may add more of the row's one-to-one neighbours. The group, membership
-/// and author are fed to their loaders, so the access check and the `author` field that follow
-/// cost nothing. Returns each row with its raw result, for what `extend` added.
-pub async fn read_with_group<E>(
+/// statement; `extend` may add more of the row's one-to-one neighbours for the viewer (it gets
+/// the viewer it is to read for, which is a stand-in while the statement's text is built). The
+/// group, membership and author are fed to their loaders, so the access check and the `author`
+/// field that follow cost nothing. Returns each row with its raw result, for what `extend` added.
+pub async fn read_with_group<E, F>(
     context: &LoadContext,
     ids: &[Uuid],
     (id, group_id): (E::Column, E::Column),
     author: Option<E::Column>,
-    extend: impl FnOnce(SelectTwo<E, interest_group::Entity>) -> SelectTwo<E, interest_group::Entity>,
+    extend: F,
 ) -> Result<Vec<(E::Model, QueryResult)>, AppError>
 where
     E: EntityTrait,
     E::Model: ReadAt,
+    F: Fn(
+            SelectTwo<E, interest_group::Entity>,
+            Option<Uuid>,
+        ) -> SelectTwo<E, interest_group::Entity>
+        + 'static,
 {
-    let mut select = E::find()
-        .filter(id.is_in(ids.iter().copied()))
-        .select_also(interest_group::Entity)
-        .join(
-            JoinType::InnerJoin,
-            E::belongs_to(interest_group::Entity)
-                .from(group_id)
-                .to(interest_group::Column::Id)
-                .into(),
-        );
-    if let Some(author) = author {
-        select = join_author::<E, _>(select, author);
-    }
-    let rows = with_viewer_membership(context, extend(select)).await?;
+    let viewer = context.viewer;
+    let shape = ReadShape {
+        site: TypeId::of::<(E, F)>(),
+        columns: [
+            Some(id.as_str()),
+            Some(group_id.as_str()),
+            author.map(|author| author.as_str()),
+        ],
+        ids: ids.len(),
+        viewer: viewer.is_some(),
+    };
+    // The ids, then the viewer.
+    let mut inputs = ids.to_vec();
+    inputs.extend(viewer);
+    let backend = context.db.get_database_backend();
+    let statement = READS_WITH_GROUP.statement(shape, backend, &inputs, |inputs| {
+        let (ids, viewer) = match (viewer, inputs.split_last()) {
+            (Some(_), Some((viewer, ids))) => (ids, Some(*viewer)),
+            _ => (inputs, None),
+        };
+        let mut select = E::find()
+            .filter(id.is_in(ids.iter().copied()))
+            .select_also(interest_group::Entity)
+            .join(
+                JoinType::InnerJoin,
+                E::belongs_to(interest_group::Entity)
+                    .from(group_id)
+                    .to(interest_group::Column::Id)
+                    .into(),
+            );
+        if let Some(author) = author {
+            select = join_author::<E, _>(select, author);
+        }
+        with_viewer_membership(extend(select, viewer), viewer).into_query()
+    });
+    let rows = context.db.query_all_raw(statement).await?;
     // `select_also` selects every column of the row, then of the group, then the author's: all
     // read by position.
     let group_at = E::Column::iter().count();
@@ -116,40 +159,31 @@ where
 /// The prefix of the viewer's membership columns in a joined read.
 const MEMBERSHIP: &str = "C_";
 
-/// Runs `select`, which reads `interest_group`, with the signed-in viewer's membership in each
-/// group `LEFT JOIN`ed in (columns prefixed [`MEMBERSHIP`]).
-async fn with_viewer_membership<S>(
-    context: &LoadContext,
-    select: S,
-) -> Result<Vec<QueryResult>, AppError>
-where
-    S: QuerySelect + QueryTrait,
-{
-    let select = match context.viewer {
-        None => select,
-        Some(viewer) => {
-            let mut select = select.join(
-                JoinType::LeftJoin,
-                interest_group::Entity::belongs_to(membership::Entity)
-                    .from(interest_group::Column::Id)
-                    .to(membership::Column::GroupId)
-                    .on_condition(move |_, membership| {
-                        Expr::col((membership, membership::Column::MemberId))
-                            .eq(viewer)
-                            .into_condition()
-                    })
-                    .into(),
-            );
-            for column in membership::Column::iter() {
-                select = select.column_as(
-                    Expr::col((membership::Entity, column)),
-                    format!("{MEMBERSHIP}{}", column.as_str()),
-                );
-            }
-            select
-        }
+/// `select`, which reads `interest_group`, with the signed-in viewer's membership in each group
+/// `LEFT JOIN`ed in (columns prefixed [`MEMBERSHIP`]).
+fn with_viewer_membership<S: QuerySelect>(select: S, viewer: Option<Uuid>) -> S {
+    let Some(viewer) = viewer else {
+        return select;
     };
-    Ok(context.db.query_all(select.as_query()).await?)
+    let mut select = select.join(
+        JoinType::LeftJoin,
+        interest_group::Entity::belongs_to(membership::Entity)
+            .from(interest_group::Column::Id)
+            .to(membership::Column::GroupId)
+            .on_condition(move |_, membership| {
+                Expr::col((membership, membership::Column::MemberId))
+                    .eq(viewer)
+                    .into_condition()
+            })
+            .into(),
+    );
+    for column in membership::Column::iter() {
+        select = select.column_as(
+            Expr::col((membership::Entity, column)),
+            format!("{MEMBERSHIP}{}", column.as_str()),
+        );
+    }
+    select
 }
 
 /// Feeds the viewer's membership in `group_id` read by [`with_viewer_membership`] (none is an

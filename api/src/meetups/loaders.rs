@@ -33,12 +33,12 @@ impl Loader<Uuid> for MeetupLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
         let viewer = self.context.viewer;
-        let rows = read_with_group::<meetup::Entity>(
+        let rows = read_with_group::<meetup::Entity, _>(
             &self.context,
             keys,
             (meetup::Column::Id, meetup::Column::GroupId),
             None,
-            |select| match viewer {
+            |select, viewer| match viewer {
                 Some(viewer) => with_standing(select, viewer),
                 None => select,
             },
