@@ -254,6 +254,40 @@ pub fn row_exists<E: EntityTrait>(
     )
 }
 
+/// `select` with the viewer's row of `R` `LEFT JOIN`ed: the row whose `to` column is the read
+/// row's `from` column and whose `member` column is `viewer` (a member's membership in a group,
+/// their answer to a meetup), its columns selected as `{prefix}{name}`, which
+/// `Option::<R::Model>::from_query_result(row, prefix)` reads back.
+pub fn join_viewer_row<S, F, R>(
+    select: S,
+    (from, to): (F::Column, R::Column),
+    member: R::Column,
+    viewer: uuid::Uuid,
+    prefix: &str,
+) -> S
+where
+    S: sea_orm::QuerySelect,
+    F: EntityTrait,
+    R: EntityTrait,
+{
+    use sea_orm::{ExprTrait, IdenStatic, Iterable, JoinType, sea_query::IntoCondition};
+    let mut select = select.join(
+        JoinType::LeftJoin,
+        F::belongs_to(R::default())
+            .from(from)
+            .to(to)
+            .on_condition(move |_, row| Expr::col((row, member)).eq(viewer).into_condition())
+            .into(),
+    );
+    for column in R::Column::iter() {
+        select = select.column_as(
+            Expr::col((R::default(), column)),
+            format!("{prefix}{}", column.as_str()),
+        );
+    }
+    select
+}
+
 /// The prefix of the joined row's columns in [`first_of_each_with`].
 const JOINED: &str = "J_";
 

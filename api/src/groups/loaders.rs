@@ -14,12 +14,11 @@ use entity::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
     JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
-    sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, shaped::Templates},
+    db::{Db, join_viewer_row, shaped::Templates},
     error::AppError,
     graphql::loaders::LoadContext,
     members::loader::{AUTHOR, join_author, shared},
@@ -162,28 +161,16 @@ const MEMBERSHIP: &str = "C_";
 /// `select`, which reads `interest_group`, with the signed-in viewer's membership in each group
 /// `LEFT JOIN`ed in (columns prefixed [`MEMBERSHIP`]).
 fn with_viewer_membership<S: QuerySelect>(select: S, viewer: Option<Uuid>) -> S {
-    let Some(viewer) = viewer else {
-        return select;
-    };
-    let mut select = select.join(
-        JoinType::LeftJoin,
-        interest_group::Entity::belongs_to(membership::Entity)
-            .from(interest_group::Column::Id)
-            .to(membership::Column::GroupId)
-            .on_condition(move |_, membership| {
-                Expr::col((membership, membership::Column::MemberId))
-                    .eq(viewer)
-                    .into_condition()
-            })
-            .into(),
-    );
-    for column in membership::Column::iter() {
-        select = select.column_as(
-            Expr::col((membership::Entity, column)),
-            format!("{MEMBERSHIP}{}", column.as_str()),
-        );
+    match viewer {
+        Some(viewer) => join_viewer_row::<_, interest_group::Entity, membership::Entity>(
+            select,
+            (interest_group::Column::Id, membership::Column::GroupId),
+            membership::Column::MemberId,
+            viewer,
+            MEMBERSHIP,
+        ),
+        None => select,
     }
-    select
 }
 
 /// Feeds the viewer's membership in `group_id` read by [`with_viewer_membership`] (none is an

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, IntoCondition},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, first_of_each_with, row_exists},
+    db::{Db, first_of_each_with, join_viewer_row, row_exists},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
@@ -70,25 +69,14 @@ const HOSTS: &str = "viewer_hosts";
 /// Adds the viewer's answer (`LEFT JOIN rsvp`) and whether they host (`EXISTS`) to a read of
 /// meetups.
 fn with_standing<S: QuerySelect>(select: S, viewer: Uuid) -> S {
-    let mut select = select.join(
-        JoinType::LeftJoin,
-        meetup::Entity::belongs_to(rsvp::Entity)
-            .from(meetup::Column::Id)
-            .to(rsvp::Column::MeetupId)
-            .on_condition(move |_, answer| {
-                Expr::col((answer, rsvp::Column::MemberId))
-                    .eq(viewer)
-                    .into_condition()
-            })
-            .into(),
-    );
-    for column in rsvp::Column::iter() {
-        select = select.column_as(
-            Expr::col((rsvp::Entity, column)),
-            format!("{ANSWER}{}", column.as_str()),
-        );
-    }
-    select.column_as(
+    join_viewer_row::<_, meetup::Entity, rsvp::Entity>(
+        select,
+        (meetup::Column::Id, rsvp::Column::MeetupId),
+        rsvp::Column::MemberId,
+        viewer,
+        ANSWER,
+    )
+    .column_as(
         row_exists::<meetup_host::Entity>(
             meetup_host::Column::MeetupId,
             (meetup::Entity, meetup::Column::Id),
