@@ -784,6 +784,70 @@ async fn each_meetup_on_a_group_page_shows_its_own_first_attendees() {
 }
 
 #[tokio::test]
+async fn group_pages_of_one_shape_show_each_their_own_answers_of_each_status() {
+    // The first answers of a page of meetups are read by a statement built once per shape (the
+    // status, how many, and on SQLite how many meetups), then filled in with each page's
+    // meetups: two groups' pages of one shape, each asking for those going and those waiting.
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let mut pages = Vec::new();
+    for (name, people) in [
+        ("North", ["Anne", "Bjorn", "Cecilie"]),
+        ("South", ["Dag", "Eva", "Frode"]),
+    ] {
+        let group = create_group(&app, &owner, name, "PUBLIC", "OPEN").await;
+        let mut members = Vec::new();
+        for person in people {
+            members.push(join_member(&app, &group, person).await.0);
+        }
+        let mut meetups = Vec::new();
+        // One seat each: the first to answer goes, the next waits.
+        for (first, next) in [(0, 1), (2, 0)] {
+            let meetup = create_meetup(
+                &app,
+                &owner,
+                &group,
+                json!({ "publish": true, "capacity": 1 }),
+            )
+            .await;
+            for (member, status) in [(first, "GOING"), (next, "WAITLISTED")] {
+                let body = answer(&app, &members[member], &meetup, "GOING").await;
+                assert_eq!(body["data"]["rsvp"]["status"], status, "{body}");
+            }
+            meetups.push(meetup);
+        }
+        pages.push((group, people, meetups));
+    }
+    for (group, people, meetups) in &pages {
+        let body = app
+            .graphql(
+                None,
+                "query($slug: String!) { group(slug: $slug) { meetups(first: 10) { nodes { id
+                    going: attendees(first: 5) { nodes { member { displayName } } }
+                    waiting: attendees(status: WAITLISTED, first: 5) { nodes { member { displayName } } }
+                } } } }",
+                json!({ "slug": group.slug }),
+            )
+            .await;
+        let nodes = body["data"]["group"]["meetups"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no meetups: {body}"));
+        let shown = |meetup: &str, list: &str| {
+            let node = nodes
+                .iter()
+                .find(|node| node["id"] == meetup)
+                .unwrap_or_else(|| panic!("{meetup} is missing: {body}"));
+            names(&node[list]["nodes"], &["member", "displayName"])
+        };
+        let [first, second, third] = people.map(|name| vec![name.to_owned()]);
+        assert_eq!(shown(&meetups[0], "going"), first, "{body}");
+        assert_eq!(shown(&meetups[0], "waiting"), second, "{body}");
+        assert_eq!(shown(&meetups[1], "going"), third, "{body}");
+        assert_eq!(shown(&meetups[1], "waiting"), first, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn a_groups_meetups_with_counts_and_five_attendees_run_a_fixed_number_of_statements() {
     let app = spawn_app().await;
     let owner = app.register(&email("owner"), "Owner").await;

@@ -3,7 +3,8 @@
 //! dropping it all again) was 12 % of the meetup page's instructions in the server, for a text
 //! that is the same whenever the read's shape is. [`Templates::statement`] builds a shape's
 //! statement once with stand-ins for the request's ids, remembers where each stand-in went among
-//! the values, and from then on only puts the request's ids in their places.
+//! the values (each one a value of its own, or all of them together as one PostgreSQL array), and
+//! from then on only puts the request's ids in their places.
 
 use std::{
     collections::HashMap,
@@ -50,7 +51,23 @@ struct Template {
 
 enum Slot {
     Input(usize),
+    /// All the inputs, as the text of a PostgreSQL `uuid[]` ([`uuid_array`]).
+    Inputs,
     Fixed(Value),
+}
+
+/// `{id,id,…}`: the text of a PostgreSQL `uuid[]` holding `ids`, for a statement to cast.
+pub fn uuid_array(ids: &[Uuid]) -> String {
+    let mut array = String::with_capacity(2 + ids.len() * 37);
+    array.push('{');
+    for (index, id) in ids.iter().enumerate() {
+        if index > 0 {
+            array.push(',');
+        }
+        array.push_str(id.as_hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+    }
+    array.push('}');
+    array
 }
 
 impl<K> Default for Templates<K> {
@@ -66,10 +83,11 @@ impl<K: Hash + Eq> Templates<K> {
 
     /// The statement `build` makes from `inputs`, for `backend`. The first time a `shape` is
     /// asked for, `build` gets stand-ins (fresh random ids) in place of the inputs, and the
-    /// template is kept only if each stand-in came out as a value of its own: an input that
-    /// went into the text, or into a value with others, could not be put in its place later, so
-    /// such a shape is remembered as one to build anew every time. The shape must decide
-    /// everything about the text besides the inputs.
+    /// template is kept only if each stand-in came out as a value of its own, or all of them as
+    /// one array ([`uuid_array`]): an input that went into the text, or into a value with others,
+    /// could not be put in its place later, so such a shape is remembered as one to build anew
+    /// every time. The shape must decide everything about the text besides the inputs (their
+    /// number too, unless the statement takes them as one array).
     pub fn statement(
         &self,
         shape: K,
@@ -107,9 +125,11 @@ impl<K: Hash + Eq> Templates<K> {
 
 impl Template {
     /// The template of `statement`, built with `stand_ins`; `None` unless each stand-in is one
-    /// whole value of it, and found nowhere else (in the text, or within another value).
+    /// whole value of it (or all of them one array), and found nowhere else (in the text, or
+    /// within another value).
     fn of(statement: Statement, stand_ins: &[Uuid]) -> Option<Self> {
         let mut seen = vec![false; stand_ins.len()];
+        let array = uuid_array(stand_ins);
         let values: Vec<Slot> = statement
             .values
             .map(|Values(values)| values)
@@ -120,12 +140,16 @@ impl Template {
                     Value::Uuid(Some(id)) => stand_ins.iter().position(|stand_in| stand_in == id),
                     _ => None,
                 };
-                match input {
-                    Some(input) => {
+                match (input, &value) {
+                    (Some(input), _) => {
                         seen[input] = true;
                         Slot::Input(input)
                     }
-                    None => Slot::Fixed(value),
+                    (None, Value::String(Some(text))) if *text == array => {
+                        seen.fill(true);
+                        Slot::Inputs
+                    }
+                    (None, _) => Slot::Fixed(value),
                 }
             })
             .collect();
@@ -136,7 +160,7 @@ impl Template {
             within(&statement.sql)
                 || values.iter().any(|slot| match slot {
                     Slot::Fixed(value) => within(&format!("{value:?}")),
-                    Slot::Input(_) => false,
+                    Slot::Input(_) | Slot::Inputs => false,
                 })
         });
         (placed && !leaked).then_some(Self {
@@ -151,6 +175,7 @@ impl Template {
             .iter()
             .map(|slot| match slot {
                 Slot::Input(input) => Value::Uuid(inputs.get(*input).copied()),
+                Slot::Inputs => Value::String(Some(uuid_array(inputs))),
                 Slot::Fixed(value) => value.clone(),
             })
             .collect();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{comment, comment_revision, member, reaction, thread};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::{
@@ -223,7 +223,7 @@ impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
             let rows = first_of_each_with::<comment::Entity, member::Entity, member::Profile>(
                 &self.context.db,
                 (comment::Column::ParentId, &parents),
-                Condition::all(),
+                None,
                 (&[comment::Column::Id], limit),
                 authors,
             )

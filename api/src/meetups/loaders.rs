@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -178,7 +178,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
             let rows = first_of_each_with::<rsvp::Entity, member::Entity, member::Profile>(
                 &self.context.db,
                 (rsvp::Column::MeetupId, &meetup_ids),
-                Condition::all().add(rsvp::Column::Status.eq(status)),
+                Some((rsvp::Column::Status, status.to_value())),
                 (&[rsvp::Column::QueuedAt, rsvp::Column::Id], limit),
                 Some((rsvp::Column::MemberId, JOINED_PROFILE)),
             )
