@@ -10,7 +10,8 @@ use std::fmt::Debug;
 
 use sea_orm::{
     DbErr, FromQueryResult, QueryResult, RuntimeErr,
-    sqlx::{self, Row},
+    prelude::DateTimeUtc,
+    sqlx::{self, Row, ValueRef, postgres::PgValueFormat},
 };
 
 /// A model read from a row by its columns, in the order their entity's `Column::iter()` lists
@@ -92,7 +93,11 @@ where
     } else {
         return Err(DbErr::Type("a row of an unknown database".to_owned()));
     };
-    value.map_err(|error| DbErr::Query(RuntimeErr::SqlxError(error.into())))
+    value.map_err(sqlx_error)
+}
+
+fn sqlx_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(error.into()))
 }
 
 /// Column `index` of `row` decoded as `T`. A debug build, which the tests run, compares the
@@ -128,14 +133,17 @@ macro_rules! enumeration_cells {
     )+};
 }
 
+/// The value of column `index`, which a row that implements `ReadAt` never has NULL.
+fn required<T>(value: Option<T>, index: usize) -> Result<T, DbErr> {
+    value.ok_or_else(|| DbErr::Type(format!("column {index} is NULL where a value was expected")))
+}
+
 /// Plain values, which a column may also hold as NULL, decoded by [`cell`].
 macro_rules! cells {
     ($($value:ty),+) => {$(
         impl Cell for $value {
             fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                cell::<Option<$value>>(row, index)?.ok_or_else(|| {
-                    DbErr::Type(format!("column {index} is NULL where a value was expected"))
-                })
+                required(cell(row, index)?, index)
             }
         }
 
@@ -146,14 +154,53 @@ macro_rules! cells {
         }
     )+};
 }
-cells!(
-    uuid::Uuid,
-    String,
-    i32,
-    i64,
-    bool,
-    sea_orm::prelude::DateTimeUtc
-);
+cells!(uuid::Uuid, String, i32, i64, bool);
+
+/// PostgreSQL's epoch, 2000-01-01 UTC, in microseconds after the Unix epoch.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// A time in column `index` of `row`, `None` when NULL. PostgreSQL sends a `timestamptz` to a
+/// prepared statement as the microseconds since its epoch, which one addition and chrono's
+/// division make a time. sqlx builds the epoch as a date each time, adds the microseconds as a
+/// duration and converts the result through a fixed offset: 400 instructions a cell where this
+/// takes 230, and a group page reads 158 (1.4 % of its instructions). Anything else (SQLite's
+/// text, a value PostgreSQL sent as text) is decoded by sqlx, and a debug build decodes every
+/// time both ways and compares.
+fn time_at(row: &QueryResult, index: usize) -> Result<Option<DateTimeUtc>, DbErr> {
+    let Some(pg) = row.try_as_pg_row() else {
+        return cell(row, index);
+    };
+    let value = pg.try_get_raw(index).map_err(sqlx_error)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    let micros = match value.as_bytes().map(<[u8; 8]>::try_from) {
+        Ok(Ok(bytes)) if value.format() == PgValueFormat::Binary => i64::from_be_bytes(bytes),
+        _ => return cell(row, index),
+    };
+    let time = micros
+        .checked_add(POSTGRES_EPOCH_MICROS)
+        .and_then(DateTimeUtc::from_timestamp_micros)
+        .ok_or_else(|| DbErr::Type(format!("column {index} holds a time out of range")))?;
+    debug_assert_eq!(
+        cell::<Option<DateTimeUtc>>(row, index).ok(),
+        Some(Some(time)),
+        "column {index}"
+    );
+    Ok(Some(time))
+}
+
+impl Cell for DateTimeUtc {
+    fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+        required(time_at(row, index)?, index)
+    }
+}
+
+impl Cell for Option<DateTimeUtc> {
+    fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+        time_at(row, index)
+    }
+}
 
 // Enumerations: never NULL in the rows that implement `ReadAt`.
 enumeration_cells!(
