@@ -730,6 +730,14 @@ async fn an_outsider_never_sees_a_members_only_groups_meetup() {
     }
 }
 
+/// The node of `meetup` among a page's `nodes`, or a failure that shows the whole `body`.
+fn node_of<'a>(nodes: &'a [Value], meetup: &str, body: &Value) -> &'a Value {
+    nodes
+        .iter()
+        .find(|node| node["id"] == meetup)
+        .unwrap_or_else(|| panic!("{meetup} is missing: {body}"))
+}
+
 #[tokio::test]
 async fn each_meetup_on_a_group_page_shows_its_own_first_attendees() {
     // The first answers of a page of meetups come in one statement for all of them (on
@@ -763,10 +771,7 @@ async fn each_meetup_on_a_group_page_shows_its_own_first_attendees() {
         .expect("meetups");
     assert_eq!(nodes.len(), 3, "{body}");
     let attendees = |meetup: &str| {
-        let node = nodes
-            .iter()
-            .find(|node| node["id"] == meetup)
-            .unwrap_or_else(|| panic!("{meetup} is missing: {body}"));
+        let node = node_of(nodes, meetup, &body);
         (
             node["attendees"]["totalCount"].clone(),
             names(&node["attendees"]["nodes"], &["member", "displayName"]),
@@ -833,11 +838,10 @@ async fn group_pages_of_one_shape_show_each_their_own_answers_of_each_status() {
             .as_array()
             .unwrap_or_else(|| panic!("no meetups: {body}"));
         let shown = |meetup: &str, list: &str| {
-            let node = nodes
-                .iter()
-                .find(|node| node["id"] == meetup)
-                .unwrap_or_else(|| panic!("{meetup} is missing: {body}"));
-            names(&node[list]["nodes"], &["member", "displayName"])
+            names(
+                &node_of(nodes, meetup, &body)[list]["nodes"],
+                &["member", "displayName"],
+            )
         };
         let [first, second, third] = people.map(|name| vec![name.to_owned()]);
         assert_eq!(shown(&meetups[0], "going"), first, "{body}");
