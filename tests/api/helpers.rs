@@ -504,6 +504,12 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or("<no code>")
 }
 
+/// Whether the tests run on PostgreSQL (`TEST_DATABASE_URL` set), where some reads take fewer
+/// statements than on SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+}
+
 /// A fresh, unique e-mail address.
 pub fn email(name: &str) -> String {
     format!(

@@ -288,24 +288,45 @@ where
     select
 }
 
-/// The prefix of the joined row's columns in [`first_of_each_with`].
+/// The prefix of the joined row's columns in a read of [`Firsts`].
 const JOINED: &str = "J_";
 
 /// SQLite allows 500 terms in a compound `SELECT`; more parents take more statements.
 const BRANCHES_PER_STATEMENT: usize = 200;
 
-/// A row of `J` joined to each row of [`first_of_each_with`]: the `columns` of `J` that `P` is
-/// read from, the column of `J` a row's foreign key names, and how `P` is read from the `columns`
-/// by position (they come first in each row; `None` where the join found nothing).
+/// A row of `J` joined to each row of a read of [`Firsts`]: the `columns` of `J` that `P` is read
+/// from, the column of `J` a row's foreign key names, and how `P` is read from the `columns` by
+/// position (they come first; `None` where the join found nothing).
 pub struct Joined<'a, J: EntityTrait, P> {
     pub columns: &'a [J::Column],
     pub id: J::Column,
     pub read: fn(&sea_orm::QueryResult, usize) -> Result<Option<P>, DbErr>,
 }
 
-/// What decides the text of a [`first_of_each_with`] statement besides its parents.
-#[derive(PartialEq, Eq, Hash)]
-struct FirstsShape {
+/// The first `limit` rows of `E`, in `order`, of a parent (rows whose `partition` column is the
+/// parent) among the rows whose `filter` column, if any, holds its value: the first attendees of
+/// a meetup, the first replies of a comment. Each parent's rows are an index range scan that
+/// stops after `limit` rows: `order` must be the order of an index on `(partition, filter column,
+/// order)`. Given a `foreign_key`, each row comes with the `P` read from the `J` row it names
+/// (`LEFT JOIN`ed on `J`'s `id` column), in the same statement: the attendees with the members
+/// they are.
+///
+/// They are read for a list of parents ([`first_of_each_with`]), or with the parents themselves,
+/// joined to a read of them ([`JoinFirsts`], on PostgreSQL).
+pub struct Firsts<'a, E: EntityTrait, J: EntityTrait, P> {
+    pub partition: E::Column,
+    pub filter: Option<(E::Column, String)>,
+    pub order: &'a [E::Column],
+    pub limit: u64,
+    pub foreign_key: Option<(E::Column, Joined<'a, J, P>)>,
+}
+
+/// One of the rows a read of [`Firsts`] finds, with what was joined to it.
+pub type FirstRow<E, P> = (<E as EntityTrait>::Model, Option<P>);
+
+/// What decides the text of a read of [`Firsts`] besides its parents.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FirstsShape {
     /// The rows' table, and the joined table and what is read from it (their types).
     tables: std::any::TypeId,
     /// The partition, the order, then the foreign key and the joined id and columns, if any.
@@ -314,36 +335,200 @@ struct FirstsShape {
     filter: Option<(&'static str, String)>,
     limit: u64,
     /// How many parents: on SQLite each is a subquery of the union; PostgreSQL takes them all as
-    /// one array, whatever their number (0).
+    /// one array, whatever their number, and a join to the parents' read takes none (0).
     parents: usize,
 }
+
+/// [`Firsts`] joined to a read of their parents, whatever their types: each parent's row comes
+/// once for each of its first rows (once, with nulls, when it has none), those in order, and
+/// only the first carries the parent's columns (the others their id alone, and nulls).
+pub trait JoinFirsts: Sync {
+    fn shape(&self) -> FirstsShape;
+    /// Joins the rows to `query`, whose rows are the parents, by the parents' `id` column (a
+    /// `LEFT JOIN LATERAL`: PostgreSQL only), selects their columns after the query's own, and
+    /// orders the rows by parent, then by the rows' order.
+    fn join_to(&self, query: &mut sea_orm::sea_query::SelectStatement, id: Expr);
+}
+
+impl<E, J, P> Firsts<'_, E, J, P>
+where
+    E: EntityTrait,
+    E::Model: ReadAt,
+    J: EntityTrait,
+    P: 'static,
+{
+    fn shape_of(&self, parents: usize) -> FirstsShape {
+        use sea_orm::IdenStatic;
+        let mut columns: Vec<&'static str> = std::iter::once(self.partition)
+            .chain(self.order.iter().copied())
+            .map(|column| column.as_str())
+            .collect();
+        if let Some((foreign_key, joined)) = &self.foreign_key {
+            columns.push(foreign_key.as_str());
+            columns.push(joined.id.as_str());
+            columns.extend(joined.columns.iter().map(|column| column.as_str()));
+        }
+        FirstsShape {
+            tables: std::any::TypeId::of::<(E, J, P)>(),
+            columns,
+            filter: self
+                .filter
+                .as_ref()
+                .map(|(column, value)| (column.as_str(), value.clone())),
+            limit: self.limit,
+            parents,
+        }
+    }
+
+    /// One parent's rows: those whose partition is `parent` (a value, or a column of the
+    /// statement around).
+    fn rows_of(&self, parent: Expr) -> sea_orm::sea_query::SelectStatement {
+        use sea_orm::{ExprTrait, sea_query::Asterisk};
+        let mut rows = sea_orm::sea_query::Query::select();
+        rows.column(Asterisk).from(E::default());
+        if let Some((column, value)) = &self.filter {
+            rows.and_where(Expr::col((E::default(), *column)).eq(value.as_str()));
+        }
+        rows.and_where(Expr::col((E::default(), self.partition)).eq(parent))
+            .limit(self.limit);
+        for column in self.order {
+            rows.order_by((E::default(), *column), sea_orm::Order::Asc);
+        }
+        rows
+    }
+
+    /// Selects the joined columns, then the row's, from the rows aliased `rows`, with `J` joined.
+    fn select_from(
+        &self,
+        query: &mut sea_orm::sea_query::SelectStatement,
+        rows: &sea_orm::sea_query::Alias,
+    ) {
+        use sea_orm::{ExprTrait, IdenStatic, Iterable, sea_query::Alias};
+        if let Some((foreign_key, joined)) = &self.foreign_key {
+            for column in joined.columns.iter().copied() {
+                query.expr_as(
+                    Expr::col((J::default(), column)),
+                    Alias::new(format!("{JOINED}{}", column.as_str())),
+                );
+            }
+            query.left_join(
+                J::default(),
+                Expr::col((J::default(), joined.id)).equals((rows.clone(), *foreign_key)),
+            );
+        }
+        // The row's columns by name, in the order `ReadAt` reads them (`*` would give the
+        // table's, which differs where a migration added a column).
+        for column in E::Column::iter() {
+            query.column((rows.clone(), column));
+        }
+    }
+
+    /// How many columns [`Self::select_from`] selects.
+    fn width(&self) -> usize {
+        use sea_orm::Iterable;
+        self.foreign_key
+            .as_ref()
+            .map_or(0, |(_, joined)| joined.columns.len())
+            + E::Column::iter().count()
+    }
+
+    /// The row, and what was joined to it, in `row`'s columns from `at` on; `None` where a parent
+    /// had no rows (a left join's nulls).
+    pub fn read(
+        &self,
+        row: &sea_orm::QueryResult,
+        at: usize,
+    ) -> Result<Option<FirstRow<E, P>>, DbErr> {
+        use sea_orm::{IdenStatic, Iterable};
+        let row_at = at + self.width() - E::Column::iter().count();
+        let partition_at = E::Column::iter()
+            .position(|column| column.as_str() == self.partition.as_str())
+            .unwrap_or_default();
+        let partition =
+            entity::row::Cells::new(row, row_at + partition_at).read::<Option<uuid::Uuid>>()?;
+        if partition.is_none() {
+            return Ok(None);
+        }
+        let joined = match &self.foreign_key {
+            Some((_, joined)) => (joined.read)(row, at)?,
+            None => None,
+        };
+        Ok(Some((model_at(row, row_at, "")?, joined)))
+    }
+
+    /// [`Self::read`] of the last columns of `row`, where [`JoinFirsts::join_to`] selects them.
+    pub fn read_last(
+        &self,
+        row: &sea_orm::QueryResult,
+    ) -> Result<Option<FirstRow<E, P>>, DbErr> {
+        use sea_orm::sqlx::Row;
+        let columns = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
+            (Some(row), _) => row.len(),
+            (None, Some(row)) => row.len(),
+            (None, None) => row.column_names().len(),
+        };
+        self.read(row, columns.saturating_sub(self.width()))
+    }
+}
+
+impl<E, J, P> JoinFirsts for Firsts<'_, E, J, P>
+where
+    E: EntityTrait,
+    E::Model: ReadAt,
+    J: EntityTrait,
+    P: 'static,
+{
+    fn shape(&self) -> FirstsShape {
+        self.shape_of(0)
+    }
+
+    fn join_to(&self, query: &mut sea_orm::sea_query::SelectStatement, id: Expr) {
+        use sea_orm::sea_query::{Alias, Func, JoinType, WindowStatement};
+        let rows = Alias::new("firsts");
+        // Each row's place among its parent's, so that only the first carries the parent's
+        // columns: the others would repeat the meetup with its description and agenda, and its
+        // group, for the server to receive and skip (5 % of its CPU for the meetup page).
+        let mut window = WindowStatement::new();
+        for column in self.order {
+            window.order_by((E::default(), *column), sea_orm::Order::Asc);
+        }
+        let mut firsts = self.rows_of(id.clone());
+        firsts.expr_window_as(Func::cust("row_number"), window, Alias::new(PLACE));
+        let first = Expr::cust(format!("COALESCE(\"firsts\".\"{PLACE}\", 1) = 1"));
+        query.exprs_mut_for_each(|select| {
+            if select.expr != id {
+                select.expr = Expr::case(first.clone(), select.expr.clone()).into();
+            }
+        });
+        query.join_lateral(JoinType::LeftJoin, firsts, rows.clone(), Expr::cust("TRUE"));
+        self.select_from(query, &rows);
+        query.order_by_expr(id, sea_orm::Order::Asc);
+        for column in self.order {
+            query.order_by((rows.clone(), *column), sea_orm::Order::Asc);
+        }
+    }
+}
+
+/// The column of a row's place among its parent's first rows, in [`JoinFirsts::join_to`].
+const PLACE: &str = "place";
 
 /// The statements of [`first_of_each_with`], built once per shape.
 static FIRSTS: std::sync::LazyLock<shaped::Templates<FirstsShape>> =
     std::sync::LazyLock::new(shaped::Templates::default);
 
-/// The first `limit` rows, in `order`, of each parent in `parents` (rows whose `partition` column
-/// is that parent) among the rows whose `filter` column, if any, holds its value: the attendees
-/// of a page of meetups, the replies of a page of comments. One statement, in which each
-/// parent's rows are an index range scan that stops after `limit` rows. `order` must be the order
-/// of an index on `(partition, filter column, order)`.
+/// The [`Firsts`] of each parent in `parents`: the attendees of a page of meetups, the replies of
+/// a page of comments, in one statement.
 ///
 /// PostgreSQL runs one `… ORDER BY … LIMIT` subquery `LATERAL`ly for each parent of an array,
 /// so the statement is the same text for any number of parents, with three values. SQLite has
 /// neither, and runs a `UNION ALL` of one such subquery per parent. Either text is built once per
 /// shape (`shaped::Templates`): building the union of a group page's ten meetups, and binding it,
 /// took 7 % of the server's instructions for the page, the lateral statement 2 %.
-///
-/// Given a `foreign_key`, each row comes with the `P` read from the `J` row it names (`LEFT
-/// JOIN`ed on `J`'s `id` column), in the same statement: the attendees of a page of meetups with
-/// the members they are.
 pub async fn first_of_each_with<E, J, P>(
     db: &Db,
-    (partition, parents): (E::Column, &[uuid::Uuid]),
-    filter: Option<(E::Column, String)>,
-    (order, limit): (&[E::Column], u64),
-    foreign_key: Option<(E::Column, Joined<'_, J, P>)>,
-) -> Result<Vec<(E::Model, Option<P>)>, DbErr>
+    parents: &[uuid::Uuid],
+    firsts: &Firsts<'_, E, J, P>,
+) -> Result<Vec<FirstRow<E, P>>, DbErr>
 where
     E: EntityTrait,
     E::Model: ReadAt,
@@ -351,42 +536,15 @@ where
     P: 'static,
 {
     use sea_orm::{
-        ExprTrait, IdenStatic, Iterable,
-        sea_query::{Alias, Asterisk, Func, JoinType, Query, UnionType},
+        ExprTrait,
+        sea_query::{Alias, Func, JoinType, Query, UnionType},
     };
-    // The joined columns come first, then the row's.
-    let row_at = foreign_key
-        .as_ref()
-        .map_or(0, |(_, joined)| joined.columns.len());
     let backend = db.get_database_backend();
     let lateral = backend == DbBackend::Postgres;
     let per_statement = if lateral {
         parents.len().max(1)
     } else {
         BRANCHES_PER_STATEMENT
-    };
-    let mut columns: Vec<&'static str> = std::iter::once(partition)
-        .chain(order.iter().copied())
-        .map(|column| column.as_str())
-        .collect();
-    if let Some((foreign_key, joined)) = &foreign_key {
-        columns.push(foreign_key.as_str());
-        columns.push(joined.id.as_str());
-        columns.extend(joined.columns.iter().map(|column| column.as_str()));
-    }
-    // One parent's rows: those of `parent` (a value, or the lateral array's column).
-    let rows_of = |parent: Expr| {
-        let mut rows = Query::select();
-        rows.column(Asterisk).from(E::default());
-        if let Some((column, value)) = &filter {
-            rows.and_where(Expr::col((E::default(), *column)).eq(value.as_str()));
-        }
-        rows.and_where(Expr::col((E::default(), partition)).eq(parent))
-            .limit(limit);
-        for column in order {
-            rows.order_by((E::default(), *column), sea_orm::Order::Asc);
-        }
-        rows
     };
     let rows_alias = Alias::new("firsts");
     let build = |chunk: &[uuid::Uuid]| {
@@ -401,7 +559,7 @@ where
                 )
                 .join_lateral(
                     JoinType::InnerJoin,
-                    rows_of(Expr::col((parent.clone(), parent))),
+                    firsts.rows_of(Expr::col((parent.clone(), parent))),
                     rows_alias.clone(),
                     Expr::cust("TRUE"),
                 );
@@ -409,8 +567,11 @@ where
             let branch = |(index, parent): (usize, &uuid::Uuid)| {
                 // `take`, not `to_owned`: that would copy the branch, subquery and all.
                 Query::select()
-                    .column(Asterisk)
-                    .from_subquery(rows_of(Expr::val(*parent)), Alias::new(format!("p{index}")))
+                    .column(sea_orm::sea_query::Asterisk)
+                    .from_subquery(
+                        firsts.rows_of(Expr::val(*parent)),
+                        Alias::new(format!("p{index}")),
+                    )
                     .take()
             };
             let mut branches = chunk.iter().enumerate().map(branch);
@@ -422,48 +583,19 @@ where
             }
         }
         // The joined columns first, so that they are at the same place in every row.
-        if let Some((foreign_key, joined)) = &foreign_key {
-            let (foreign_key, id) = (*foreign_key, joined.id);
-            for column in joined.columns.iter().copied() {
-                query.expr_as(
-                    Expr::col((J::default(), column)),
-                    Alias::new(format!("{JOINED}{}", column.as_str())),
-                );
-            }
-            query.left_join(
-                J::default(),
-                Expr::col((J::default(), id)).equals((rows_alias.clone(), foreign_key)),
-            );
-        }
-        // The row's columns by name, in the order `ReadAt` reads them (`*` would give the
-        // table's, which differs where a migration added a column).
-        for column in E::Column::iter() {
-            query.column((rows_alias.clone(), column));
-        }
-        query.order_by((rows_alias.clone(), partition), sea_orm::Order::Asc);
-        for column in order {
+        firsts.select_from(&mut query, &rows_alias);
+        query.order_by((rows_alias.clone(), firsts.partition), sea_orm::Order::Asc);
+        for column in firsts.order {
             query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
         }
         query
     };
     let mut found = Vec::new();
     for chunk in parents.chunks(per_statement) {
-        let shape = FirstsShape {
-            tables: std::any::TypeId::of::<(E, J, P)>(),
-            columns: columns.clone(),
-            filter: filter
-                .as_ref()
-                .map(|(column, value)| (column.as_str(), value.clone())),
-            limit,
-            parents: if lateral { 0 } else { chunk.len() },
-        };
+        let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
         for row in db.query_all_raw(statement).await? {
-            let joined = match &foreign_key {
-                Some((_, joined)) => (joined.read)(&row, 0)?,
-                None => None,
-            };
-            found.push((model_at(&row, row_at, "")?, joined));
+            found.extend(firsts.read(&row, 0)?);
         }
     }
     Ok(found)

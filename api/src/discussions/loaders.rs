@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, first_of_each_with},
+    db::{Db, Firsts, first_of_each_with},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
@@ -32,6 +32,7 @@ impl Loader<Uuid> for ThreadLoader {
             (thread::Column::Id, thread::Column::GroupId),
             Some(thread::Column::AuthorId),
             |select, _| select,
+            None,
         )
         .await?;
         Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())
@@ -219,15 +220,14 @@ impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
         }
         let mut result = HashMap::new();
         for ((limit, with_authors), parents) in batches {
-            let authors = with_authors.then_some((comment::Column::AuthorId, JOINED_PROFILE));
-            let rows = first_of_each_with::<comment::Entity, member::Entity, member::Profile>(
-                &self.context.db,
-                (comment::Column::ParentId, &parents),
-                None,
-                (&[comment::Column::Id], limit),
-                authors,
-            )
-            .await?;
+            let replies = Firsts::<comment::Entity, member::Entity, member::Profile> {
+                partition: comment::Column::ParentId,
+                filter: None,
+                order: &[comment::Column::Id],
+                limit,
+                foreign_key: with_authors.then_some((comment::Column::AuthorId, JOINED_PROFILE)),
+            };
+            let rows = first_of_each_with(&self.context.db, &parents, &replies).await?;
             for parent in parents {
                 result.insert((parent, limit, with_authors), Vec::new());
             }

@@ -21,7 +21,8 @@ use crate::{
     graphql::batch::BatchLoader,
     groups::loaders::{GroupLoader, GuidelinesLoader, MembershipLoader},
     meetups::loaders::{
-        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, PreviewKey, StandingLoader,
+        AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, MeetupWithAttendeesLoader,
+        PreviewKey, StandingLoader,
     },
     members::loader::{MemberDetailsLoader, MemberLoader, SharedGroupLoader},
     notifications::{
@@ -87,6 +88,7 @@ pub struct Loaders {
     pub memberships: BatchLoader<(Uuid, Uuid), MembershipLoader>,
     pub group_topics: BatchLoader<Uuid, TopicsLoader<group_topic::Entity>>,
     pub meetups: BatchLoader<Uuid, MeetupLoader>,
+    pub meetups_with_attendees: BatchLoader<PreviewKey, MeetupWithAttendeesLoader>,
     pub standings: BatchLoader<Uuid, StandingLoader>,
     pub meetup_hosts: BatchLoader<Uuid, MeetupHostsLoader>,
     pub meetup_topics: BatchLoader<Uuid, TopicsLoader<meetup_topic::Entity>>,
@@ -141,6 +143,12 @@ impl Loaders {
                 group_topics: batched(TopicsLoader::new(db), caching),
                 meetups: batched(
                     MeetupLoader {
+                        context: context.clone(),
+                    },
+                    caching,
+                ),
+                meetups_with_attendees: batched(
+                    MeetupWithAttendeesLoader {
                         context: context.clone(),
                     },
                     caching,

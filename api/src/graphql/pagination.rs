@@ -93,6 +93,21 @@ impl Cursors {
     }
 }
 
+/// The rows a page of `value` rows shows, if that is a size a page may have.
+fn page_size(value: i32) -> Option<u64> {
+    u64::try_from(value)
+        .ok()
+        .filter(|size| *size <= MAX_PAGE_SIZE)
+}
+
+/// [`PageArgs::fetch_limit`] of the first page read forwards that `first` asks for, if valid: for
+/// a parent's read that looks ahead at the pages its fields will ask for.
+pub fn first_page_fetch_limit(first: Option<i32>) -> Option<u64> {
+    first
+        .map_or(Some(DEFAULT_PAGE_SIZE), page_size)
+        .map(|size| size + 1)
+}
+
 impl<K: Serialize + DeserializeOwned> PageArgs<K> {
     /// The arguments of the connection field `ctx` resolves; its cursors name that field.
     pub fn new(
@@ -121,12 +136,9 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
             ));
         }
         let size = |value: i32, field: &str| -> AppResult<u64> {
-            u64::try_from(value)
-                .ok()
-                .filter(|size| *size <= MAX_PAGE_SIZE)
-                .ok_or_else(|| {
-                    AppError::bad_input(field, format!("Must be between 0 and {MAX_PAGE_SIZE}"))
-                })
+            page_size(value).ok_or_else(|| {
+                AppError::bad_input(field, format!("Must be between 0 and {MAX_PAGE_SIZE}"))
+            })
         };
         let (size, backward) = match (first, last) {
             (_, Some(last)) => (size(last, "last")?, true),
@@ -148,6 +160,7 @@ impl<K: Serialize + DeserializeOwned> PageArgs<K> {
     }
 
     /// Rows to fetch for this page: one more than it shows, to know whether another follows.
+    /// [`first_page_fetch_limit`] is the same for a first page read forwards.
     pub fn fetch_limit(&self) -> u64 {
         self.size + 1
     }

@@ -9,16 +9,17 @@ use std::{any::TypeId, collections::HashMap, sync::LazyLock};
 use async_graphql::dataloader::Loader;
 use entity::{
     group_guidelines, interest_group, member, membership,
-    row::{FromRow, ReadAt, model_at},
+    row::{Cells, FromRow, ReadAt, model_at},
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
     JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, join_viewer_row, shaped::Templates},
+    db::{Db, FirstsShape, JoinFirsts, join_viewer_row, shaped::Templates},
     error::AppError,
     graphql::loaders::LoadContext,
     members::loader::{AUTHOR, join_author, shared},
@@ -67,6 +68,8 @@ struct ReadShape {
     columns: [Option<&'static str>; 3],
     ids: usize,
     viewer: bool,
+    /// The first rows of a list read with each row, if any.
+    firsts: Option<FirstsShape>,
 }
 
 /// The statements of [`read_with_group`], built once per shape.
@@ -77,14 +80,20 @@ static READS_WITH_GROUP: LazyLock<Templates<ReadShape>> = LazyLock::new(Template
 /// statement; `extend` may add more of the row's one-to-one neighbours for the viewer (it gets
 /// the viewer it is to read for, which is a stand-in while the statement's text is built). The
 /// group, membership and author are fed to their loaders, so the access check and the `author`
-/// field that follow cost nothing. Returns each row with its raw result, for what `extend` added.
+/// field that follow cost nothing.
+///
+/// Given `firsts` (on PostgreSQL), the first rows of a list of each row are joined too (a
+/// meetup's first attendees): the row then comes once for each of them, its columns in the first
+/// only. Returns each row with its raw results, for what `extend` and `firsts` added: one result,
+/// or one per first row.
 pub async fn read_with_group<E, F>(
     context: &LoadContext,
     ids: &[Uuid],
     (id, group_id): (E::Column, E::Column),
     author: Option<E::Column>,
     extend: F,
-) -> Result<Vec<(E::Model, QueryResult)>, AppError>
+    firsts: Option<&dyn JoinFirsts>,
+) -> Result<Vec<(E::Model, Vec<QueryResult>)>, AppError>
 where
     E: EntityTrait,
     E::Model: ReadAt,
@@ -104,6 +113,7 @@ where
         ],
         ids: ids.len(),
         viewer: viewer.is_some(),
+        firsts: firsts.map(JoinFirsts::shape),
     };
     // The ids, then the viewer.
     let mut inputs = ids.to_vec();
@@ -127,17 +137,36 @@ where
         if let Some(author) = author {
             select = join_author::<E, _>(select, author);
         }
-        with_viewer_membership(extend(select, viewer), viewer).into_query()
+        let mut query = with_viewer_membership(extend(select, viewer), viewer).into_query();
+        if let Some(firsts) = firsts {
+            firsts.join_to(&mut query, Expr::col((E::default(), id)));
+        }
+        query
     });
     let rows = context.db.query_all_raw(statement).await?;
     // `select_also` selects every column of the row, then of the group, then the author's: all
     // read by position.
+    let id_at = E::Column::iter()
+        .position(|column| column.as_str() == id.as_str())
+        .unwrap_or_default();
     let group_at = E::Column::iter().count();
     let author_at = group_at + interest_group::Column::iter().count();
-    let mut children = Vec::with_capacity(rows.len());
+    let mut children: Vec<(E::Model, Vec<QueryResult>)> = Vec::with_capacity(rows.len());
     let mut groups = Vec::with_capacity(rows.len());
     let mut authors = Vec::new();
+    let mut last = None;
     for row in rows {
+        // With first rows joined, a row's next results (they come together) add only those.
+        if firsts.is_some() {
+            let row_id = Cells::new(&row, id_at).read::<Uuid>()?;
+            if last == Some(row_id) {
+                if let Some((_, results)) = children.last_mut() {
+                    results.push(row);
+                }
+                continue;
+            }
+            last = Some(row_id);
+        }
         let group: interest_group::Model = model_at(&row, group_at, "B_")?;
         feed_membership(context, &row, group.id)?;
         if author.is_some() {
@@ -147,7 +176,7 @@ where
             );
             authors.extend(member::Profile::read_at(&row, author_at)?.map(shared));
         }
-        children.push((model_at(&row, 0, "A_")?, row));
+        children.push((model_at(&row, 0, "A_")?, vec![row]));
         groups.push((group.id, group));
     }
     context.feed(|loaders| &loaders.groups, groups);

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, rsvp};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, first_of_each_with, join_viewer_row, row_exists},
+    db::{Db, Firsts, JoinFirsts, first_of_each_with, join_viewer_row, row_exists},
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
@@ -31,27 +31,98 @@ impl Loader<Uuid> for MeetupLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
-        let viewer = self.context.viewer;
-        let rows = read_with_group::<meetup::Entity, _>(
-            &self.context,
-            keys,
-            (meetup::Column::Id, meetup::Column::GroupId),
-            None,
-            |select, viewer| match viewer {
-                Some(viewer) => with_standing(select, viewer),
-                None => select,
-            },
-        )
-        .await?;
-        if viewer.is_some() {
-            let mut standings = Vec::with_capacity(rows.len());
-            for (meetup, row) in &rows {
-                standings.push((meetup.id, standing(row)?));
-            }
-            self.context.feed(|loaders| &loaders.standings, standings);
-        }
-        Ok(rows.into_iter().map(|(row, _)| (row.id, row)).collect())
+        read_meetups(&self.context, keys, None).await
     }
+}
+
+/// Meetups by id, as [`MeetupLoader`] reads them, each with its first answers of one status
+/// (keyed as [`AttendeePreviewLoader`] keys them): a meetup page that shows its first attendees.
+/// On PostgreSQL the answers are joined to the meetups' read, one statement in all, and fed to
+/// the answers' loader; on SQLite, which cannot join them so, that loader reads them after.
+pub struct MeetupWithAttendeesLoader {
+    pub context: LoadContext,
+}
+
+impl Loader<PreviewKey> for MeetupWithAttendeesLoader {
+    type Value = meetup::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[PreviewKey],
+    ) -> Result<HashMap<PreviewKey, meetup::Model>, AppError> {
+        let mut result = HashMap::with_capacity(keys.len());
+        for ((status, limit), meetup_ids) in by_list(keys) {
+            let meetups = read_meetups(&self.context, &meetup_ids, Some((status, limit))).await?;
+            result.extend(
+                meetups
+                    .into_iter()
+                    .map(|(id, meetup)| ((id, status, limit), meetup)),
+            );
+        }
+        Ok(result)
+    }
+}
+
+/// Meetups by id with their groups (and the viewer's standing, fed to its loader), and, given a
+/// status and a limit on PostgreSQL, the first answers of that status with the members who gave
+/// them, fed to their loaders. The meetups read with answers are fed to [`MeetupLoader`].
+async fn read_meetups(
+    context: &LoadContext,
+    keys: &[Uuid],
+    attendees: Option<(rsvp::Status, u64)>,
+) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
+    let firsts = attendees
+        .filter(|_| context.db.get_database_backend() == DbBackend::Postgres)
+        .map(|(status, limit)| (status, limit, first_attendees(status, limit)));
+    let rows = read_with_group::<meetup::Entity, _>(
+        context,
+        keys,
+        (meetup::Column::Id, meetup::Column::GroupId),
+        None,
+        |select, viewer| match viewer {
+            Some(viewer) => with_standing(select, viewer),
+            None => select,
+        },
+        firsts
+            .as_ref()
+            .map(|(_, _, firsts)| firsts as &dyn JoinFirsts),
+    )
+    .await?;
+    let mut standings = Vec::new();
+    let mut previews = Vec::new();
+    let mut members = Vec::new();
+    for (meetup, results) in &rows {
+        if context.viewer.is_some()
+            && let Some(first) = results.first()
+        {
+            standings.push((meetup.id, standing(first)?));
+        }
+        if let Some((status, limit, firsts)) = &firsts {
+            let mut answers = Vec::with_capacity(results.len());
+            for result in results {
+                if let Some((answer, member)) = firsts.read_last(result)? {
+                    members.extend(member.map(shared));
+                    answers.push(answer);
+                }
+            }
+            previews.push(((meetup.id, *status, *limit), answers));
+        }
+    }
+    context.feed(|loaders| &loaders.standings, standings);
+    context.feed(|loaders| &loaders.attendee_previews, previews);
+    context.feed(|loaders| &loaders.members, members);
+    let meetups: HashMap<Uuid, meetup::Model> = rows
+        .into_iter()
+        .map(|(meetup, _)| (meetup.id, meetup))
+        .collect();
+    if attendees.is_some() {
+        context.feed(
+            |loaders| &loaders.meetups,
+            meetups.iter().map(|(id, meetup)| (*id, meetup.clone())),
+        );
+    }
+    Ok(meetups)
 }
 
 /// The viewer's standing towards a meetup: whether they host it, and their answer.
@@ -165,24 +236,10 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         &self,
         keys: &[PreviewKey],
     ) -> Result<HashMap<PreviewKey, Self::Value>, AppError> {
-        let mut groups: HashMap<(rsvp::Status, u64), Vec<Uuid>> = HashMap::new();
-        for (meetup_id, status, limit) in keys {
-            groups
-                .entry((*status, *limit))
-                .or_default()
-                .push(*meetup_id);
-        }
         let mut result = HashMap::new();
-        for ((status, limit), meetup_ids) in groups {
-            // The members come in the same statement: a list of attendees shows their names.
-            let rows = first_of_each_with::<rsvp::Entity, member::Entity, member::Profile>(
-                &self.context.db,
-                (rsvp::Column::MeetupId, &meetup_ids),
-                Some((rsvp::Column::Status, status.to_value())),
-                (&[rsvp::Column::QueuedAt, rsvp::Column::Id], limit),
-                Some((rsvp::Column::MemberId, JOINED_PROFILE)),
-            )
-            .await?;
+        for ((status, limit), meetup_ids) in by_list(keys) {
+            let firsts = first_attendees(status, limit);
+            let rows = first_of_each_with(&self.context.db, &meetup_ids, &firsts).await?;
             for meetup_id in meetup_ids {
                 result.insert((meetup_id, status, limit), Vec::new());
             }
@@ -196,5 +253,30 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
             self.context.feed(|loaders| &loaders.members, members);
         }
         Ok(result)
+    }
+}
+
+/// The meetups of `keys` by the list of answers they ask for (a status and a limit).
+fn by_list(keys: &[PreviewKey]) -> HashMap<(rsvp::Status, u64), Vec<Uuid>> {
+    let mut lists: HashMap<(rsvp::Status, u64), Vec<Uuid>> = HashMap::new();
+    for (meetup_id, status, limit) in keys {
+        lists.entry((*status, *limit)).or_default().push(*meetup_id);
+    }
+    lists
+}
+
+/// The first `limit` answers of `status` to a meetup, in arrival order (on the `(meetup_id,
+/// status, queued_at)` index), with the members who gave them: a list of attendees shows their
+/// names.
+fn first_attendees(
+    status: rsvp::Status,
+    limit: u64,
+) -> Firsts<'static, rsvp::Entity, member::Entity, member::Profile> {
+    Firsts {
+        partition: rsvp::Column::MeetupId,
+        filter: Some((rsvp::Column::Status, status.to_value())),
+        order: &[rsvp::Column::QueuedAt, rsvp::Column::Id],
+        limit,
+        foreign_key: Some((rsvp::Column::MemberId, JOINED_PROFILE)),
     }
 }

@@ -1,7 +1,7 @@
 //! Meetup reads for GraphQL: a meetup by id, a group's meetups, upcoming meetups, the viewer's
 //! answers and attendee lists, built with the request's loaders. Writes live in `commands`.
 
-use async_graphql::Context;
+use async_graphql::{Context, InputType, Value};
 use chrono::{DateTime, Utc};
 use entity::{
     meetup,
@@ -19,7 +19,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs, page_by_id},
+        pagination::{Order, Page, PageArgs, first_page_fetch_limit, page_by_id},
     },
     groups::{
         self,
@@ -29,7 +29,7 @@ use crate::{
         commands::MAX_DURATION_DAYS,
         loaders::Standing,
         policy::MeetupAccess,
-        types::{Meetup, MeetupWhen, Rsvp},
+        types::{Meetup, MeetupWhen, Rsvp, RsvpStatus},
     },
 };
 
@@ -56,17 +56,49 @@ pub async fn access_with(
     })
 }
 
-/// A meetup the viewer may see, or `NOT_FOUND`.
+/// A meetup the viewer may see, or `NOT_FOUND`. When the field's selection shows the first of
+/// its attendees, they are read with it (in one statement on PostgreSQL).
 pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetup> {
     let loaders = ctx.loaders()?;
-    let row = loaders
-        .meetups
-        .load_one(meetup_id)
-        .await?
-        .ok_or(AppError::NotFound("Meetup"))?;
+    let row = match first_attendees_selected(ctx) {
+        Some((status, limit)) => {
+            loaders
+                .meetups_with_attendees
+                .load_one((meetup_id, status, limit))
+                .await?
+        }
+        None => loaders.meetups.load_one(meetup_id).await?,
+    }
+    .ok_or(AppError::NotFound("Meetup"))?;
     let access = access_with(loaders, ctx.viewer(), row).await?;
     access.ensure_visible()?;
     Ok(Meetup::new(access))
+}
+
+/// The first answers the selection of a meetup field (`ctx`) shows by `attendees`, as
+/// [`attendees`] will ask the answers' loader for them: their status and the rows to fetch. `None`
+/// when it shows none, a later page, those not going (never read ahead), or asks with arguments
+/// the field itself will refuse.
+fn first_attendees_selected(ctx: &Context<'_>) -> Option<(rsvp::Status, u64)> {
+    let field = ctx
+        .field()
+        .selection_set()
+        .find(|field| field.name() == "attendees")?;
+    let mut status = RsvpStatus::Going;
+    let mut first = None;
+    for (name, value) in field.arguments().ok()? {
+        match name.as_str() {
+            "status" => status = RsvpStatus::parse(Some(value)).ok()?,
+            "first" => first = Option::<i32>::parse(Some(value)).ok()?,
+            _ if value == Value::Null => {}
+            _ => return None,
+        }
+    }
+    let status = rsvp::Status::from(status);
+    if status == rsvp::Status::NotGoing {
+        return None;
+    }
+    Some((status, first_page_fetch_limit(first)?))
 }
 
 /// Builds `Meetup`s for a page of rows; the loaders batch their look-ups across the page.
