@@ -432,42 +432,35 @@ where
             + E::Column::iter().count()
     }
 
-    /// The row, and what was joined to it, in `row`'s columns from `at` on; `None` where a parent
-    /// had no rows (a left join's nulls).
-    pub fn read(
-        &self,
-        row: &sea_orm::QueryResult,
-        at: usize,
-    ) -> Result<Option<FirstRow<E, P>>, DbErr> {
-        use sea_orm::{IdenStatic, Iterable};
-        let row_at = at + self.width() - E::Column::iter().count();
-        let partition_at = E::Column::iter()
-            .position(|column| column.as_str() == self.partition.as_str())
-            .unwrap_or_default();
-        let partition =
-            entity::row::Cells::new(row, row_at + partition_at).read::<Option<uuid::Uuid>>()?;
-        if partition.is_none() {
-            return Ok(None);
-        }
-        let joined = match &self.foreign_key {
-            Some((_, joined)) => (joined.read)(row, at)?,
-            None => None,
+    /// The row, and what was joined to it, in `row`'s columns from `at` on.
+    fn read(&self, row: &sea_orm::QueryResult, at: usize) -> Result<FirstRow<E, P>, DbErr> {
+        let (joined, row_at) = match &self.foreign_key {
+            Some((_, joined)) => ((joined.read)(row, at)?, at + joined.columns.len()),
+            None => (None, at),
         };
-        Ok(Some((model_at(row, row_at, "")?, joined)))
+        Ok((model_at(row, row_at, "")?, joined))
     }
 
-    /// [`Self::read`] of the last columns of `row`, where [`JoinFirsts::join_to`] selects them.
-    pub fn read_last(
-        &self,
-        row: &sea_orm::QueryResult,
-    ) -> Result<Option<FirstRow<E, P>>, DbErr> {
-        use sea_orm::sqlx::Row;
+    /// [`Self::read`] of the last columns of `row`, where [`JoinFirsts::join_to`] selects them;
+    /// `None` where the parent had no rows (the left join's nulls).
+    pub fn read_last(&self, row: &sea_orm::QueryResult) -> Result<Option<FirstRow<E, P>>, DbErr> {
+        use sea_orm::{IdenStatic, Iterable, sqlx::Row};
         let columns = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
             (Some(row), _) => row.len(),
             (None, Some(row)) => row.len(),
             (None, None) => row.column_names().len(),
         };
-        self.read(row, columns.saturating_sub(self.width()))
+        let at = columns.saturating_sub(self.width());
+        let partition_at = E::Column::iter()
+            .position(|column| column.as_str() == self.partition.as_str())
+            .unwrap_or_default();
+        let row_at = columns.saturating_sub(E::Column::iter().count());
+        let partition =
+            entity::row::Cells::new(row, row_at + partition_at).read::<Option<uuid::Uuid>>()?;
+        match partition {
+            Some(_) => self.read(row, at).map(Some),
+            None => Ok(None),
+        }
     }
 }
 
@@ -595,7 +588,7 @@ where
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
         for row in db.query_all_raw(statement).await? {
-            found.extend(firsts.read(&row, 0)?);
+            found.push(firsts.read(&row, 0)?);
         }
     }
     Ok(found)
