@@ -477,7 +477,7 @@ where
 
     fn join_to(&self, query: &mut sea_orm::sea_query::SelectStatement, id: Expr) {
         use sea_orm::sea_query::{Alias, Func, JoinType, WindowStatement};
-        let rows = Alias::new("firsts");
+        let rows = Alias::new(ROWS);
         // Each row's place among its parent's, so that only the first carries the parent's
         // columns: the others would repeat the meetup with its description and agenda, and its
         // group, for the server to receive and skip (5 % of its CPU for the meetup page).
@@ -487,7 +487,7 @@ where
         }
         let mut firsts = self.rows_of(id.clone());
         firsts.expr_window_as(Func::cust("row_number"), window, Alias::new(PLACE));
-        let first = Expr::cust(format!("COALESCE(\"firsts\".\"{PLACE}\", 1) = 1"));
+        let first = Expr::cust(format!("COALESCE(\"{ROWS}\".\"{PLACE}\", 1) = 1"));
         query.exprs_mut_for_each(|select| {
             if select.expr != id {
                 select.expr = Expr::case(first.clone(), select.expr.clone()).into();
@@ -501,6 +501,9 @@ where
         }
     }
 }
+
+/// The alias of the rows of a read of [`Firsts`] in its statement.
+const ROWS: &str = "firsts";
 
 /// The column of a row's place among its parent's first rows, in [`JoinFirsts::join_to`].
 const PLACE: &str = "place";
@@ -539,7 +542,7 @@ where
     } else {
         BRANCHES_PER_STATEMENT
     };
-    let rows_alias = Alias::new("firsts");
+    let rows_alias = Alias::new(ROWS);
     let build = |chunk: &[uuid::Uuid]| {
         let mut query = Query::select();
         if lateral {

@@ -95,10 +95,16 @@ fn first_attendees_selected(ctx: &Context<'_>) -> Option<(rsvp::Status, u64)> {
         }
     }
     let status = rsvp::Status::from(status);
-    if status == rsvp::Status::NotGoing {
+    if !previewed(status) {
         return None;
     }
     Some((status, first_page_fetch_limit(first)?))
+}
+
+/// Whether the first page of answers of `status` comes through the answers' loader, its total
+/// from the count kept on the meetup: going and waitlisted, not those not going (no count kept).
+fn previewed(status: rsvp::Status) -> bool {
+    status != rsvp::Status::NotGoing
 }
 
 /// Builds `Meetup`s for a page of rows; the loaders batch their look-ups across the page.
@@ -140,7 +146,7 @@ pub async fn attendees(
     access.ensure_visible()?;
     let args = PageArgs::<(i64, Uuid)>::new(ctx, first, after, None, None)?;
     let meetup_id = access.meetup.id;
-    let (rows, total) = if args.is_first_page() && status != rsvp::Status::NotGoing {
+    let (rows, total) = if args.is_first_page() && previewed(status) {
         let stored = if status == rsvp::Status::Going {
             access.meetup.going_count
         } else {
