@@ -9,7 +9,7 @@ use std::{any::TypeId, collections::HashMap, sync::LazyLock};
 use async_graphql::dataloader::Loader;
 use entity::{
     group_guidelines, interest_group, member, membership,
-    row::{Cells, FromRow, ReadAt, model_at},
+    row::{FromRow, ReadAt, model_at},
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
@@ -19,7 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    db::{Db, FirstsShape, JoinFirsts, join_viewer_row, shaped::Templates},
+    db::{Db, FirstsShape, JoinFirsts, by_parent, join_viewer_row, shaped::Templates},
     error::AppError,
     graphql::loaders::LoadContext,
     members::loader::{AUTHOR, join_author, shared},
@@ -139,7 +139,9 @@ where
         }
         let mut query = with_viewer_membership(extend(select, viewer), viewer).into_query();
         if let Some(firsts) = firsts {
-            firsts.join_to(&mut query, Expr::col((E::default(), id)));
+            let id = Expr::col((E::default(), id));
+            query.order_by_expr(id.clone(), sea_orm::Order::Asc);
+            firsts.join_to(&mut query, id);
         }
         query
     });
@@ -151,34 +153,21 @@ where
         .unwrap_or_default();
     let group_at = E::Column::iter().count();
     let author_at = group_at + interest_group::Column::iter().count();
-    let mut children: Vec<(E::Model, Vec<QueryResult>)> = Vec::with_capacity(rows.len());
     let mut groups = Vec::with_capacity(rows.len());
     let mut authors = Vec::new();
-    let mut last = None;
-    for row in rows {
-        // With first rows joined, a row's next results (they come together) add only those.
-        if firsts.is_some() {
-            let row_id = Cells::new(&row, id_at).read::<Uuid>()?;
-            if last == Some(row_id) {
-                if let Some((_, results)) = children.last_mut() {
-                    results.push(row);
-                }
-                continue;
-            }
-            last = Some(row_id);
-        }
-        let group: interest_group::Model = model_at(&row, group_at, "B_")?;
-        feed_membership(context, &row, group.id)?;
+    let children = by_parent(rows, firsts.map(|firsts| (id_at, firsts)), |row| {
+        let group: interest_group::Model = model_at(row, group_at, "B_")?;
+        feed_membership(context, row, group.id)?;
         if author.is_some() {
             debug_assert_eq!(
                 row.column_names().get(author_at).map(String::as_str),
                 Some(format!("{AUTHOR}id").as_str())
             );
-            authors.extend(member::Profile::read_at(&row, author_at)?.map(shared));
+            authors.extend(member::Profile::read_at(row, author_at)?.map(shared));
         }
-        children.push((model_at(&row, 0, "A_")?, vec![row]));
         groups.push((group.id, group));
-    }
+        model_at::<E::Model>(row, 0, "A_").map_err(AppError::from)
+    })?;
     context.feed(|loaders| &loaders.groups, groups);
     context.feed(|loaders| &loaders.members, authors);
     Ok(children)
