@@ -852,6 +852,81 @@ async fn group_pages_of_one_shape_show_each_their_own_answers_of_each_status() {
 }
 
 #[tokio::test]
+async fn each_member_sees_their_own_answers_and_hosting_on_a_groups_page_of_meetups() {
+    // A signed-in viewer's answer to each meetup of a page, and whether they host it, are read
+    // with the page. One seat at the first meetup: Anne goes, Bjorn waits. At the second,
+    // which Anne hosts, Bjorn goes. Cecilie answered neither. The online link shows to those
+    // going and to hosts.
+    let app = spawn_app().await;
+    let owner = app.register(&email("owner"), "Owner").await;
+    let group = create_group(&app, &owner, "Meetup group", "PUBLIC", "OPEN").await;
+    let mut members = Vec::new();
+    for name in ["Anne", "Bjorn", "Cecilie"] {
+        members.push(join_member(&app, &group, name).await.0);
+    }
+    let first = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true, "capacity": 1 }),
+    )
+    .await;
+    let starts = Utc::now() + Duration::days(2);
+    let second = create_meetup(
+        &app,
+        &owner,
+        &group,
+        json!({ "publish": true, "hosts": [members[0].id],
+            "startsAt": starts.to_rfc3339(), "endsAt": (starts + Duration::hours(2)).to_rfc3339() }),
+    )
+    .await;
+    answer(&app, &members[0], &first, "GOING").await;
+    answer(&app, &members[1], &first, "GOING").await;
+    answer(&app, &members[1], &second, "GOING").await;
+    let link = "https://meet.example.no/etikk";
+    let expected = [
+        (
+            "Anne",
+            [(json!("GOING"), json!(link)), (Value::Null, json!(link))],
+        ),
+        (
+            "Bjorn",
+            [
+                (json!("WAITLISTED"), Value::Null),
+                (json!("GOING"), json!(link)),
+            ],
+        ),
+        (
+            "Cecilie",
+            [(Value::Null, Value::Null), (Value::Null, Value::Null)],
+        ),
+    ];
+    for (member, (name, shown)) in members.iter().zip(expected) {
+        let (body, statements) = app
+            .graphql_counted(
+                Some(&member.access_token),
+                "query($slug: String!) { group(slug: $slug) { meetups(first: 10) { nodes {
+                    id viewerRsvp { status } onlineUrl } } } }",
+                json!({ "slug": group.slug }),
+            )
+            .await;
+        let nodes = &body["data"]["group"]["meetups"]["nodes"];
+        for (index, (meetup, (status, url))) in [&first, &second].into_iter().zip(shown).enumerate()
+        {
+            assert_eq!(nodes[index]["id"], json!(meetup), "{name}: {body}");
+            assert_eq!(
+                nodes[index]["viewerRsvp"]["status"], status,
+                "{name}: {body}"
+            );
+            assert_eq!(nodes[index]["onlineUrl"], url, "{name}: {body}");
+        }
+        // The session; the group with the viewer's membership; the meetups with the viewer's
+        // answers and hosting.
+        assert!(statements <= 3, "{name}: {statements} statements");
+    }
+}
+
+#[tokio::test]
 async fn a_meetup_page_shows_the_first_attendees_it_asks_for_read_with_the_meetup() {
     // The meetup field looks ahead at its selection: the first page of attendees it shows is
     // read with the meetup, in one statement on PostgreSQL. Two seats, four answers: two going,

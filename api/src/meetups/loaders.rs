@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{meetup, meetup_host, member, rsvp};
+use entity::{meetup, meetup_host, member, row::FromRow, rsvp};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -157,15 +157,40 @@ fn with_standing<S: QuerySelect>(select: S, viewer: Uuid) -> S {
     )
 }
 
-fn standing(row: &QueryResult) -> Result<Standing, AppError> {
+fn standing(row: &QueryResult) -> Result<Standing, DbErr> {
     Ok(Standing {
         is_host: row.try_get("", HOSTS)?,
         rsvp: Option::<rsvp::Model>::from_query_result(row, ANSWER)?,
     })
 }
 
-/// The signed-in viewer's [`Standing`] towards meetups read without it (a page of a group's
-/// meetups): one statement for the page.
+/// A meetup read with the signed-in viewer's [`Standing`] joined: a page of meetups for a
+/// viewer, whose standings then cost no statement of their own.
+pub struct WithStanding {
+    pub meetup: meetup::Model,
+    pub standing: Standing,
+}
+
+impl FromQueryResult for WithStanding {
+    fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            meetup: meetup::Model::from_row(row)?,
+            standing: standing(row)?,
+        })
+    }
+}
+
+/// `select` of meetups with `viewer`'s standing joined, read as [`WithStanding`].
+pub fn join_standing(
+    viewer: Uuid,
+) -> impl FnOnce(Select<meetup::Entity>) -> Select<meetup::Entity> {
+    move |select| with_standing(select, viewer)
+}
+
+/// The signed-in viewer's [`Standing`] towards meetups read without it: one statement for a
+/// page. A meetup's read by id and a group's page of meetups join it and feed it here; this
+/// reads it for the viewer's upcoming meetups, and in a request that does not keep what it read
+/// (a mutation's answer).
 pub struct StandingLoader {
     pub context: LoadContext,
 }
