@@ -461,6 +461,15 @@ where
             + E::Column::iter().count()
     }
 
+    /// Where among the columns [`Self::select_from`] selects the row's partition is.
+    fn partition_offset(&self) -> usize {
+        use sea_orm::{IdenStatic, Iterable};
+        self.width() - E::Column::iter().count()
+            + E::Column::iter()
+                .position(|column| column.as_str() == self.partition.as_str())
+                .unwrap_or_default()
+    }
+
     /// The row, and what was joined to it, in `row`'s columns from `at` on.
     fn read(&self, row: &sea_orm::QueryResult, at: usize) -> Result<FirstRow<E, P>, DbErr> {
         let (joined, row_at) = match &self.foreign_key {
@@ -473,15 +482,9 @@ where
     /// [`Self::read`] of the last columns of `row`, where [`JoinFirsts::join_to`] selects them;
     /// `None` where the parent had no rows (the left join's nulls).
     pub fn read_last(&self, row: &sea_orm::QueryResult) -> Result<Option<FirstRow<E, P>>, DbErr> {
-        use sea_orm::{IdenStatic, Iterable};
-        let columns = column_count(row);
-        let at = columns.saturating_sub(self.width());
-        let partition_at = E::Column::iter()
-            .position(|column| column.as_str() == self.partition.as_str())
-            .unwrap_or_default();
-        let row_at = columns.saturating_sub(E::Column::iter().count());
-        let partition =
-            entity::row::Cells::new(row, row_at + partition_at).read::<Option<uuid::Uuid>>()?;
+        let at = column_count(row).saturating_sub(self.width());
+        let partition = entity::row::Cells::new(row, at + self.partition_offset())
+            .read::<Option<uuid::Uuid>>()?;
         match partition {
             Some(_) => self.read(row, at).map(Some),
             None => Ok(None),
@@ -662,13 +665,7 @@ where
         }
         query
     };
-    let partition_at = {
-        use sea_orm::{IdenStatic, Iterable};
-        firsts.width() - E::Column::iter().count()
-            + E::Column::iter()
-                .position(|column| column.as_str() == firsts.partition.as_str())
-                .unwrap_or_default()
-    };
+    let partition_at = firsts.partition_offset();
     let mut found = Vec::new();
     for chunk in parents.chunks(per_statement) {
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
