@@ -397,11 +397,32 @@ where
     }
 
     /// One parent's rows: those whose partition is `parent` (a value, or a column of the
-    /// statement around).
+    /// statement around), with the joined row's columns first (as `J_{name}`), then the row's.
+    /// `J` is joined here, to each row as the index scan finds it, rather than to all the
+    /// parents' rows after: PostgreSQL put a cache (`Memoize`) in front of that join, which
+    /// found nothing in it for a page's attendees, each a different member, and cost it 6 % of
+    /// the group page's answers statement (pgbench).
     fn rows_of(&self, parent: Expr) -> sea_orm::sea_query::SelectStatement {
-        use sea_orm::{ExprTrait, sea_query::Asterisk};
+        use sea_orm::{ExprTrait, IdenStatic, Iterable, sea_query::Alias};
         let mut rows = sea_orm::sea_query::Query::select();
-        rows.column(Asterisk).from(E::default());
+        rows.from(E::default());
+        if let Some((foreign_key, joined)) = &self.foreign_key {
+            for column in joined.columns.iter().copied() {
+                rows.expr_as(
+                    Expr::col((J::default(), column)),
+                    Alias::new(format!("{JOINED}{}", column.as_str())),
+                );
+            }
+            rows.left_join(
+                J::default(),
+                Expr::col((J::default(), joined.id)).equals((E::default(), *foreign_key)),
+            );
+        }
+        // The row's columns by name, in the order `ReadAt` reads them (`*` would give the
+        // table's, which differs where a migration added a column).
+        for column in E::Column::iter() {
+            rows.column((E::default(), column));
+        }
         if let Some((column, value)) = &self.filter {
             rows.and_where(Expr::col((E::default(), *column)).eq(value.as_str()));
         }
@@ -426,27 +447,22 @@ where
         rows
     }
 
-    /// Selects the joined columns, then the row's, from the rows aliased `rows`, with `J` joined.
+    /// Selects the joined columns, then the row's, from the rows ([`Self::rows_of`]) aliased
+    /// `rows`.
     fn select_from(
         &self,
         query: &mut sea_orm::sea_query::SelectStatement,
         rows: &sea_orm::sea_query::Alias,
     ) {
-        use sea_orm::{ExprTrait, IdenStatic, Iterable, sea_query::Alias};
-        if let Some((foreign_key, joined)) = &self.foreign_key {
-            for column in joined.columns.iter().copied() {
-                query.expr_as(
-                    Expr::col((J::default(), column)),
+        use sea_orm::{IdenStatic, Iterable, sea_query::Alias};
+        if let Some((_, joined)) = &self.foreign_key {
+            for column in joined.columns {
+                query.column((
+                    rows.clone(),
                     Alias::new(format!("{JOINED}{}", column.as_str())),
-                );
+                ));
             }
-            query.left_join(
-                J::default(),
-                Expr::col((J::default(), joined.id)).equals((rows.clone(), *foreign_key)),
-            );
         }
-        // The row's columns by name, in the order `ReadAt` reads them (`*` would give the
-        // table's, which differs where a migration added a column).
         for column in E::Column::iter() {
             query.column((rows.clone(), column));
         }
@@ -461,13 +477,38 @@ where
             + E::Column::iter().count()
     }
 
-    /// Where among the columns [`Self::select_from`] selects the row's partition is.
-    fn partition_offset(&self) -> usize {
+    /// Where among the columns [`Self::select_from`] selects the row's `column` is.
+    fn offset_of(&self, column: E::Column) -> usize {
         use sea_orm::{IdenStatic, Iterable};
         self.width() - E::Column::iter().count()
             + E::Column::iter()
-                .position(|column| column.as_str() == self.partition.as_str())
+                .position(|other| other.as_str() == column.as_str())
                 .unwrap_or_default()
+    }
+
+    /// How the server orders the rows of one parent: each order column's place among the
+    /// columns [`Self::select_from`] selects, and its kind.
+    fn server_order(&self) -> Result<Vec<(usize, OrderKind)>, DbErr> {
+        use sea_orm::{ColumnTrait, IdenStatic, sea_query::ColumnType};
+        self.order
+            .iter()
+            .map(|column| {
+                let kind = match column.def().get_column_type() {
+                    ColumnType::BigInteger => OrderKind::Number,
+                    ColumnType::Uuid => OrderKind::Id,
+                    ColumnType::TimestampWithTimeZone => OrderKind::Time,
+                    // Text would be compared by its bytes here and by its collation in the
+                    // database, which chose the rows.
+                    other => {
+                        return Err(DbErr::Custom(format!(
+                            "rows are not put in order by a column of type {other:?} ({})",
+                            column.as_str()
+                        )));
+                    }
+                };
+                Ok((self.offset_of(*column), kind))
+            })
+            .collect()
     }
 
     /// The row, and what was joined to it, in `row`'s columns from `at` on.
@@ -483,7 +524,7 @@ where
     /// `None` where the parent had no rows (the left join's nulls).
     pub fn read_last(&self, row: &sea_orm::QueryResult) -> Result<Option<FirstRow<E, P>>, DbErr> {
         let at = column_count(row).saturating_sub(self.width());
-        let partition = entity::row::Cells::new(row, at + self.partition_offset())
+        let partition = entity::row::Cells::new(row, at + self.offset_of(self.partition))
             .read::<Option<uuid::Uuid>>()?;
         match partition {
             Some(_) => self.read(row, at).map(Some),
@@ -574,6 +615,34 @@ pub fn by_parent<M, Err: From<DbErr>>(
     Ok(parents)
 }
 
+/// The kind of a column the server orders [`Firsts`] rows by: those that compare the same in the
+/// server as in the database.
+#[derive(Clone, Copy)]
+enum OrderKind {
+    Number,
+    Id,
+    Time,
+}
+
+/// A value of a column of [`OrderKind`], as the server compares them.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum OrderCell {
+    Number(i64),
+    Id(uuid::Uuid),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl OrderKind {
+    fn read(self, row: &sea_orm::QueryResult, at: usize) -> Result<OrderCell, DbErr> {
+        let mut cells = entity::row::Cells::new(row, at);
+        Ok(match self {
+            Self::Number => OrderCell::Number(cells.read()?),
+            Self::Id => OrderCell::Id(cells.read()?),
+            Self::Time => OrderCell::Time(cells.read()?),
+        })
+    }
+}
+
 /// The alias of the rows of a read of [`Firsts`] in its statement.
 const ROWS: &str = "firsts";
 
@@ -627,7 +696,7 @@ where
                 )
                 .join_lateral(
                     JoinType::InnerJoin,
-                    firsts.placed_rows_of(Expr::col((parent.clone(), parent))),
+                    firsts.rows_of(Expr::col((parent.clone(), parent))),
                     rows_alias.clone(),
                     Expr::cust("TRUE"),
                 );
@@ -652,12 +721,10 @@ where
         }
         // The joined columns first, so that they are at the same place in every row.
         firsts.select_from(&mut query, &rows_alias);
-        if lateral {
-            // Each row's place, last; the server puts the rows in order (sorting them in
-            // PostgreSQL, with their members, took up to 13 % of its CPU for a group page's
-            // answers, pgbench).
-            query.column((rows_alias.clone(), Alias::new(PLACE)));
-        } else {
+        // On PostgreSQL the server puts the rows in order: sorting them there, with their
+        // members, took up to 13 % of its CPU for a group page's answers, and numbering them
+        // in order (`row_number()`) for the server to sort by 15 % (pgbench).
+        if !lateral {
             query.order_by((rows_alias.clone(), firsts.partition), sea_orm::Order::Asc);
             for column in firsts.order {
                 query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
@@ -665,25 +732,57 @@ where
         }
         query
     };
-    let partition_at = firsts.partition_offset();
+    let order = if lateral {
+        let mut order = vec![(firsts.offset_of(firsts.partition), OrderKind::Id)];
+        order.extend(firsts.server_order()?);
+        order
+    } else {
+        Vec::new()
+    };
     let mut found = Vec::new();
     for chunk in parents.chunks(per_statement) {
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
         for row in db.query_all_raw(statement).await? {
-            let order = if lateral {
-                let partition = entity::row::Cells::new(&row, partition_at).read::<uuid::Uuid>()?;
-                Some((
-                    partition,
-                    entity::row::Cells::new(&row, firsts.width()).read::<i64>()?,
-                ))
-            } else {
-                None
-            };
-            found.push((order, firsts.read(&row, 0)?));
+            let key = order
+                .iter()
+                .map(|(at, kind)| kind.read(&row, *at))
+                .collect::<Result<Vec<_>, _>>()?;
+            found.push((key, firsts.read(&row, 0)?));
         }
     }
-    // By parent, then in each parent's order (as they come on SQLite).
-    found.sort_by_key(|(order, _)| *order);
+    // By parent, then in each parent's order (as they come on SQLite, where the keys are empty
+    // and the sort is stable).
+    found.sort_by(|(one, _), (other, _)| one.cmp(other));
     Ok(found.into_iter().map(|(_, row)| row).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::{meetup, member, rsvp};
+
+    use super::Firsts;
+
+    #[test]
+    fn the_server_orders_first_rows_by_numbers_ids_and_times_but_not_by_text() {
+        let answers = Firsts::<rsvp::Entity, member::Entity, ()> {
+            partition: rsvp::Column::MeetupId,
+            filter: None,
+            order: &[rsvp::Column::QueuedAt, rsvp::Column::Id],
+            limit: 5,
+            foreign_key: None,
+        };
+        let order = answers.server_order().expect("a number and an id");
+        // `queued_at` is an answer's fifth column, `id` its first.
+        let places: Vec<usize> = order.iter().map(|(at, _)| *at).collect();
+        assert_eq!(places, [4, 0]);
+        let by_title = Firsts::<meetup::Entity, member::Entity, ()> {
+            partition: meetup::Column::GroupId,
+            filter: None,
+            order: &[meetup::Column::Title],
+            limit: 5,
+            foreign_key: None,
+        };
+        assert!(by_title.server_order().is_err());
+    }
 }
