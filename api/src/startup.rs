@@ -155,7 +155,10 @@ async fn worker_state(
 ) -> Result<HttpState, sea_orm::DbErr> {
     if let Some(db) = db::connect_local(&shared.app.settings, &statements, connections).await? {
         shared.app.metrics.watch_pool(&db, connections);
-        shared.app.db = db;
+        shared.app = Arc::new(AppState {
+            db,
+            ..AppState::clone(&shared.app)
+        });
     }
     Ok(shared)
 }
@@ -165,17 +168,17 @@ impl Application {
         let (app_state, statements) = app_state(settings).await?;
         let settings = app_state.settings.clone();
         let schema = build_schema(
-            Some(app_state.clone()),
+            Some(Arc::new(app_state.clone())),
             &settings,
             true,
             ValidationMode::Strict,
         );
         let terse = {
-            let (state, settings) = (app_state.clone(), settings.clone());
+            let (state, settings) = (Arc::new(app_state.clone()), settings.clone());
             move || build_schema(Some(state), &settings, false, ValidationMode::Strict)
         };
         let revalidating = {
-            let (state, settings) = (app_state.clone(), settings.clone());
+            let (state, settings) = (Arc::new(app_state.clone()), settings.clone());
             move || build_schema(Some(state), &settings, false, ValidationMode::Fast)
         };
         let http_state = HttpState {
@@ -187,7 +190,7 @@ impl Application {
                 !settings.is_production(),
                 app_state.metrics.clone(),
             ),
-            app: app_state.clone(),
+            app: Arc::new(app_state.clone()),
             graphiql: !settings.is_production(),
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),
             drain: Drain::default(),

@@ -19,7 +19,8 @@ pub trait ContextExt {
 
 impl ContextExt for Context<'_> {
     fn state(&self) -> AppResult<&AppState> {
-        self.data::<AppState>()
+        self.data::<std::sync::Arc<AppState>>()
+            .map(AsRef::as_ref)
             .map_err(|_| AppError::internal("AppState missing from schema data"))
     }
 

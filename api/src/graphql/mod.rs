@@ -84,7 +84,7 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 /// is async-graphql's mode: `Fast` for documents that passed the full validation before
 /// (`limits::GuardedSchema`).
 pub fn build_schema(
-    state: Option<AppState>,
+    state: Option<std::sync::Arc<AppState>>,
     settings: &Settings,
     suggestions: bool,
     validation: ValidationMode,

@@ -20,7 +20,7 @@ use crate::{error::AppError, exports::commands, http::HttpState, state::AppState
 /// The archive's bytes; when dropped (sent, or the client went away) the archive is deleted.
 struct OnceStream {
     inner: BoxStream<'static, std::io::Result<Bytes>>,
-    state: AppState,
+    state: std::sync::Arc<AppState>,
     key: String,
 }
 

@@ -34,7 +34,9 @@ use crate::{config::CorsOrigins, graphql::limits::GuardedSchema, state::AppState
 #[derive(Clone)]
 pub struct HttpState {
     pub schema: GuardedSchema,
-    pub app: AppState,
+    /// Shared with every request's GraphQL context: one reference counted, rather than the state
+    /// cloned for each request.
+    pub app: std::sync::Arc<AppState>,
     /// Development conveniences: GraphiQL and `/schema.graphql`.
     pub graphiql: bool,
     /// Bounds how many uploads run at once (each spools to a temporary file and holds up to three
