@@ -739,21 +739,29 @@ where
     } else {
         Vec::new()
     };
+    // Every row's key, one after another in one buffer (a buffer for each row cost the group
+    // page's answers as many allocations as they have rows).
+    let width = order.len();
+    let mut keys = Vec::new();
     let mut found = Vec::new();
     for chunk in parents.chunks(per_statement) {
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
-        for row in db.query_all_raw(statement).await? {
-            let key = order
-                .iter()
-                .map(|(at, kind)| kind.read(&row, *at))
-                .collect::<Result<Vec<_>, _>>()?;
-            found.push((key, firsts.read(&row, 0)?));
+        let rows = db.query_all_raw(statement).await?;
+        keys.reserve(rows.len() * width);
+        found.reserve(rows.len());
+        for row in rows {
+            for (at, kind) in &order {
+                keys.push(kind.read(&row, *at)?);
+            }
+            found.push((found.len(), firsts.read(&row, 0)?));
         }
     }
-    // By parent, then in each parent's order (as they come on SQLite, where the keys are empty
-    // and the sort is stable).
-    found.sort_by(|(one, _), (other, _)| one.cmp(other));
+    // By parent, then in each parent's order (as they come on SQLite, which has no keys).
+    if width > 0 {
+        let key = |index: usize| &keys[index * width..(index + 1) * width];
+        found.sort_by(|(one, _), (other, _)| key(*one).cmp(key(*other)));
+    }
     Ok(found.into_iter().map(|(_, row)| row).collect())
 }
 
