@@ -660,7 +660,8 @@ static FIRSTS: std::sync::LazyLock<shaped::Templates<FirstsShape>> =
 /// so the statement is the same text for any number of parents, with three values. SQLite has
 /// neither, and runs a `UNION ALL` of one such subquery per parent. Either text is built once per
 /// shape (`shaped::Templates`): building the union of a group page's ten meetups, and binding it,
-/// took 7 % of the server's instructions for the page, the lateral statement 2 %.
+/// took 7 % of the server's instructions for the page, the lateral statement 2 %. Neither sorts
+/// the rows it found: the server does, by parent and by their order columns.
 pub async fn first_of_each_with<E, J, P>(
     db: &Db,
     parents: &[uuid::Uuid],
@@ -721,24 +722,13 @@ where
         }
         // The joined columns first, so that they are at the same place in every row.
         firsts.select_from(&mut query, &rows_alias);
-        // On PostgreSQL the server puts the rows in order: sorting them there, with their
-        // members, took up to 13 % of its CPU for a group page's answers, and numbering them
-        // in order (`row_number()`) for the server to sort by 15 % (pgbench).
-        if !lateral {
-            query.order_by((rows_alias.clone(), firsts.partition), sea_orm::Order::Asc);
-            for column in firsts.order {
-                query.order_by((rows_alias.clone(), *column), sea_orm::Order::Asc);
-            }
-        }
+        // The server puts the rows in order: sorting them in PostgreSQL, with their members,
+        // took up to 13 % of its CPU for a group page's answers, and numbering them in order
+        // (`row_number()`) for the server to sort by 15 % (pgbench).
         query
     };
-    let order = if lateral {
-        let mut order = vec![(firsts.offset_of(firsts.partition), OrderKind::Id)];
-        order.extend(firsts.server_order()?);
-        order
-    } else {
-        Vec::new()
-    };
+    let mut order = vec![(firsts.offset_of(firsts.partition), OrderKind::Id)];
+    order.extend(firsts.server_order()?);
     // Every row's key, one after another in one buffer (a buffer for each row cost the group
     // page's answers as many allocations as they have rows).
     let width = order.len();
@@ -757,11 +747,9 @@ where
             found.push((found.len(), firsts.read(&row, 0)?));
         }
     }
-    // By parent, then in each parent's order (as they come on SQLite, which has no keys).
-    if width > 0 {
-        let key = |index: usize| &keys[index * width..(index + 1) * width];
-        found.sort_by(|(one, _), (other, _)| key(*one).cmp(key(*other)));
-    }
+    // By parent, then in each parent's order.
+    let key = |index: usize| &keys[index * width..(index + 1) * width];
+    found.sort_by(|(one, _), (other, _)| key(*one).cmp(key(*other)));
     Ok(found.into_iter().map(|(_, row)| row).collect())
 }
 
