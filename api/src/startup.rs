@@ -167,18 +167,19 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let (app_state, statements) = app_state(settings).await?;
         let settings = app_state.settings.clone();
+        let shared = Arc::new(app_state.clone());
         let schema = build_schema(
-            Some(Arc::new(app_state.clone())),
+            Some(shared.clone()),
             &settings,
             true,
             ValidationMode::Strict,
         );
         let terse = {
-            let (state, settings) = (Arc::new(app_state.clone()), settings.clone());
+            let (state, settings) = (shared.clone(), settings.clone());
             move || build_schema(Some(state), &settings, false, ValidationMode::Strict)
         };
         let revalidating = {
-            let (state, settings) = (Arc::new(app_state.clone()), settings.clone());
+            let (state, settings) = (shared.clone(), settings.clone());
             move || build_schema(Some(state), &settings, false, ValidationMode::Fast)
         };
         let http_state = HttpState {
@@ -190,7 +191,7 @@ impl Application {
                 !settings.is_production(),
                 app_state.metrics.clone(),
             ),
-            app: Arc::new(app_state.clone()),
+            app: shared,
             graphiql: !settings.is_production(),
             uploads: Arc::new(tokio::sync::Semaphore::new(settings.workers.max(1) * 2)),
             drain: Drain::default(),
