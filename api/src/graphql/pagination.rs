@@ -381,15 +381,13 @@ where
                     order,
                 )
                 .await?;
-            let mut authors = Vec::with_capacity(rows.len());
-            let rows = rows
+            let (rows, authors): (Vec<_>, Vec<_>) = rows
                 .into_iter()
-                .map(|WithAuthor { row, author }| {
-                    authors.extend(author.map(shared));
-                    row
-                })
-                .collect();
-            ctx.loaders()?.members.feed_many(authors);
+                .map(|WithAuthor { row, author }| (row, author))
+                .unzip();
+            ctx.loaders()?
+                .members
+                .feed_many(authors.into_iter().flatten().map(shared));
             (rows, total)
         }
     };

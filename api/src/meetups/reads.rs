@@ -263,14 +263,13 @@ async fn page_of_meetups(
                     order,
                 )
                 .await?;
-            let mut standings = Vec::with_capacity(rows.len());
-            let rows = rows
+            let (rows, standings): (Vec<_>, Vec<_>) = rows
                 .into_iter()
                 .map(|WithStanding { meetup, standing }| {
-                    standings.push((meetup.id, standing));
-                    meetup
+                    let id = meetup.id;
+                    (meetup, (id, standing))
                 })
-                .collect();
+                .unzip();
             ctx.loaders()?.standings.feed_many(standings);
             (rows, total)
         }
