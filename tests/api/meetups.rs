@@ -997,6 +997,34 @@ async fn a_meetup_page_shows_the_first_attendees_it_asks_for_read_with_the_meetu
             body["data"]["meetup"]["attendees"]["totalCount"], 0,
             "{body}"
         );
+        // Two meetups in one document are read together, each with its own first attendees.
+        let (body, statements) = app
+            .graphql_counted(
+                token.map(String::as_str),
+                "query($busy: ID!, $empty: ID!) {
+                    busy: meetup(id: $busy) { title attendees(first: 3) {
+                        nodes { member { displayName } } } }
+                    empty: meetup(id: $empty) { title attendees(first: 3) {
+                        nodes { member { displayName } } } } }",
+                json!({ "busy": meetup, "empty": empty }),
+            )
+            .await;
+        assert_eq!(
+            names(
+                &body["data"]["busy"]["attendees"]["nodes"],
+                &["member", "displayName"]
+            ),
+            ["Anne", "Bjorn"],
+            "{viewer}: {body}"
+        );
+        assert_eq!(
+            body["data"]["empty"]["attendees"]["nodes"],
+            json!([]),
+            "{viewer}: {body}"
+        );
+        assert!(body["data"]["empty"]["title"].is_string(), "{body}");
+        let budget = session + if on_postgres() { 1 } else { 2 };
+        assert!(statements <= budget, "{viewer}: {statements} statements");
     }
     // Those not going are never read ahead, and a later page starts after its cursor.
     let body = app

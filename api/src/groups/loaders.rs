@@ -14,7 +14,7 @@ use entity::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
     JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
-    sea_query::Expr,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -82,10 +82,9 @@ static READS_WITH_GROUP: LazyLock<Templates<ReadShape>> = LazyLock::new(Template
 /// group, membership and author are fed to their loaders, so the access check and the `author`
 /// field that follow cost nothing.
 ///
-/// Given `firsts` (on PostgreSQL), the first rows of a list of each row are joined too (a
-/// meetup's first attendees): the row then comes once for each of them, its columns in the first
-/// only. Returns each row with its raw results, for what `extend` and `firsts` added: one result,
-/// or one per first row.
+/// Given `firsts` (on PostgreSQL), the first rows of a list of each row are read too, in the same
+/// statement (a meetup's first attendees). Returns each row with its raw results, for what
+/// `extend` and `firsts` added: the row's own, then one for each of its first rows in order.
 pub async fn read_with_group<E, F>(
     context: &LoadContext,
     ids: &[Uuid],
@@ -119,6 +118,11 @@ where
     let mut inputs = ids.to_vec();
     inputs.extend(viewer);
     let backend = context.db.get_database_backend();
+    // `select_also` selects every column of the row, then of the group, then the author's: all
+    // read by position.
+    let id_at = E::Column::iter()
+        .position(|column| column.as_str() == id.as_str())
+        .unwrap_or_default();
     let statement = READS_WITH_GROUP.statement(shape, backend, &inputs, |inputs| {
         let (ids, viewer) = match (viewer, inputs.split_last()) {
             (Some(_), Some((viewer, ids))) => (ids, Some(*viewer)),
@@ -139,18 +143,15 @@ where
         }
         let mut query = with_viewer_membership(extend(select, viewer), viewer).into_query();
         if let Some(firsts) = firsts {
-            let id = Expr::col((E::default(), id));
-            query.order_by_expr(id.clone(), sea_orm::Order::Asc);
-            firsts.join_to(&mut query, id);
+            let parents = Query::select()
+                .from(E::default())
+                .and_where(id.is_in(ids.iter().copied()))
+                .take();
+            firsts.union_to(&mut query, (Expr::col((E::default(), id)), id_at), parents);
         }
         query
     });
     let rows = context.db.query_all_raw(statement).await?;
-    // `select_also` selects every column of the row, then of the group, then the author's: all
-    // read by position.
-    let id_at = E::Column::iter()
-        .position(|column| column.as_str() == id.as_str())
-        .unwrap_or_default();
     let group_at = E::Column::iter().count();
     let author_at = group_at + interest_group::Column::iter().count();
     let mut groups = Vec::with_capacity(rows.len());

@@ -99,12 +99,12 @@ async fn read_meetups(
             standings.push((meetup.id, standing(first)?));
         }
         if let Some((status, limit, firsts)) = &firsts {
+            // The meetup's own result, then one for each answer.
             let mut answers = Vec::with_capacity(results.len());
-            for result in results {
-                if let Some((answer, member)) = firsts.read_last(result)? {
-                    members.extend(member.map(shared));
-                    answers.push(answer);
-                }
+            for result in results.iter().skip(1) {
+                let (answer, member) = firsts.read_last(result)?;
+                members.extend(member.map(shared));
+                answers.push(answer);
             }
             previews.push(((meetup.id, *status, *limit), answers));
         }
