@@ -359,7 +359,7 @@ pub trait JoinFirsts: Sync {
     );
     /// Whether `result` is one of the rows (and not a parent's own).
     fn is_row(&self, result: &sea_orm::QueryResult) -> Result<bool, DbErr>;
-    /// Puts one parent's rows in their order.
+    /// Puts the rows in order: by parent, then each parent's in their order.
     fn in_order(&self, rows: Vec<sea_orm::QueryResult>)
     -> Result<Vec<sea_orm::QueryResult>, DbErr>;
 }
@@ -524,22 +524,26 @@ where
         self.read(row, column_count(row).saturating_sub(self.width()))
     }
 
-    /// The keys the server orders `rows` by (the columns [`Self::select_from`] selects from
-    /// `at` of each): by parent, then in [`Self::order`], one row's after another's.
-    fn order_keys<'r>(
-        &self,
-        rows: impl IntoIterator<Item = (&'r sea_orm::QueryResult, usize)>,
-    ) -> Result<(Vec<OrderCell>, usize), DbErr> {
-        let mut order = vec![(self.offset_of(self.partition), OrderKind::Id)];
-        order.extend(self.server_order()?);
-        let mut keys = Vec::new();
-        for (row, at) in rows {
-            for (offset, kind) in &order {
-                keys.push(kind.read(row, at + offset)?);
-            }
-        }
-        Ok((keys, order.len()))
+    /// The columns the server orders the rows by, as [`Self::server_order`] gives them: the
+    /// parent first, then the order columns.
+    fn key_columns(&self) -> Result<Vec<(usize, OrderKind)>, DbErr> {
+        let mut columns = vec![(self.offset_of(self.partition), OrderKind::Id)];
+        columns.extend(self.server_order()?);
+        Ok(columns)
     }
+}
+
+/// Adds `row`'s key to `keys`: its `columns` ([`Firsts::key_columns`]), counted from `at`.
+fn read_key(
+    columns: &[(usize, OrderKind)],
+    row: &sea_orm::QueryResult,
+    at: usize,
+    keys: &mut Vec<OrderCell>,
+) -> Result<(), DbErr> {
+    for (offset, kind) in columns {
+        keys.push(kind.read(row, at + offset)?);
+    }
+    Ok(())
 }
 
 impl<E, J, P> JoinFirsts for Firsts<'_, E, J, P>
@@ -596,11 +600,13 @@ where
         &self,
         rows: Vec<sea_orm::QueryResult>,
     ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        let (keys, width) = self.order_keys(
-            rows.iter()
-                .map(|row| (row, column_count(row).saturating_sub(self.width()))),
-        )?;
-        Ok(in_key_order(rows, &keys, width))
+        let columns = self.key_columns()?;
+        let mut keys = Vec::with_capacity(rows.len() * columns.len());
+        for row in &rows {
+            let at = column_count(row).saturating_sub(self.width());
+            read_key(&columns, row, at, &mut keys)?;
+        }
+        Ok(in_key_order(rows, &keys, columns.len()))
     }
 }
 
@@ -629,46 +635,34 @@ pub fn by_parent<M, Err: From<DbErr>>(
             .map(|row| Ok((parent(&row)?, vec![row])))
             .collect();
     };
-    // Each parent's own row (the union's first part) and its rows (the second), by id.
-    let mut together: Vec<(
-        uuid::Uuid,
-        Option<sea_orm::QueryResult>,
-        Vec<sea_orm::QueryResult>,
-    )> = Vec::new();
-    let mut last = None;
+    // Each parent's own row (the union's first part), then its rows (the second) in order.
+    let mut parents = Vec::new();
+    let mut children = Vec::new();
     for row in rows {
-        let id = entity::row::Cells::new(&row, id_at).read::<uuid::Uuid>()?;
-        // A parent's rows come one after another.
-        let at = match last.filter(|at: &usize| together[*at].0 == id) {
-            Some(at) => at,
-            None => match together.iter().position(|(other, ..)| *other == id) {
-                Some(at) => at,
-                None => {
-                    together.push((id, None, Vec::new()));
-                    together.len() - 1
-                }
-            },
-        };
-        last = Some(at);
-        let (_, own, children) = &mut together[at];
         if firsts.is_row(&row)? {
             children.push(row);
         } else {
-            *own = Some(row);
+            let id = entity::row::Cells::new(&row, id_at).read::<uuid::Uuid>()?;
+            parents.push((id, row, Vec::new()));
         }
     }
-    let mut parents = Vec::with_capacity(together.len());
-    for (_, own, children) in together {
+    for row in firsts.in_order(children)? {
+        let id = entity::row::Cells::new(&row, id_at).read::<uuid::Uuid>()?;
         // A statement reads its parents and their rows at one moment: each row's parent is there.
-        if let Some(own) = own {
-            let model = parent(&own)?;
-            let mut results = Vec::with_capacity(children.len() + 1);
-            results.push(own);
-            results.extend(firsts.in_order(children)?);
-            parents.push((model, results));
+        if let Some((.., rows)) = parents.iter_mut().find(|(parent, ..)| *parent == id) {
+            rows.push(row);
         }
     }
-    Ok(parents)
+    parents
+        .into_iter()
+        .map(|(_, own, rows)| {
+            let model = parent(&own)?;
+            let mut results = Vec::with_capacity(rows.len() + 1);
+            results.push(own);
+            results.extend(rows);
+            Ok((model, results))
+        })
+        .collect()
 }
 
 /// The kind of a column the server orders [`Firsts`] rows by: those that compare the same in the
@@ -780,23 +774,22 @@ where
         // (`row_number()`) for the server to sort by 15 % (pgbench).
         query
     };
+    let columns = firsts.key_columns()?;
     let mut keys = Vec::new();
-    let mut width = 0;
     let mut found = Vec::new();
     for chunk in parents.chunks(per_statement) {
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
         let rows = db.query_all_raw(statement).await?;
-        let (chunk_keys, chunk_width) = firsts.order_keys(rows.iter().map(|row| (row, 0)))?;
-        keys.extend(chunk_keys);
-        width = chunk_width;
+        keys.reserve(rows.len() * columns.len());
         found.reserve(rows.len());
         for row in rows {
+            read_key(&columns, &row, 0, &mut keys)?;
             found.push(firsts.read(&row, 0)?);
         }
     }
     // By parent, then in each parent's order.
-    Ok(in_key_order(found, &keys, width))
+    Ok(in_key_order(found, &keys, columns.len()))
 }
 
 #[cfg(test)]
