@@ -82,20 +82,53 @@ impl Profile {
     /// again for every row: on a page of attendees that was most of the cost of the rows
     /// ([`crate::row`]).
     pub fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
-        let mut cells = crate::row::Cells::new(row, at);
-        let Some(id) = cells.read::<Option<Uuid>>()? else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            id,
-            display_name: cells.read()?,
-            handle: cells.read()?,
-            headline: cells.read()?,
-            organisation: cells.read()?,
-            avatar_url: cells.read()?,
-            profile_visibility: cells.read()?,
-        }))
+        id_at(row, at)?
+            .map(|(id, mut cells)| {
+                Ok(Self {
+                    id,
+                    display_name: cells.read()?,
+                    handle: cells.read()?,
+                    headline: cells.read()?,
+                    organisation: cells.read()?,
+                    avatar_url: cells.read()?,
+                    profile_visibility: cells.read()?,
+                })
+            })
+            .transpose()
     }
+}
+
+/// A member's name alone: what a list shows of them when its selection asks for nothing else
+/// (a meetup's attendees by name). A [`Profile`] also serves as one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub id: Uuid,
+    pub display_name: String,
+}
+
+/// The columns of [`Name`], in the order [`Name::read_at`] reads them.
+pub const NAME_COLUMNS: [Column; 2] = [Column::Id, Column::DisplayName];
+
+impl Name {
+    /// The name in `row`'s columns `at..at + NAME_COLUMNS.len()`; `None` where a left join found
+    /// no member, as [`Profile::read_at`].
+    pub fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
+        id_at(row, at)?
+            .map(|(id, mut cells)| {
+                Ok(Self {
+                    id,
+                    display_name: cells.read()?,
+                })
+            })
+            .transpose()
+    }
+}
+
+/// A member's id in `row`'s column `at`, and the cells after it: `None` where a left join found
+/// no member.
+fn id_at(row: &QueryResult, at: usize) -> Result<Option<(Uuid, crate::row::Cells<'_>)>, DbErr> {
+    let mut cells = crate::row::Cells::new(row, at);
+    Ok(cells.read::<Option<Uuid>>()?.map(|id| (id, cells)))
 }
 
 impl From<&Model> for Profile {

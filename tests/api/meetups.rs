@@ -1056,6 +1056,111 @@ async fn a_meetup_page_shows_the_first_attendees_it_asks_for_read_with_the_meetu
     assert_eq!(body["data"]["meetup"]["gone"]["totalCount"], 0, "{body}");
 }
 
+/// Sets `account`'s headline, shown to `level` (`EVERYONE`, `GROUP_MEMBERS`, `ONLY_ME`).
+async fn set_headline(app: &TestApp, account: &Account, headline: &str, level: &str) {
+    let body = app
+        .graphql(
+            Some(&account.access_token),
+            "mutation($headline: String!, $level: FieldVisibility!) { updateProfile(input: {
+                headline: $headline, visibility: {headline: $level}}) { id } }",
+            json!({ "headline": headline, "level": level }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+#[tokio::test]
+async fn attendees_shown_by_name_are_read_by_name_and_a_field_that_shows_more_still_shows_it() {
+    // A list of attendees that shows their names reads their names alone; one that shows more
+    // reads the profile with them. The host is also going: the hosts' list shows more of the
+    // member the attendees' list read by name, and shows it as the member chose.
+    let app = spawn_app().await;
+    let (owner, group, meetup) = meetup_with_capacity(&app, None).await;
+    let (anne, _) = join_member(&app, &group, "Anne").await;
+    set_headline(&app, &owner, "Leder", "GROUP_MEMBERS").await;
+    set_headline(&app, &anne, "Jurist", "EVERYONE").await;
+    answer(&app, &owner, &meetup, "GOING").await;
+    answer(&app, &anne, &meetup, "GOING").await;
+    // The attendees' statement names the joined member's columns with a prefix (`J_`).
+    let profile_read =
+        |statements: &[String]| statements.iter().any(|sql| sql.contains(r#""J_headline""#));
+
+    let by_name = "query($id: ID!) { meetup(id: $id) { attendees(first: 5) {
+        nodes { member { id displayName } } } } }";
+    for (viewer, token) in [("a visitor", None), ("Anne", Some(&anne.access_token))] {
+        let (body, statements) = app
+            .graphql_recorded(token.map(String::as_str), by_name, json!({ "id": meetup }))
+            .await;
+        let nodes = &body["data"]["meetup"]["attendees"]["nodes"];
+        assert_eq!(
+            names(nodes, &["member", "displayName"]),
+            ["Owner", "Anne"],
+            "{viewer}: {body}"
+        );
+        assert_eq!(nodes[1]["member"]["id"], anne.id, "{body}");
+        assert!(!profile_read(&statements), "{viewer}: {statements:#?}");
+    }
+
+    let with_headlines = "query($id: ID!) { meetup(id: $id) { attendees(first: 5) {
+        edges { node { member { displayName ...Line } } } } } }
+        fragment Line on Member { headline }";
+    for (viewer, token, owners) in [
+        ("a visitor", None, Value::Null),
+        ("Anne", Some(&anne.access_token), json!("Leder")),
+    ] {
+        let (body, statements) = app
+            .graphql_recorded(
+                token.map(String::as_str),
+                with_headlines,
+                json!({ "id": meetup }),
+            )
+            .await;
+        let edges = &body["data"]["meetup"]["attendees"]["edges"];
+        assert_eq!(
+            edges[0]["node"]["member"]["headline"], owners,
+            "{viewer}: {body}"
+        );
+        assert_eq!(edges[1]["node"]["member"]["headline"], "Jurist", "{body}");
+        assert!(profile_read(&statements), "{viewer}: {statements:#?}");
+        let session = usize::from(token.is_some());
+        // A fellow member's headline asks whether they share a group.
+        let budget = 2 * session + if on_postgres() { 1 } else { 2 };
+        assert!(statements.len() <= budget, "{viewer}: {statements:#?}");
+    }
+
+    let with_hosts = "query($id: ID!) { meetup(id: $id) {
+        attendees(first: 5) { nodes { member { displayName } } }
+        hosts { displayName handle headline } } }";
+    for (viewer, token, headline) in [
+        ("a visitor", None, Value::Null),
+        ("Anne", Some(&anne.access_token), json!("Leder")),
+        ("the host", Some(&owner.access_token), json!("Leder")),
+    ] {
+        let body = app
+            .graphql(
+                token.map(String::as_str),
+                with_hosts,
+                json!({ "id": meetup }),
+            )
+            .await;
+        let meetup = &body["data"]["meetup"];
+        assert_eq!(
+            names(&meetup["attendees"]["nodes"], &["member", "displayName"]),
+            ["Owner", "Anne"],
+            "{viewer}: {body}"
+        );
+        assert_eq!(
+            meetup["hosts"][0]["displayName"], "Owner",
+            "{viewer}: {body}"
+        );
+        assert!(
+            text(&meetup["hosts"][0]["handle"]).starts_with("owner"),
+            "{viewer}: {body}"
+        );
+        assert_eq!(meetup["hosts"][0]["headline"], headline, "{viewer}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn a_groups_meetups_with_counts_and_five_attendees_run_a_fixed_number_of_statements() {
     let app = spawn_app().await;

@@ -24,7 +24,7 @@ use crate::{
         AttendeePreviewLoader, MeetupHostsLoader, MeetupLoader, MeetupWithAttendeesLoader,
         PreviewKey, StandingLoader,
     },
-    members::loader::{MemberDetailsLoader, MemberLoader, SharedGroupLoader},
+    members::loader::{MemberDetailsLoader, MemberLoader, ProfileLoader, SharedGroupLoader},
     notifications::{
         reads::{InvitationLoader, UnreadInGroupLoader},
         watch::{WatchLevelLoader, Watched},
@@ -82,6 +82,7 @@ pub struct Loaders {
     /// What the loaders share, for reads that join and feed outside a loader (a group by slug).
     pub context: LoadContext,
     pub members: BatchLoader<Uuid, MemberLoader>,
+    pub member_profiles: BatchLoader<Uuid, ProfileLoader>,
     pub member_details: BatchLoader<Uuid, MemberDetailsLoader>,
     pub shared_groups: BatchLoader<Uuid, SharedGroupLoader>,
     pub groups: BatchLoader<Uuid, GroupLoader>,
@@ -125,6 +126,7 @@ impl Loaders {
             Self {
                 context: context.clone(),
                 members: batched(MemberLoader { db: db.clone() }, caching),
+                member_profiles: batched(ProfileLoader { db: db.clone() }, caching),
                 member_details: batched(MemberDetailsLoader { db: db.clone() }, caching),
                 shared_groups: batched(
                     SharedGroupLoader {

@@ -17,7 +17,7 @@ use crate::{
     error::AppError,
     graphql::loaders::LoadContext,
     groups::loaders::read_with_group,
-    members::loader::{JOINED_PROFILE, shared},
+    members::loader::{Card, Shown, keyed},
 };
 
 /// Meetups by id, each read with its group and, for a signed-in viewer, their membership in the
@@ -52,12 +52,13 @@ impl Loader<PreviewKey> for MeetupWithAttendeesLoader {
         keys: &[PreviewKey],
     ) -> Result<HashMap<PreviewKey, meetup::Model>, AppError> {
         let mut result = HashMap::with_capacity(keys.len());
-        for ((status, limit), meetup_ids) in by_list(keys) {
-            let meetups = read_meetups(&self.context, &meetup_ids, Some((status, limit))).await?;
+        for (list, meetup_ids) in by_list(keys) {
+            let meetups = read_meetups(&self.context, &meetup_ids, Some(list)).await?;
+            let (status, limit, shown) = list;
             result.extend(
                 meetups
                     .into_iter()
-                    .map(|(id, meetup)| ((id, status, limit), meetup)),
+                    .map(|(id, meetup)| ((id, status, limit, shown), meetup)),
             );
         }
         Ok(result)
@@ -65,16 +66,16 @@ impl Loader<PreviewKey> for MeetupWithAttendeesLoader {
 }
 
 /// Meetups by id with their groups (and the viewer's standing, fed to its loader), and, given a
-/// status and a limit on PostgreSQL, the first answers of that status with the members who gave
+/// list of answers on PostgreSQL, the first answers of its status with the members who gave
 /// them, fed to their loaders. The meetups read with answers are fed to [`MeetupLoader`].
 async fn read_meetups(
     context: &LoadContext,
     keys: &[Uuid],
-    attendees: Option<(rsvp::Status, u64)>,
+    attendees: Option<AnswerList>,
 ) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
     let firsts = attendees
         .filter(|_| context.db.get_database_backend() == DbBackend::Postgres)
-        .map(|(status, limit)| (status, limit, first_attendees(status, limit)));
+        .map(|list| (list, first_attendees(list)));
     let rows = read_with_group::<meetup::Entity, _>(
         context,
         keys,
@@ -84,9 +85,7 @@ async fn read_meetups(
             Some(viewer) => with_standing(select, viewer),
             None => select,
         },
-        firsts
-            .as_ref()
-            .map(|(_, _, firsts)| firsts as &dyn JoinFirsts),
+        firsts.as_ref().map(|(_, firsts)| firsts as &dyn JoinFirsts),
     )
     .await?;
     let mut standings = Vec::new();
@@ -98,15 +97,15 @@ async fn read_meetups(
         {
             standings.push((meetup.id, standing(first)?));
         }
-        if let Some((status, limit, firsts)) = &firsts {
+        if let Some(((status, limit, shown), firsts)) = &firsts {
             // The meetup's own result, then one for each answer.
             let mut answers = Vec::with_capacity(results.len());
             for result in results.iter().skip(1) {
                 let (answer, member) = firsts.read_last(result)?;
-                members.extend(member.map(shared));
+                members.extend(member.map(keyed));
                 answers.push(answer);
             }
-            previews.push(((meetup.id, *status, *limit), answers));
+            previews.push(((meetup.id, *status, *limit, *shown), answers));
         }
     }
     context.feed(|loaders| &loaders.standings, standings);
@@ -250,8 +249,12 @@ pub struct AttendeePreviewLoader {
     pub context: LoadContext,
 }
 
-/// `(meetup_id, status, limit)`.
-pub type PreviewKey = (Uuid, rsvp::Status, u64);
+/// A list of first answers: their status, how many, and what it shows of the members who gave
+/// them.
+pub type AnswerList = (rsvp::Status, u64, Shown);
+
+/// A meetup's list of first answers: `(meetup_id, status, limit, shown)`.
+pub type PreviewKey = (Uuid, rsvp::Status, u64, Shown);
 
 impl Loader<PreviewKey> for AttendeePreviewLoader {
     type Value = Vec<rsvp::Model>;
@@ -262,17 +265,18 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
         keys: &[PreviewKey],
     ) -> Result<HashMap<PreviewKey, Self::Value>, AppError> {
         let mut result = HashMap::new();
-        for ((status, limit), meetup_ids) in by_list(keys) {
-            let firsts = first_attendees(status, limit);
+        for (list, meetup_ids) in by_list(keys) {
+            let firsts = first_attendees(list);
             let rows = first_of_each_with(&self.context.db, &meetup_ids, &firsts).await?;
+            let (status, limit, shown) = list;
             for meetup_id in meetup_ids {
-                result.insert((meetup_id, status, limit), Vec::new());
+                result.insert((meetup_id, status, limit, shown), Vec::new());
             }
             let mut members = Vec::with_capacity(rows.len());
             for (row, member) in rows {
-                members.extend(member.map(shared));
-                if let Some(list) = result.get_mut(&(row.meetup_id, status, limit)) {
-                    list.push(row);
+                members.extend(member.map(keyed));
+                if let Some(answers) = result.get_mut(&(row.meetup_id, status, limit, shown)) {
+                    answers.push(row);
                 }
             }
             self.context.feed(|loaders| &loaders.members, members);
@@ -281,27 +285,29 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
     }
 }
 
-/// The meetups of `keys` by the list of answers they ask for (a status and a limit).
-fn by_list(keys: &[PreviewKey]) -> HashMap<(rsvp::Status, u64), Vec<Uuid>> {
-    let mut lists: HashMap<(rsvp::Status, u64), Vec<Uuid>> = HashMap::new();
-    for (meetup_id, status, limit) in keys {
-        lists.entry((*status, *limit)).or_default().push(*meetup_id);
+/// The meetups of `keys` by the list of answers they ask for.
+fn by_list(keys: &[PreviewKey]) -> HashMap<AnswerList, Vec<Uuid>> {
+    let mut lists: HashMap<AnswerList, Vec<Uuid>> = HashMap::new();
+    for (meetup_id, status, limit, shown) in keys {
+        lists
+            .entry((*status, *limit, *shown))
+            .or_default()
+            .push(*meetup_id);
     }
     lists
 }
 
 /// The first `limit` answers of `status` to a meetup, in arrival order (on the `(meetup_id,
-/// status, queued_at)` index), with the members who gave them: a list of attendees shows their
-/// names.
+/// status, queued_at)` index), with the members who gave them (as much of them as `shown`): a
+/// list of attendees shows their names.
 fn first_attendees(
-    status: rsvp::Status,
-    limit: u64,
-) -> Firsts<'static, rsvp::Entity, member::Entity, member::Profile> {
+    (status, limit, shown): AnswerList,
+) -> Firsts<'static, rsvp::Entity, member::Entity, Card> {
     Firsts {
         partition: rsvp::Column::MeetupId,
         filter: Some((rsvp::Column::Status, status.to_value())),
         order: &[rsvp::Column::QueuedAt, rsvp::Column::Id],
         limit,
-        foreign_key: Some((rsvp::Column::MemberId, JOINED_PROFILE)),
+        foreign_key: Some((rsvp::Column::MemberId, shown.joined())),
     }
 }

@@ -1,7 +1,7 @@
 //! Meetup reads for GraphQL: a meetup by id, a group's meetups, upcoming meetups, the viewer's
 //! answers and attendee lists, built with the request's loaders. Writes live in `commands`.
 
-use async_graphql::{Context, InputType, Value};
+use async_graphql::{Context, InputType, SelectionField, Value};
 use chrono::{DateTime, Utc};
 use entity::{
     meetup,
@@ -27,10 +27,11 @@ use crate::{
     },
     meetups::{
         commands::MAX_DURATION_DAYS,
-        loaders::{Standing, WithStanding, join_standing},
+        loaders::{AnswerList, Standing, WithStanding, join_standing},
         policy::MeetupAccess,
         types::{Meetup, MeetupWhen, Rsvp, RsvpStatus},
     },
+    members::loader::Shown,
 };
 
 /// The viewer's standing towards `meetup`, all through the request's loaders.
@@ -61,10 +62,10 @@ pub async fn access_with(
 pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetup> {
     let loaders = ctx.loaders()?;
     let row = match first_attendees_selected(ctx) {
-        Some((status, limit)) => {
+        Some((status, limit, shown)) => {
             loaders
                 .meetups_with_attendees
-                .load_one((meetup_id, status, limit))
+                .load_one((meetup_id, status, limit, shown))
                 .await?
         }
         None => loaders.meetups.load_one(meetup_id).await?,
@@ -76,10 +77,10 @@ pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetu
 }
 
 /// The first answers the selection of a meetup field (`ctx`) shows by `attendees`, as
-/// [`attendees`] will ask the answers' loader for them: their status and the rows to fetch. `None`
-/// when it shows none, a later page, those not going (never read ahead), or asks with arguments
-/// the field itself will refuse.
-fn first_attendees_selected(ctx: &Context<'_>) -> Option<(rsvp::Status, u64)> {
+/// [`attendees`] will ask the answers' loader for them: their status, the rows to fetch and what
+/// it shows of their members. `None` when it shows none, a later page, those not going (never
+/// read ahead), or asks with arguments the field itself will refuse.
+fn first_attendees_selected(ctx: &Context<'_>) -> Option<AnswerList> {
     let field = ctx
         .field()
         .selection_set()
@@ -98,7 +99,29 @@ fn first_attendees_selected(ctx: &Context<'_>) -> Option<(rsvp::Status, u64)> {
     if !previewed(status) {
         return None;
     }
-    Some((status, first_page_fetch_limit(first)?))
+    Some((status, first_page_fetch_limit(first)?, members_shown(field)))
+}
+
+/// What a selection of `attendees` shows of the members who answered (`member` of its nodes,
+/// or of its edges' nodes).
+fn members_shown(attendees: SelectionField<'_>) -> Shown {
+    let mut answers = Vec::new();
+    for field in attendees.selection_set() {
+        match field.name() {
+            "nodes" => answers.push(field),
+            "edges" => answers.extend(field.selection_set().filter(|edge| edge.name() == "node")),
+            _ => {}
+        }
+    }
+    let mut members = Vec::new();
+    for answer in &answers {
+        members.extend(
+            answer
+                .selection_set()
+                .filter(|field| field.name() == "member"),
+        );
+    }
+    Shown::of(members.into_iter())
 }
 
 /// Whether the first page of answers of `status` comes through the answers' loader, its total
@@ -153,10 +176,11 @@ pub async fn attendees(
             access.meetup.waitlist_count
         };
         let total = u64::try_from(stored).unwrap_or(0);
+        let shown = members_shown(ctx.field());
         let rows = ctx
             .loaders()?
             .attendee_previews
-            .load_one((meetup_id, status, args.fetch_limit()))
+            .load_one((meetup_id, status, args.fetch_limit(), shown))
             .await?
             .unwrap_or_default();
         (rows, total)

@@ -15,6 +15,7 @@ use crate::{
     members::{
         commands::{self, ProfileChanges},
         handles,
+        loader::Card,
         policy::{Field, FieldVisibility},
         types::{Locale, Member, NotificationEmail, NotificationSettings},
     },
@@ -54,7 +55,7 @@ impl MembersQuery {
             .one(&ctx.state()?.db)
             .await?
             .ok_or(AppError::NotFound("Member"))?;
-        Ok(Member::new(Arc::new(row)))
+        Ok(Member::new(Card::Profile(Arc::new(row))))
     }
 }
 

@@ -1,10 +1,11 @@
 //! Batches member look-ups by id, so a page of comments with authors costs one query for all the
 //! authors rather than one per comment. It reads the columns a name is shown with; the rest of
 //! a profile is read by its own loader for the fields that show it (never the password hash).
+//! A list whose selection shows members by name alone reads only their names ([`Shown`]).
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::{SelectionField, dataloader::Loader};
 use entity::{member, membership, row::FromRow};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
@@ -18,12 +19,49 @@ use crate::{
     error::AppError,
 };
 
-/// Member profiles by id (authors, hosts, adders, attendees): the columns a name is shown with.
+/// What a request has read of a member: their name alone, where a list shows nothing else of
+/// them, or the columns a name is shown with ([`member::Profile`]).
+#[derive(Clone, Debug)]
+pub enum Card {
+    Name(Arc<member::Name>),
+    Profile(Arc<member::Profile>),
+}
+
+impl Card {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Name(name) => name.id,
+            Self::Profile(profile) => profile.id,
+        }
+    }
+}
+
+/// Member cards by id (authors, hosts, adders, attendees): the profile, unless a read that
+/// showed only names fed the name alone.
 pub struct MemberLoader {
     pub db: Db,
 }
 
 impl Loader<Uuid> for MemberLoader {
+    type Value = Card;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Card>, AppError> {
+        let profiles = by_id(&self.db, keys, |row: &member::Profile| row.id).await?;
+        Ok(profiles
+            .into_iter()
+            .map(|(id, profile)| (id, Card::Profile(profile)))
+            .collect())
+    }
+}
+
+/// Member profiles by id, for a member whose card holds the name alone and a field that shows
+/// more: rare, since the read that fed the name saw that its selection showed nothing else.
+pub struct ProfileLoader {
+    pub db: Db,
+}
+
+impl Loader<Uuid> for ProfileLoader {
     /// Shared, so each author of a page's comments is one allocation however often it appears.
     type Value = Arc<member::Profile>;
     type Error = AppError;
@@ -71,17 +109,64 @@ pub struct WithAuthor<E: EntityTrait> {
     pub author: Option<member::Profile>,
 }
 
-/// A member's profile joined to the rows of [`crate::db::first_of_each_with`]: the answers of a
-/// page of meetups, the replies of a page of comments.
+/// A member's profile joined to the rows of [`crate::db::first_of_each_with`]: the replies of a
+/// page of comments.
 pub const JOINED_PROFILE: Joined<'static, member::Entity, member::Profile> = Joined {
     columns: &member::PROFILE_COLUMNS,
     id: member::Column::Id,
     read: member::Profile::read_at,
 };
 
+/// How much of the members a list names its selection shows: their names alone (`id`,
+/// `displayName`), or more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shown {
+    Name,
+    Profile,
+}
+
+impl Shown {
+    /// What the selections of `members` (fields whose type is `Member`) show of them: the names
+    /// alone when none of them selects another field (fragments included).
+    pub fn of<'a>(mut members: impl Iterator<Item = SelectionField<'a>>) -> Self {
+        let name_only = members.all(|member| {
+            member
+                .selection_set()
+                .all(|field| matches!(field.name(), "id" | "displayName" | "__typename"))
+        });
+        if name_only { Self::Name } else { Self::Profile }
+    }
+
+    /// The member's columns to join to rows that name them, read as [`Card`]s.
+    pub fn joined(self) -> Joined<'static, member::Entity, Card> {
+        match self {
+            Self::Name => Joined {
+                columns: &member::NAME_COLUMNS,
+                id: member::Column::Id,
+                read: |row, at| {
+                    Ok(member::Name::read_at(row, at)?.map(|name| Card::Name(Arc::new(name))))
+                },
+            },
+            Self::Profile => Joined {
+                columns: &member::PROFILE_COLUMNS,
+                id: member::Column::Id,
+                read: |row, at| {
+                    Ok(member::Profile::read_at(row, at)?
+                        .map(|profile| Card::Profile(Arc::new(profile))))
+                },
+            },
+        }
+    }
+}
+
 /// A profile read with another row, as the member loader keeps it.
-pub fn shared(profile: member::Profile) -> (Uuid, Arc<member::Profile>) {
-    (profile.id, Arc::new(profile))
+pub fn shared(profile: member::Profile) -> (Uuid, Card) {
+    (profile.id, Card::Profile(Arc::new(profile)))
+}
+
+/// A card read with another row, as the member loader keeps it.
+pub fn keyed(card: Card) -> (Uuid, Card) {
+    (card.id(), card)
 }
 
 /// The prefix of a joined author's columns, which would otherwise share the row's names.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::member;
 use futures_util::FutureExt as _;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::graphql::scalars;
@@ -18,7 +19,10 @@ use crate::{
     graphql::context::ContextExt,
     graphql::pagination::Page,
     ids,
-    members::policy::{self, Field, FieldVisibility, ProfileVisibility, Relation},
+    members::{
+        loader::Card,
+        policy::{self, Field, FieldVisibility, ProfileVisibility, Relation},
+    },
     notifications::{self, mail::Frequency},
     organisations::types::{Affiliation, Organisation, SpeakingAs},
 };
@@ -78,23 +82,39 @@ pub enum Locale {
 
 /// A person in the community: their public profile, as they wrote it.
 pub struct Member {
-    row: Arc<member::Profile>,
+    read: Read,
+    /// The profile of a member read by name alone, once a field has shown more of it.
+    loaded: OnceCell<(Arc<member::Profile>, ProfileVisibility)>,
     /// The rest of the profile, when the member was read whole; otherwise the request's loader
     /// reads it for the first field that shows it ([`Member::details`]).
     details: Option<Arc<member::Details>>,
     /// Shown to the member themself, even before the request's viewer says so (the account a
     /// `register` or `login` just signed in).
     own: bool,
-    /// Who may see which field, read once from the row.
-    visibility: ProfileVisibility,
+}
+
+/// What the member was read with.
+enum Read {
+    /// The name alone: the request's loader reads the profile for the first field that shows
+    /// more ([`Member::profile`]).
+    Name(Arc<member::Name>),
+    /// The profile, with who may see which of its fields (read once from the row).
+    Profile(Arc<member::Profile>, ProfileVisibility),
 }
 
 impl Member {
     /// A member as anyone sees them; the viewer's rights decide the private fields.
-    pub fn new(row: Arc<member::Profile>) -> Self {
+    pub fn new(card: Card) -> Self {
+        let read = match card {
+            Card::Name(name) => Read::Name(name),
+            Card::Profile(profile) => {
+                let visibility = ProfileVisibility::of(&profile.profile_visibility);
+                Read::Profile(profile, visibility)
+            }
+        };
         Self {
-            visibility: ProfileVisibility::of(&row.profile_visibility),
-            row,
+            read,
+            loaded: OnceCell::new(),
             details: None,
             own: false,
         }
@@ -106,8 +126,40 @@ impl Member {
         Self {
             own: true,
             details: Some(Arc::new(row.into())),
-            ..Self::new(profile)
+            ..Self::new(Card::Profile(profile))
         }
+    }
+
+    fn member_id(&self) -> Uuid {
+        match &self.read {
+            Read::Name(name) => name.id,
+            Read::Profile(profile, _) => profile.id,
+        }
+    }
+
+    /// The member's profile and who may see which of its fields: as the member was read, or one
+    /// batched read for the request's members read by name alone that a field shows more of.
+    async fn profile(&self, ctx: &Context<'_>) -> AppResult<(&member::Profile, ProfileVisibility)> {
+        let (profile, visibility) = match &self.read {
+            Read::Profile(profile, visibility) => (profile, visibility),
+            Read::Name(name) => {
+                let (profile, visibility) = self
+                    .loaded
+                    .get_or_try_init(|| async {
+                        let profile = ctx
+                            .loaders()?
+                            .member_profiles
+                            .load_one(name.id)
+                            .await?
+                            .ok_or(AppError::NotFound("Member"))?;
+                        let visibility = ProfileVisibility::of(&profile.profile_visibility);
+                        Ok::<_, AppError>((profile, visibility))
+                    })
+                    .await?;
+                (profile, visibility)
+            }
+        };
+        Ok((profile, *visibility))
     }
 
     /// The rest of the member's profile: the row it was read with, or one batched read for the
@@ -118,7 +170,7 @@ impl Member {
         }
         ctx.loaders()?
             .member_details
-            .load_one(self.row.id)
+            .load_one(self.member_id())
             .await?
             .ok_or(AppError::NotFound("Member"))
     }
@@ -132,23 +184,27 @@ impl Member {
         Ok(ctx.loaders()?.members.load_one(id).await?.map(Self::new))
     }
 
-    /// `value` if the request's viewer may see `field` of this member, else `None`: every
-    /// profile field goes through [`policy::shows`] here.
-    async fn visible<T>(
+    /// Whether the request's viewer may see `field` of this member, whose fields `visibility`
+    /// shows: every profile field goes through [`policy::shows`] here.
+    async fn may_see(
         &self,
         ctx: &Context<'_>,
+        visibility: ProfileVisibility,
         field: Field,
-        value: Option<T>,
-    ) -> AppResult<Option<T>> {
-        let level = self.visibility.level(field);
+    ) -> AppResult<bool> {
+        let level = visibility.level(field);
         if level == FieldVisibility::Everyone {
-            return Ok(value);
+            return Ok(true);
         }
         let relation = match ctx.viewer().member_id() {
             _ if self.own => Relation::Own,
-            Some(viewer) if viewer == self.row.id => Relation::Own,
+            Some(viewer) if viewer == self.member_id() => Relation::Own,
             Some(_) => {
-                let shares = ctx.loaders()?.shared_groups.load_one(self.row.id).await?;
+                let shares = ctx
+                    .loaders()?
+                    .shared_groups
+                    .load_one(self.member_id())
+                    .await?;
                 if shares.unwrap_or(false) {
                     Relation::GroupMember
                 } else {
@@ -157,22 +213,38 @@ impl Member {
             }
             None => Relation::Other,
         };
-        Ok(value.filter(|_| policy::shows(level, relation)))
+        Ok(policy::shows(level, relation))
     }
 
     /// Whether the request's viewer may see `field` of this member.
     async fn shows(&self, ctx: &Context<'_>, field: Field) -> AppResult<bool> {
-        Ok(self.visible(ctx, field, Some(())).await?.is_some())
+        let (_, visibility) = self.profile(ctx).await?;
+        self.may_see(ctx, visibility, field).await
+    }
+
+    /// `field` of the member's profile (`value` of it), if it is filled in and the request's
+    /// viewer may see it.
+    async fn profile_field(
+        &self,
+        ctx: &Context<'_>,
+        field: Field,
+        value: fn(&member::Profile) -> Option<&str>,
+    ) -> AppResult<Option<&str>> {
+        let (profile, visibility) = self.profile(ctx).await?;
+        let Some(value) = value(profile) else {
+            return Ok(None);
+        };
+        Ok(self.may_see(ctx, visibility, field).await?.then_some(value))
     }
 
     /// Whether the viewer may see the member's account (address, its confirmation, the language
     /// of its mail): the member themself and site admins.
     fn shows_account(&self, ctx: &Context<'_>) -> bool {
-        self.own || policy::can_see_email(ctx.viewer(), self.row.id)
+        self.own || policy::can_see_email(ctx.viewer(), self.member_id())
     }
 
     fn is_viewer(&self, ctx: &Context<'_>) -> bool {
-        self.own || ctx.viewer().member_id() == Some(self.row.id)
+        self.own || ctx.viewer().member_id() == Some(self.member_id())
     }
 
     /// The member's affiliations the viewer may see: none unless the member shows their
@@ -189,7 +261,7 @@ impl Member {
         let rows = ctx
             .loaders()?
             .affiliations
-            .load_one(self.row.id)
+            .load_one(self.member_id())
             .await?
             .unwrap_or_default();
         Ok(rows
@@ -211,30 +283,35 @@ impl Member {
 impl Member {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::Kind::Member, self.row.id)
+        ids::encode(ids::Kind::Member, self.member_id())
     }
 
     /// The name shown beside everything the member writes.
     async fn display_name(&self) -> &str {
-        &self.row.display_name
+        match &self.read {
+            Read::Name(name) => &name.display_name,
+            Read::Profile(profile, _) => &profile.display_name,
+        }
     }
 
     /// The name after `@` that mentions them (lowercase; unique).
-    async fn handle(&self) -> &str {
-        &self.row.handle
+    async fn handle(&self, ctx: &Context<'_>) -> AppResult<&str> {
+        Ok(&self.profile(ctx).await?.0.handle)
     }
 
     /// One line about the member ("Data protection officer, speaks for herself"); null where
     /// the member keeps it from the viewer (`profileVisibility`).
     async fn headline(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        self.visible(ctx, Field::Headline, self.row.headline.as_deref())
+        self.profile_field(ctx, Field::Headline, |profile| profile.headline.as_deref())
             .await
     }
 
     /// Where the member works, if they choose to say (and to whom).
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        self.visible(ctx, Field::Organisation, self.row.organisation.as_deref())
-            .await
+        self.profile_field(ctx, Field::Organisation, |profile| {
+            profile.organisation.as_deref()
+        })
+        .await
     }
 
     /// A longer introduction, as written (plain text), to whom the member shows it.
@@ -255,8 +332,10 @@ impl Member {
 
     /// A picture of the member, to whom the member shows it.
     async fn avatar_url(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        self.visible(ctx, Field::AvatarUrl, self.row.avatar_url.as_deref())
-            .await
+        self.profile_field(ctx, Field::AvatarUrl, |profile| {
+            profile.avatar_url.as_deref()
+        })
+        .await
     }
 
     /// The e-mail address: the member's own unless they show it to fellow group members or
@@ -303,8 +382,11 @@ impl Member {
     }
 
     /// Who may see each profile field: for the member alone, null for others.
-    async fn profile_visibility(&self, ctx: &Context<'_>) -> Option<ProfileVisibility> {
-        self.is_viewer(ctx).then_some(self.visibility)
+    async fn profile_visibility(&self, ctx: &Context<'_>) -> AppResult<Option<ProfileVisibility>> {
+        if !self.is_viewer(ctx) {
+            return Ok(None);
+        }
+        Ok(Some(self.profile(ctx).await?.1))
     }
 
     /// Whether the member has confirmed the e-mail address through the mailed link: visible only
@@ -332,10 +414,10 @@ impl Member {
         &self,
         ctx: &Context<'_>,
     ) -> AppResult<Option<NotificationSettings>> {
-        if !(self.own || policy::can_see_mail_settings(ctx.viewer(), self.row.id)) {
+        if !(self.own || policy::can_see_mail_settings(ctx.viewer(), self.member_id())) {
             return Ok(None);
         }
-        let off = preferences::turned_off(&ctx.state()?.db, self.row.id)
+        let off = preferences::turned_off(&ctx.state()?.db, self.member_id())
             .boxed()
             .await?;
         Ok(Some(NotificationSettings::new(
@@ -348,7 +430,7 @@ impl Member {
     /// for others.
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> AppResult<Option<u64>> {
         match ctx.viewer().identity() {
-            Some(identity) if identity.member_id == self.row.id => Ok(Some(
+            Some(identity) if identity.member_id == self.member_id() => Ok(Some(
                 notifications::reads::unread_count(&ctx.state()?.db, identity).await?,
             )),
             _ => Ok(None),
@@ -367,7 +449,7 @@ impl Member {
         if !self.is_viewer(ctx) {
             return Ok(None);
         }
-        exports::graphql::of_member(ctx, self.row.id, first, after)
+        exports::graphql::of_member(ctx, self.member_id(), first, after)
             .boxed()
             .await
             .map(Some)
