@@ -6,7 +6,7 @@
 //! values themselves). The rows the busiest pages read implement [`ReadAt`], and [`model_at`]
 //! checks each such read against sea-orm's by name in debug builds.
 
-use std::fmt::Debug;
+use std::{cell::RefCell, fmt::Debug};
 
 use sea_orm::{
     DbErr, FromQueryResult, QueryResult, RuntimeErr,
@@ -127,10 +127,29 @@ macro_rules! enumeration_cells {
     ($($value:ty),+) => {$(
         impl Cell for $value {
             fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                <$value as sea_orm::ActiveEnum>::try_from_value(&cell::<&str>(row, index)?.to_owned())
+                enumeration(row, index, <$value as sea_orm::ActiveEnum>::try_from_value)
             }
         }
     )+};
+}
+
+/// The enumeration named in column `index`, looked up by `lookup`. sea-orm looks a name up as a
+/// `&String`: the name is copied into a buffer the thread keeps, rather than into a new `String`
+/// for every cell (one allocation per answer on a page of attendees).
+fn enumeration<T>(
+    row: &QueryResult,
+    index: usize,
+    lookup: fn(&String) -> Result<T, DbErr>,
+) -> Result<T, DbErr> {
+    thread_local! {
+        static NAME: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    let name = cell::<&str>(row, index)?;
+    NAME.with_borrow_mut(|buffer| {
+        buffer.clear();
+        buffer.push_str(name);
+        lookup(buffer)
+    })
 }
 
 /// The value of column `index`, which a row that implements `ReadAt` never has NULL.

@@ -4,6 +4,8 @@
 //! and promotes from the waitlist in the same transaction, so seats are never overbooked however
 //! many members answer at once.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::{
     meetup, meetup_host, meetup_topic,
@@ -66,7 +68,7 @@ async fn lock_access(
         .await?;
     Ok(MeetupAccess {
         group,
-        meetup,
+        meetup: Arc::new(meetup),
         is_host,
         rsvp,
     })
@@ -372,7 +374,7 @@ pub async fn update_meetup(
     if access.meetup.status == meetup::Status::Cancelled {
         return Err(AppError::Conflict("The meetup is cancelled".into()));
     }
-    let mut row = apply_fields(access.meetup.clone(), &fields)?;
+    let mut row = apply_fields(meetup::Model::clone(&access.meetup), &fields)?;
     row.sequence += 1;
     let meetup = meetup::ActiveModel::from(row)
         .reset_all()
@@ -453,7 +455,7 @@ async fn change_status(
     access.ensure_manage()?;
     let current = access.meetup.status;
     if current == status {
-        return Ok(access.meetup);
+        return Ok(Arc::unwrap_or_clone(access.meetup));
     }
     if current == meetup::Status::Cancelled {
         return Err(AppError::Conflict("The meetup is cancelled".into()));

@@ -2,7 +2,7 @@
 //! the first attendees (with the members they are) of every meetup on a page, each in one query.
 //! Going and waitlisted counts are kept on the meetup row.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::{meetup, meetup_host, member, row::FromRow, rsvp};
@@ -27,10 +27,11 @@ pub struct MeetupLoader {
 }
 
 impl Loader<Uuid> for MeetupLoader {
-    type Value = meetup::Model;
+    /// Shared: the cache, each reader and each feed hold the one row.
+    type Value = Arc<meetup::Model>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Arc<meetup::Model>>, AppError> {
         read_meetups(&self.context, keys, None).await
     }
 }
@@ -44,13 +45,13 @@ pub struct MeetupWithAttendeesLoader {
 }
 
 impl Loader<PreviewKey> for MeetupWithAttendeesLoader {
-    type Value = meetup::Model;
+    type Value = Arc<meetup::Model>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[PreviewKey],
-    ) -> Result<HashMap<PreviewKey, meetup::Model>, AppError> {
+    ) -> Result<HashMap<PreviewKey, Arc<meetup::Model>>, AppError> {
         let mut result = HashMap::with_capacity(keys.len());
         for (list, meetup_ids) in by_list(keys) {
             let meetups = read_meetups(&self.context, &meetup_ids, Some(list)).await?;
@@ -72,7 +73,7 @@ async fn read_meetups(
     context: &LoadContext,
     keys: &[Uuid],
     attendees: Option<AnswerList>,
-) -> Result<HashMap<Uuid, meetup::Model>, AppError> {
+) -> Result<HashMap<Uuid, Arc<meetup::Model>>, AppError> {
     let firsts = attendees
         .filter(|_| context.db.get_database_backend() == DbBackend::Postgres)
         .map(|list| (list, first_attendees(list)));
@@ -111,14 +112,14 @@ async fn read_meetups(
     context.feed(|loaders| &loaders.standings, standings);
     context.feed(|loaders| &loaders.attendee_previews, previews);
     context.feed(|loaders| &loaders.members, members);
-    let meetups: HashMap<Uuid, meetup::Model> = rows
+    let meetups: HashMap<Uuid, Arc<meetup::Model>> = rows
         .into_iter()
-        .map(|(meetup, _)| (meetup.id, meetup))
+        .map(|(meetup, _)| (meetup.id, Arc::new(meetup)))
         .collect();
     if attendees.is_some() {
         context.feed(
             |loaders| &loaders.meetups,
-            meetups.iter().map(|(id, meetup)| (*id, meetup.clone())),
+            meetups.iter().map(|(id, meetup)| (*id, Arc::clone(meetup))),
         );
     }
     Ok(meetups)

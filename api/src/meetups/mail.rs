@@ -277,7 +277,7 @@ async fn recipient(
     txn.commit().await?;
     let access = MeetupAccess {
         group,
-        meetup,
+        meetup: Arc::new(meetup),
         is_host,
         rsvp: answer,
     };
@@ -286,7 +286,7 @@ async fn recipient(
     }
     Ok(Some(Recipient {
         member,
-        meetup: access.meetup,
+        meetup: Arc::unwrap_or_clone(access.meetup),
         group: access.group.group,
         answer: access.rsvp,
     }))

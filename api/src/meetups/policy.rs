@@ -2,6 +2,8 @@
 //! (see `groups::policy`), except drafts, which only the group's organisers and owners and the
 //! meetup's hosts see. The online link is for those going, hosts, organisers and owners.
 
+use std::sync::Arc;
+
 use entity::{meetup, rsvp};
 
 use crate::{
@@ -13,7 +15,8 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct MeetupAccess {
     pub group: GroupAccess,
-    pub meetup: meetup::Model,
+    /// Shared with the request's loader that read it.
+    pub meetup: Arc<meetup::Model>,
     pub is_host: bool,
     /// The viewer's own RSVP, if any.
     pub rsvp: Option<rsvp::Model>,
@@ -127,7 +130,7 @@ mod tests {
     fn standing(group: GroupAccess, status: meetup::Status, is_host: bool) -> MeetupAccess {
         MeetupAccess {
             group,
-            meetup: meetup(status),
+            meetup: Arc::new(meetup(status)),
             is_host,
             rsvp: None,
         }

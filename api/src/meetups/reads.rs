@@ -1,6 +1,8 @@
 //! Meetup reads for GraphQL: a meetup by id, a group's meetups, upcoming meetups, the viewer's
 //! answers and attendee lists, built with the request's loaders. Writes live in `commands`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, InputType, SelectionField, Value};
 use chrono::{DateTime, Utc};
 use entity::{
@@ -38,7 +40,7 @@ use crate::{
 pub async fn access_with(
     loaders: &Loaders,
     viewer: &Viewer,
-    meetup: meetup::Model,
+    meetup: Arc<meetup::Model>,
 ) -> AppResult<MeetupAccess> {
     let group = groups::reads::access_to_parent(loaders, viewer, meetup.group_id, "Meetup").await?;
     let standing = match viewer.member_id() {
@@ -136,7 +138,7 @@ async fn meetups_for_viewer(ctx: &Context<'_>, rows: Vec<meetup::Model>) -> AppR
     let viewer = ctx.viewer();
     let accesses = try_join_all(
         rows.into_iter()
-            .map(|row| access_with(loaders, viewer, row)),
+            .map(|row| access_with(loaders, viewer, Arc::new(row))),
     )
     .await?;
     Ok(accesses
