@@ -7,14 +7,16 @@ request runs (from the server's `fagruppe::sql` trace), then loads each page wit
 concurrency 1 and 32 and reports requests per second, p50/p99 latency, server CPU ms per
 request, PostgreSQL CPU ms per request and RSS (idle, and peak under load). On PostgreSQL it also
 runs the same answer as one hand-written SQL statement through pgbench (`bench/ceiling/*.sql`):
-the ceiling, with the server's share of it.
+the ceiling, with the server's share of it. Each page at each concurrency is loaded in rounds
+(`--rounds`, 3 by default), each followed by its ceiling, and the tables show the medians: a
+round's share of the ceiling compares the page and its ceiling a few seconds apart.
 
 Everything runs in one session on this machine, so the ratios are what to read; the absolute
 numbers move with whatever else the machine does. The server runs with the allocator setting of
 the container image (`GLIBC_TUNABLES` in the Dockerfile) unless the environment sets its own.
 
     bench/run.py [--db sqlite|postgres|both] [--scale N] [--seconds S] [--out FILE]
-                 [--pages meetup,group,thread,directory] [--binary PATH]
+                 [--pages meetup,group,thread,directory] [--binary PATH] [--rounds N]
 
 Needs: cargo, wrk (installed with apt-get when missing), and for PostgreSQL a server reachable
 as PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) with psql and pgbench.
@@ -43,6 +45,9 @@ BENCH = ROOT / "bench"
 BINARY = ROOT / "target" / "release" / "fagruppe"
 PAGES = ["meetup", "group", "thread", "directory"]
 CONCURRENCY = [1, 32]
+# Rounds of each measurement (a page at one concurrency, then its ceiling), whose medians the
+# tables show: `--rounds`.
+ROUNDS = 1
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -491,27 +496,18 @@ def bench_database(kind, scale, seconds):
             results["idle_rss_mib"] = memory_kib(server.process.pid, "VmRSS") / 1024
             for page in PAGES:
                 for concurrency in CONCURRENCY:
-                    log(f"{kind}: {page} page at concurrency {concurrency}")
-                    server_before = cpu_ticks(server.process.pid)
-                    pg_before = postgres_ticks()
-                    requests, rps, p50, p99 = wrk(
-                        server.url, bodies[page], concurrency, seconds, workdir
-                    )
-                    server_ms = (cpu_ticks(server.process.pid) - server_before) / TICKS * 1000
-                    pg_ms = (postgres_ticks() - pg_before) / TICKS * 1000
-                    row = {
-                        "rps": rps,
-                        "p50": p50,
-                        "p99": p99,
-                        "server_cpu": server_ms / max(requests, 1),
-                        "statements": statements[page],
-                    }
-                    if kind == "postgres":
-                        row["pg_cpu"] = pg_ms / max(requests, 1)
-                        log(f"{kind}: {page} ceiling at concurrency {concurrency}")
-                        row["ceiling"] = pgbench(
-                            database, page, chosen[page][1], concurrency, seconds, workdir
-                        )
+                    rounds = []
+                    for number in range(1, ROUNDS + 1):
+                        log(f"{kind}: {page} page at concurrency {concurrency}, round {number}")
+                        row = measure_page(server, bodies[page], concurrency, seconds, workdir)
+                        if kind == "postgres":
+                            log(f"{kind}: {page} ceiling at concurrency {concurrency}")
+                            row["ceiling"] = pgbench(
+                                database, page, chosen[page][1], concurrency, seconds, workdir
+                            )
+                        rounds.append(row)
+                    row = medians(rounds)
+                    row["statements"] = statements[page]
                     results["pages"][(page, concurrency)] = row
             results["peak_rss_mib"] = memory_kib(server.process.pid, "VmHWM") / 1024
         finally:
@@ -520,6 +516,35 @@ def bench_database(kind, scale, seconds):
     finally:
         database.drop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_page(server, body, concurrency, seconds, workdir):
+    """One load of a page with wrk: its rate and latency, and the CPU the server and PostgreSQL
+    spent per request meanwhile."""
+    server_before = cpu_ticks(server.process.pid)
+    pg_before = postgres_ticks()
+    requests, rps, p50, p99 = wrk(server.url, body, concurrency, seconds, workdir)
+    server_ms = (cpu_ticks(server.process.pid) - server_before) / TICKS * 1000
+    pg_ms = (postgres_ticks() - pg_before) / TICKS * 1000
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "server_cpu": server_ms / max(requests, 1),
+        "pg_cpu": pg_ms / max(requests, 1),
+    }
+
+
+def medians(rounds):
+    """The median of each figure over rounds of the same measurement (the ceiling's too), and
+    the median of the page's share of the ceiling in each round: the page and its ceiling
+    alternate, so a round's share compares the two at the same moment of the machine."""
+    row = {key: statistics.median(r[key] for r in rounds) for key in rounds[0] if key != "ceiling"}
+    if "ceiling" in rounds[0]:
+        ceilings = [r["ceiling"] for r in rounds]
+        row["ceiling"] = {key: statistics.median(c[key] for c in ceilings) for key in ceilings[0]}
+        row["share"] = statistics.median(r["rps"] / r["ceiling"]["rps"] for r in rounds)
+    return row
 
 
 def report(kind, scale, results):
@@ -543,7 +568,7 @@ def report(kind, scale, results):
             ceiling = row["ceiling"]
             line += (
                 f" {row['pg_cpu']:.2f} | {ceiling['rps']:.0f} | {ceiling['p50']:.2f} "
-                f"| {row['rps'] / ceiling['rps'] * 100:.0f} % |"
+                f"| {row['share'] * 100:.0f} % |"
             )
         lines.append(line)
     if kind == "postgres":
@@ -568,8 +593,12 @@ def main():
         "--binary", type=Path, help="another build of fagruppe to measure (implies --no-build)"
     )
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of each page and its ceiling"
+    )
     args = parser.parse_args()
-    global BINARY
+    global BINARY, ROUNDS
+    ROUNDS = max(args.rounds, 1)
     if args.binary:
         BINARY = args.binary.resolve()
         args.no_build = True
