@@ -107,23 +107,22 @@ fn first_attendees_selected(ctx: &Context<'_>) -> Option<AnswerList> {
 /// What a selection of `attendees` shows of the members who answered (`member` of its nodes,
 /// or of its edges' nodes).
 fn members_shown(attendees: SelectionField<'_>) -> Shown {
-    let mut answers = Vec::new();
-    for field in attendees.selection_set() {
-        match field.name() {
-            "nodes" => answers.push(field),
-            "edges" => answers.extend(field.selection_set().filter(|edge| edge.name() == "node")),
-            _ => {}
-        }
-    }
-    let mut members = Vec::new();
-    for answer in &answers {
-        members.extend(
+    let shows_more = |answer: SelectionField<'_>| {
+        Shown::of(
             answer
                 .selection_set()
                 .filter(|field| field.name() == "member"),
-        );
-    }
-    Shown::of(members.into_iter())
+        ) == Shown::Profile
+    };
+    let more = attendees.selection_set().any(|field| match field.name() {
+        "nodes" => shows_more(field),
+        "edges" => field
+            .selection_set()
+            .filter(|edge| edge.name() == "node")
+            .any(shows_more),
+        _ => false,
+    });
+    if more { Shown::Profile } else { Shown::Name }
 }
 
 /// Whether the first page of answers of `status` comes through the answers' loader, its total

@@ -20,7 +20,8 @@ use crate::{
 };
 
 /// What a request has read of a member: their name alone, where a list shows nothing else of
-/// them, or the columns a name is shown with ([`member::Profile`]).
+/// them, or the columns a name is shown with ([`member::Profile`]). Shared, so each author of a
+/// page's comments is one allocation however often it appears.
 #[derive(Clone, Debug)]
 pub enum Card {
     Name(Arc<member::Name>),
@@ -62,7 +63,6 @@ pub struct ProfileLoader {
 }
 
 impl Loader<Uuid> for ProfileLoader {
-    /// Shared, so each author of a page's comments is one allocation however often it appears.
     type Value = Arc<member::Profile>;
     type Error = AppError;
 
