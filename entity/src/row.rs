@@ -51,6 +51,17 @@ impl<M: FromRow> FromQueryResult for Rows<M> {
     }
 }
 
+/// How many columns `row` has.
+pub fn width(row: &QueryResult) -> usize {
+    if let Some(row) = row.try_as_pg_row() {
+        row.len()
+    } else if let Some(row) = row.try_as_sqlite_row() {
+        row.len()
+    } else {
+        0
+    }
+}
+
 /// The columns of one row, read one after the other.
 pub struct Cells<'r> {
     row: &'r QueryResult,

@@ -784,6 +784,96 @@ async fn a_page_of_fifty_comments_with_authors_and_reactions_runs_a_fixed_number
 }
 
 #[tokio::test]
+async fn a_page_that_shows_no_comment_details_reads_the_listed_columns_and_one_that_does_shows_them()
+ {
+    // A page of comments that shows neither a comment's Markdown source, its quote nor whom it
+    // speaks for reads 9 of a comment's 17 columns; one that shows them reads them in the same
+    // statement, and a hidden comment's text stays its author's and the moderators' either way.
+    let app = spawn_app().await;
+    let (owner, member, _, thread) = discussion(&app, "PUBLIC").await;
+    let quoting = post(
+        &app,
+        &member,
+        json!({ "threadId": thread, "body": "Tar de *det*?", "quote": { "commentId": thread, "excerpt": "tar etikk på alvor" } }),
+    )
+    .await;
+    assert!(
+        quoting["data"]["postComment"]["id"].is_string(),
+        "{quoting}"
+    );
+    let hidden = comment(&app, &member, &thread, "Noe upassende.").await;
+    let hide = "mutation($id: ID!) { hideComment(input: {commentId: $id, reason: \"Personangrep\"}) { hidden } }";
+    let hid = app
+        .graphql(Some(&owner.access_token), hide, json!({ "id": hidden }))
+        .await;
+    assert_eq!(hid["data"]["hideComment"]["hidden"], true, "{hid}");
+    // The details' columns, which only a read of whole comments names.
+    let details_read =
+        |statements: &[String]| statements.iter().any(|sql| sql.contains("quote_excerpt"));
+
+    let listed = "query($id: ID!) { thread(id: $id) { comments(first: 10) {
+        nodes { id depth bodyHtml hidden author { displayName headline } } } } }";
+    let mut counts = Vec::new();
+    for (viewer, token, shown) in [
+        ("a visitor", None, Value::Null),
+        (
+            "the author",
+            Some(&member.access_token),
+            json!("<p>Noe upassende.</p>\n"),
+        ),
+    ] {
+        let (body, statements) = app
+            .graphql_recorded(token.map(String::as_str), listed, json!({ "id": thread }))
+            .await;
+        let nodes = &body["data"]["thread"]["comments"]["nodes"];
+        assert_eq!(
+            nodes[0]["bodyHtml"], "<p>Tar de <em>det</em>?</p>\n",
+            "{viewer}: {body}"
+        );
+        assert_eq!(nodes[0]["author"]["displayName"], "Debater", "{body}");
+        assert_eq!(nodes[1]["hidden"], true, "{body}");
+        assert_eq!(nodes[1]["bodyHtml"], shown, "{viewer}: {body}");
+        assert!(!details_read(&statements), "{viewer}: {statements:#?}");
+        counts.push(statements.len());
+    }
+
+    let detailed = "query($id: ID!) { thread(id: $id) { comments(first: 10) {
+        edges { node { id ...Details author { displayName } } } } } }
+        fragment Details on Comment { body speakingAs roleTitle quote { excerpt } }";
+    for (index, (viewer, token, shown)) in [
+        ("a visitor", None, Value::Null),
+        (
+            "the author",
+            Some(&member.access_token),
+            json!("Noe upassende."),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (body, statements) = app
+            .graphql_recorded(token.map(String::as_str), detailed, json!({ "id": thread }))
+            .await;
+        let edges = &body["data"]["thread"]["comments"]["edges"];
+        assert_eq!(
+            edges[0]["node"]["body"], "Tar de *det*?",
+            "{viewer}: {body}"
+        );
+        assert_eq!(edges[0]["node"]["speakingAs"], "PRIVATE", "{body}");
+        assert_eq!(edges[0]["node"]["roleTitle"], Value::Null, "{body}");
+        assert_eq!(
+            edges[0]["node"]["quote"]["excerpt"], "tar etikk på alvor",
+            "{body}"
+        );
+        assert_eq!(edges[1]["node"]["body"], shown, "{viewer}: {body}");
+        assert_eq!(edges[1]["node"]["quote"], Value::Null, "{body}");
+        assert!(details_read(&statements), "{viewer}: {statements:#?}");
+        // The details come in the page's own statement: no statement more than the listed read.
+        assert_eq!(statements.len(), counts[index], "{viewer}: {statements:#?}");
+    }
+}
+
+#[tokio::test]
 async fn replies_bring_their_authors_in_the_statement_that_reads_them() {
     let app = spawn_app().await;
     let (owner, member, _, thread) = discussion(&app, "PUBLIC").await;

@@ -394,8 +394,5 @@ async fn visible_comment(state: &AppState, viewer: &Viewer, comment_id: Uuid) ->
         .flatten()?;
     let access = reads::access_with(&loaders, viewer, thread).await.ok()?;
     access.ensure_visible().ok()?;
-    Some(Comment {
-        row,
-        access: Arc::new(access),
-    })
+    Some(Comment::new(row, Arc::new(access)))
 }

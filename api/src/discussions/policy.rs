@@ -4,7 +4,10 @@
 //! own; moderators and owners (`GroupAction::Moderate`) lock, pin, hide, restore, redact and
 //! delete anything, and read reports.
 
-use entity::{comment, thread};
+use entity::{
+    comment::{self, Authored},
+    thread,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -136,13 +139,13 @@ impl ThreadAccess {
         }
     }
 
-    pub fn is_comment_author(&self, comment: &comment::Model) -> bool {
-        self.viewer_id.is_some() && comment.author_id == self.viewer_id
+    pub fn is_comment_author(&self, comment: &impl Authored) -> bool {
+        self.viewer_id.is_some() && comment.author_id() == self.viewer_id
     }
 
-    pub fn ensure_can_edit_comment(&self, comment: &comment::Model) -> AppResult<()> {
+    pub fn ensure_can_edit_comment(&self, comment: &impl Authored) -> AppResult<()> {
         self.ensure_visible()?;
-        if comment.deleted_at.is_some() {
+        if comment.deleted_at().is_some() {
             return Err(AppError::Conflict("The comment was deleted".into()));
         }
         if self.is_comment_author(comment) && self.group.role().is_some() {
@@ -152,7 +155,7 @@ impl ThreadAccess {
         }
     }
 
-    pub fn ensure_can_delete_comment(&self, comment: &comment::Model) -> AppResult<()> {
+    pub fn ensure_can_delete_comment(&self, comment: &impl Authored) -> AppResult<()> {
         self.ensure_visible()?;
         if self.is_comment_author(comment) || self.is_moderator() {
             Ok(())
@@ -164,12 +167,12 @@ impl ThreadAccess {
     }
 
     /// The text of a hidden comment is for its author and the moderators.
-    pub fn can_see_hidden(&self, comment: &comment::Model) -> bool {
+    pub fn can_see_hidden(&self, comment: &impl Authored) -> bool {
         self.is_moderator() || self.is_comment_author(comment)
     }
 
     /// Edit history is for the author and the moderators.
-    pub fn can_see_revisions(&self, comment: &comment::Model) -> bool {
+    pub fn can_see_revisions(&self, comment: &impl Authored) -> bool {
         self.is_moderator() || self.is_comment_author(comment)
     }
 }

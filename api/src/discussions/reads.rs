@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use entity::{comment, report, thread, thread_topic};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use uuid::Uuid;
 
 use crate::{
@@ -21,7 +21,7 @@ use crate::{
         context::ContextExt,
         loaders::Loaders,
         pagination::{
-            Order, Page, PageArgs, page_by_id, page_by_id_with_authors, selects_on_nodes,
+            Order, Page, PageArgs, ReadOf, page_by_id, page_by_id_with_authors, selects_on_nodes,
         },
     },
     groups::{
@@ -71,10 +71,7 @@ pub async fn comment_by_id(ctx: &Context<'_>, comment_id: Uuid) -> AppResult<Com
     let thread = thread_by_id(ctx, row.thread_id)
         .await
         .map_err(|_| AppError::NotFound("Comment"))?;
-    Ok(Comment {
-        row,
-        access: thread.access,
-    })
+    Ok(Comment::new(row, thread.access))
 }
 
 /// A group's threads: pinned first, then by latest activity.
@@ -133,7 +130,9 @@ pub async fn group_threads(
     ))
 }
 
-/// A thread's top-level comments, oldest first.
+/// A thread's top-level comments, oldest first. A page whose selection shows no field of
+/// [`comment::Details`] (the Markdown source, the quote, whom a comment speaks for) reads the
+/// comments' listed columns alone: 9 of 17.
 pub async fn top_level_comments(
     ctx: &Context<'_>,
     access: &Arc<ThreadAccess>,
@@ -143,43 +142,60 @@ pub async fn top_level_comments(
     let select = comment::Entity::find()
         .filter(comment::Column::ThreadId.eq(access.thread.id))
         .filter(comment::Column::ParentId.is_null());
-    page_by_id_with_authors(
-        ctx,
-        (select, Some((comment::Column::AuthorId, "author"))),
-        Order::OldestFirst,
-        (first, after),
-        |row| Comment {
-            row,
-            access: access.clone(),
-        },
-    )
-    .await
+    let author = Some((comment::Column::AuthorId, "author"));
+    if DETAILS.iter().any(|field| selects_on_nodes(ctx, field)) {
+        page_by_id_with_authors(
+            ctx,
+            (select, author),
+            Order::OldestFirst,
+            (first, after),
+            |row: comment::Model| Comment::new(row, access.clone()),
+        )
+        .await
+    } else {
+        page_by_id_with_authors(
+            ctx,
+            (select, author),
+            Order::OldestFirst,
+            (first, after),
+            |row: comment::Listed| Comment::listed(row, access.clone()),
+        )
+        .await
+    }
 }
+
+impl ReadOf<comment::Entity> for comment::Listed {
+    fn columns(select: Select<comment::Entity>) -> Select<comment::Entity> {
+        select.select_only().columns(comment::LISTED_COLUMNS)
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// The fields of a comment that show its [`comment::Details`].
+const DETAILS: [&str; 5] = ["body", "quote", "speakingAs", "organisation", "roleTitle"];
 
 /// A comment's direct replies, oldest first. The first page of every comment on a page comes
 /// from one batched query.
 pub async fn replies(
     ctx: &Context<'_>,
     access: &Arc<ThreadAccess>,
-    parent: &comment::Model,
+    parent: Uuid,
     first: Option<i32>,
     after: Option<String>,
 ) -> AppResult<Page<Comment>> {
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let loaders = ctx.loaders()?;
-    let total = loaders.reply_counts.load_one(parent.id).await?.unwrap_or(0);
+    let total = loaders.reply_counts.load_one(parent).await?.unwrap_or(0);
     let rows = if args.is_first_page() {
         loaders
             .reply_previews
-            .load_one((
-                parent.id,
-                args.fetch_limit(),
-                selects_on_nodes(ctx, "author"),
-            ))
+            .load_one((parent, args.fetch_limit(), selects_on_nodes(ctx, "author")))
             .await?
             .unwrap_or_default()
     } else {
-        let select = comment::Entity::find().filter(comment::Column::ParentId.eq(parent.id));
+        let select = comment::Entity::find().filter(comment::Column::ParentId.eq(parent));
         args.fetch(
             ctx,
             &ctx.state()?.db,
@@ -194,10 +210,7 @@ pub async fn replies(
         rows,
         total,
         |row| row.id,
-        |row| Comment {
-            row,
-            access: access.clone(),
-        },
+        |row| Comment::new(row, access.clone()),
     ))
 }
 

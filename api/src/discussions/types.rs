@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{comment, comment_revision, reaction, report};
 use futures_util::FutureExt as _;
+use tokio::sync::OnceCell;
 
 use crate::graphql::scalars;
 use crate::organisations::types::{Organisation, SpeakingAs};
@@ -219,13 +220,49 @@ impl Thread {
     }
 }
 
-/// A comment, or a reply to one.
+/// A comment, or a reply to one. A page whose selection shows no field of [`comment::Details`]
+/// reads its comments' listed columns alone; a comment read so reads its details through the
+/// comment loader (one statement for the page) for the first field that shows one.
 pub struct Comment {
-    pub row: comment::Model,
+    pub row: comment::Listed,
+    details: OnceCell<comment::Details>,
     pub access: Arc<ThreadAccess>,
 }
 
 impl Comment {
+    /// A comment read whole.
+    pub fn new(model: comment::Model, access: Arc<ThreadAccess>) -> Self {
+        let (row, details) = model.split();
+        Self {
+            row,
+            details: OnceCell::new_with(Some(details)),
+            access,
+        }
+    }
+
+    /// A comment read by its listed columns.
+    pub fn listed(row: comment::Listed, access: Arc<ThreadAccess>) -> Self {
+        Self {
+            row,
+            details: OnceCell::new(),
+            access,
+        }
+    }
+
+    async fn details(&self, ctx: &Context<'_>) -> AppResult<&comment::Details> {
+        self.details
+            .get_or_try_init(|| async {
+                let model = ctx
+                    .loaders()?
+                    .comments
+                    .load_one(self.row.id)
+                    .await?
+                    .ok_or(AppError::NotFound("Comment"))?;
+                Ok(model.split().1)
+            })
+            .await
+    }
+
     fn text_visible(&self) -> bool {
         self.row.deleted_at.is_none()
             && (self.row.hidden_at.is_none() || self.access.can_see_hidden(&self.row))
@@ -249,10 +286,7 @@ impl Quote {
     /// The quoted comment; null when the thread's own body was quoted.
     async fn comment(&self, ctx: &Context<'_>) -> AppResult<Option<Comment>> {
         let row = ctx.loaders()?.comments.load_one(self.source_id).await?;
-        Ok(row.map(|row| Comment {
-            row,
-            access: self.access.clone(),
-        }))
+        Ok(row.map(|row| Comment::new(row, self.access.clone())))
     }
 }
 
@@ -270,29 +304,30 @@ impl Comment {
     }
 
     /// Whom the comment speaks for, as its author chose when writing it.
-    async fn speaking_as(&self) -> SpeakingAs {
-        self.row.speaking_as.into()
+    async fn speaking_as(&self, ctx: &Context<'_>) -> AppResult<SpeakingAs> {
+        Ok(self.details(ctx).await?.speaking_as.into())
     }
 
     /// The organisation shown with the comment: the author's employer (`AFFILIATED`) or the
     /// organisation speaking (`ON_BEHALF`), as it was when written; null when `PRIVATE` or
     /// when its text is gone.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        let details = self.details(ctx).await?;
         Organisation::of_post(
             ctx,
-            self.row.speaking_as,
-            self.row.organisation_id,
+            details.speaking_as,
+            details.organisation_id,
             !self.text_visible(),
         )
         .await
     }
 
     /// The author's title at the organisation when they wrote it (`AFFILIATED` only).
-    async fn role_title(&self) -> Option<&str> {
-        self.row
-            .role_title
-            .as_deref()
-            .filter(|_| self.text_visible())
+    async fn role_title(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        if !self.text_visible() {
+            return Ok(None);
+        }
+        Ok(self.details(ctx).await?.role_title.as_deref())
     }
 
     /// Null for a deleted comment or a gone account.
@@ -310,16 +345,16 @@ impl Comment {
             return Ok(None);
         };
         let row = ctx.loaders()?.comments.load_one(parent).await?;
-        Ok(row.map(|row| Comment {
-            row,
-            access: self.access.clone(),
-        }))
+        Ok(row.map(|row| Comment::new(row, self.access.clone())))
     }
 
     /// Markdown as written; null when deleted, or hidden by a moderator (except to its author
     /// and the moderators).
-    async fn body(&self) -> Option<&str> {
-        self.text_visible().then_some(self.row.body.as_str())
+    async fn body(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        if !self.text_visible() {
+            return Ok(None);
+        }
+        Ok(Some(self.details(ctx).await?.body.as_str()))
     }
 
     /// The body rendered to sanitised HTML; null like `body`.
@@ -328,15 +363,19 @@ impl Comment {
     }
 
     /// The passage this comment quotes.
-    async fn quote(&self) -> Option<Quote> {
-        match (&self.row.quote_excerpt, self.row.quote_source_id) {
-            (Some(excerpt), Some(source_id)) if self.text_visible() => Some(Quote {
+    async fn quote(&self, ctx: &Context<'_>) -> AppResult<Option<Quote>> {
+        if !self.text_visible() {
+            return Ok(None);
+        }
+        let details = self.details(ctx).await?;
+        Ok(match (&details.quote_excerpt, details.quote_source_id) {
+            (Some(excerpt), Some(source_id)) => Some(Quote {
                 excerpt: excerpt.clone(),
                 source_id,
                 access: self.access.clone(),
             }),
             _ => None,
-        }
+        })
     }
 
     /// 0 for a top-level comment, one more for each level of reply.
@@ -362,7 +401,7 @@ impl Comment {
         first: Option<i32>,
         #[graphql(validator(max_length = 200))] after: Option<String>,
     ) -> AppResult<Page<Comment>> {
-        reads::replies(ctx, &self.access, &self.row, first, after)
+        reads::replies(ctx, &self.access, self.row.id, first, after)
             .boxed()
             .await
     }

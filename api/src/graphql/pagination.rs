@@ -304,7 +304,14 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
 /// A table whose rows are listed by their UUIDv7 `id`, so by creation time.
 pub trait ListedById: EntityTrait {
     fn id_column() -> Self::Column;
-    fn id_of(row: &Self::Model) -> Uuid;
+}
+
+/// What a page of `E` reads of each row: the whole row (its `Model`), or the part of its columns
+/// a list shows.
+pub trait ReadOf<E: EntityTrait>: FromRow + Send + Sync {
+    /// `select` (every column of `E`) narrowed to those this reads, in the order it reads them.
+    fn columns(select: Select<E>) -> Select<E>;
+    fn id(&self) -> Uuid;
 }
 
 macro_rules! listed_by_id {
@@ -313,8 +320,14 @@ macro_rules! listed_by_id {
             fn id_column() -> Self::Column {
                 entity::$entity::Column::Id
             }
-            fn id_of(row: &Self::Model) -> Uuid {
-                row.id
+        }
+
+        impl ReadOf<entity::$entity::Entity> for entity::$entity::Model {
+            fn columns(select: Select<entity::$entity::Entity>) -> Select<entity::$entity::Entity> {
+                select
+            }
+            fn id(&self) -> Uuid {
+                self.id
             }
         }
     )+};
@@ -345,38 +358,46 @@ pub async fn page_by_id<E, Node>(
 ) -> AppResult<Page<Node>>
 where
     E: ListedById,
-    E::Model: FromRow + Send + Sync,
+    E::Model: ReadOf<E>,
     Node: OutputType,
 {
     page_by_id_with_authors(ctx, (select, None), order, (first, after), node).await
 }
 
 /// [`page_by_id`] for rows that name a member in an `author` column, shown as the nodes' field
-/// `field`: when the client selects that field, each row's member comes in the page's statement
-/// (a `LEFT JOIN`) and goes to the member loader, so the authors of a page cost no statement of
-/// their own.
-pub async fn page_by_id_with_authors<E, Node>(
+/// `field`, each row read as `M` (the whole row, or the part a list shows): when the client
+/// selects that field, each row's member comes in the page's statement (a `LEFT JOIN`) and goes
+/// to the member loader, so the authors of a page cost no statement of their own.
+pub async fn page_by_id_with_authors<E, M, Node>(
     ctx: &Context<'_>,
     (select, author): (Select<E>, Option<(E::Column, &str)>),
     order: Order,
     (first, after): (Option<i32>, Option<String>),
-    node: impl FnMut(E::Model) -> Node,
+    node: impl FnMut(M) -> Node,
 ) -> AppResult<Page<Node>>
 where
     E: ListedById,
-    E::Model: FromRow + Send + Sync,
+    E::Model: Send + Sync,
+    M: ReadOf<E>,
     Node: OutputType,
 {
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let db = &ctx.state()?.db;
     let (rows, total) = match author.filter(|(_, field)| selects_on_nodes(ctx, field)) {
-        None => args.fetch(ctx, db, select, E::id_column(), order).await?,
+        None => {
+            let (rows, total) = args
+                .fetch_joined::<E, Rows<M>, _>(ctx, db, (select, M::columns), E::id_column(), order)
+                .await?;
+            (rows.into_iter().map(|Rows(row)| row).collect(), total)
+        }
         Some((author, _)) => {
             let (rows, total) = args
-                .fetch_joined::<E, WithAuthor<E>, _>(
+                .fetch_joined::<E, WithAuthor<M>, _>(
                     ctx,
                     db,
-                    (select, |select| join_author::<E, _>(select, author)),
+                    (select, |select| {
+                        join_author::<E, _>(M::columns(select), author)
+                    }),
                     E::id_column(),
                     order,
                 )
@@ -391,7 +412,7 @@ where
             (rows, total)
         }
     };
-    Ok(args.connection(rows, total, E::id_of, node))
+    Ok(args.connection(rows, total, M::id, node))
 }
 
 /// Whether the client selected `field` of the nodes of the connection being resolved (through

@@ -8,7 +8,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{SelectionField, dataloader::Loader};
 use entity::{member, membership, row::FromRow};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic,
     PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
@@ -102,10 +102,10 @@ async fn by_id<P: PartialModelTrait + Send + Sync>(
         .collect())
 }
 
-/// A row of `E` (every column, as `E::find()` selects them) read with the member its author
-/// column names, joined by [`join_author`] in the same statement.
-pub struct WithAuthor<E: EntityTrait> {
-    pub row: E::Model,
+/// A row read as `M` with the member its author column names, joined by [`join_author`] in the
+/// same statement: the member's columns come last.
+pub struct WithAuthor<M> {
+    pub row: M,
     pub author: Option<member::Profile>,
 }
 
@@ -192,18 +192,15 @@ pub fn join_author<E: EntityTrait, S: QuerySelect>(select: S, author: E::Column)
     select
 }
 
-impl<E: EntityTrait> FromQueryResult for WithAuthor<E>
-where
-    E::Model: FromRow,
-{
+impl<M: FromRow> FromQueryResult for WithAuthor<M> {
     fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
-        let at = E::Column::iter().count();
+        let at = entity::row::width(row).saturating_sub(member::PROFILE_COLUMNS.len());
         debug_assert_eq!(
             row.column_names().get(at).map(String::as_str),
             Some(format!("{AUTHOR}id").as_str())
         );
         Ok(Self {
-            row: E::Model::from_row(row)?,
+            row: M::from_row(row)?,
             author: member::Profile::read_at(row, at)?,
         })
     }
