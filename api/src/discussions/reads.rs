@@ -21,7 +21,8 @@ use crate::{
         context::ContextExt,
         loaders::Loaders,
         pagination::{
-            Order, Page, PageArgs, ReadOf, page_by_id, page_by_id_with_authors, selects_on_nodes,
+            Order, Page, PageArgs, ReadOf, page_by_id, page_by_id_with_authors,
+            selects_any_on_nodes, selects_on_nodes,
         },
     },
     groups::{
@@ -143,7 +144,7 @@ pub async fn top_level_comments(
         .filter(comment::Column::ThreadId.eq(access.thread.id))
         .filter(comment::Column::ParentId.is_null());
     let author = Some((comment::Column::AuthorId, "author"));
-    if DETAILS.iter().any(|field| selects_on_nodes(ctx, field)) {
+    if selects_any_on_nodes(ctx, &DETAILS) {
         page_by_id_with_authors(
             ctx,
             (select, author),

@@ -312,14 +312,11 @@ impl Comment {
     /// organisation speaking (`ON_BEHALF`), as it was when written; null when `PRIVATE` or
     /// when its text is gone.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
+        if !self.text_visible() {
+            return Ok(None);
+        }
         let details = self.details(ctx).await?;
-        Organisation::of_post(
-            ctx,
-            details.speaking_as,
-            details.organisation_id,
-            !self.text_visible(),
-        )
-        .await
+        Organisation::of_post(ctx, details.speaking_as, details.organisation_id, false).await
     }
 
     /// The author's title at the organisation when they wrote it (`AFFILIATED` only).

@@ -7,7 +7,7 @@
 //! selects it (`edges { cursor }`, or the first and last row's through `pageInfo`).
 
 use async_graphql::{
-    Context, OutputType, SimpleObject,
+    Context, OutputType, SelectionField, SimpleObject,
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -416,15 +416,34 @@ where
 }
 
 /// Whether the client selected `field` of the nodes of the connection being resolved (through
-/// `nodes` or `edges { node }`).
+/// `nodes` or `edges { node }`, fragments included).
 pub fn selects_on_nodes(ctx: &Context<'_>, field: &str) -> bool {
-    let look_ahead = ctx.look_ahead();
-    look_ahead.field("nodes").field(field).exists()
-        || look_ahead
-            .field("edges")
-            .field("node")
-            .field(field)
-            .exists()
+    selects_any_on_nodes(ctx, &[field])
+}
+
+/// Whether the client selected any of `fields` of the nodes of the connection being resolved:
+/// one walk of the selection, whatever the number of fields.
+pub fn selects_any_on_nodes(ctx: &Context<'_>, fields: &[&str]) -> bool {
+    any_node_selection(ctx.field(), |node| {
+        node.selection_set()
+            .any(|field| fields.contains(&field.name()))
+    })
+}
+
+/// Whether `test` holds for any selection of a connection's nodes: its `nodes`, or the `node`
+/// of its `edges`.
+pub fn any_node_selection(
+    connection: SelectionField<'_>,
+    mut test: impl FnMut(SelectionField<'_>) -> bool,
+) -> bool {
+    connection.selection_set().any(|field| match field.name() {
+        "nodes" => test(field),
+        "edges" => field
+            .selection_set()
+            .filter(|edge| edge.name() == "node")
+            .any(&mut test),
+        _ => false,
+    })
 }
 
 /// Whether the client selected `totalCount` on the connection being resolved.

@@ -21,7 +21,9 @@ use crate::{
     graphql::{
         context::ContextExt,
         loaders::Loaders,
-        pagination::{Order, Page, PageArgs, first_page_fetch_limit, page_by_id},
+        pagination::{
+            Order, Page, PageArgs, any_node_selection, first_page_fetch_limit, page_by_id,
+        },
     },
     groups::{
         self,
@@ -107,20 +109,12 @@ fn first_attendees_selected(ctx: &Context<'_>) -> Option<AnswerList> {
 /// What a selection of `attendees` shows of the members who answered (`member` of its nodes,
 /// or of its edges' nodes).
 fn members_shown(attendees: SelectionField<'_>) -> Shown {
-    let shows_more = |answer: SelectionField<'_>| {
+    let more = any_node_selection(attendees, |answer| {
         Shown::of(
             answer
                 .selection_set()
                 .filter(|field| field.name() == "member"),
         ) == Shown::Profile
-    };
-    let more = attendees.selection_set().any(|field| match field.name() {
-        "nodes" => shows_more(field),
-        "edges" => field
-            .selection_set()
-            .filter(|edge| edge.name() == "node")
-            .any(shows_more),
-        _ => false,
     });
     if more { Shown::Profile } else { Shown::Name }
 }
