@@ -86,7 +86,7 @@ pub const LISTED_COLUMNS: [Column; 9] = [
 ];
 
 impl crate::row::ReadAt for Listed {
-    fn read_at(row: &sea_orm::QueryResult, at: usize) -> Result<Self, DbErr> {
+    fn read_at(row: crate::row::Row<'_>, at: usize) -> Result<Self, DbErr> {
         let mut cells = crate::row::Cells::new(row, at);
         Ok(Self {
             id: cells.read()?,
@@ -103,7 +103,9 @@ impl crate::row::ReadAt for Listed {
 }
 
 impl crate::row::FromRow for Listed {
-    fn from_row(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+    const BY_POSITION: bool = true;
+
+    fn from_row(row: crate::row::Row<'_>) -> Result<Self, DbErr> {
         crate::row::model_at(row, 0, "")
     }
 }

@@ -57,6 +57,7 @@ pub mod row;
 pub mod rsvp;
 pub mod search_entry;
 pub mod session;
+pub mod table;
 pub mod thread;
 pub mod thread_topic;
 pub mod topic;

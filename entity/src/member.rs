@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::row::Row;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "member")]
 pub struct Model {
@@ -81,7 +83,7 @@ impl Profile {
     /// read's columns carry a prefix, and reading them by name would build each prefixed name
     /// again for every row: on a page of attendees that was most of the cost of the rows
     /// ([`crate::row`]).
-    pub fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
+    pub fn read_at(row: Row<'_>, at: usize) -> Result<Option<Self>, DbErr> {
         id_at(row, at)?
             .map(|(id, mut cells)| {
                 Ok(Self {
@@ -112,7 +114,7 @@ pub const NAME_COLUMNS: [Column; 2] = [Column::Id, Column::DisplayName];
 impl Name {
     /// The name in `row`'s columns `at..at + NAME_COLUMNS.len()`; `None` where a left join found
     /// no member, as [`Profile::read_at`].
-    pub fn read_at(row: &QueryResult, at: usize) -> Result<Option<Self>, DbErr> {
+    pub fn read_at(row: Row<'_>, at: usize) -> Result<Option<Self>, DbErr> {
         id_at(row, at)?
             .map(|(id, mut cells)| {
                 Ok(Self {
@@ -126,7 +128,7 @@ impl Name {
 
 /// A member's id in `row`'s column `at`, and the cells after it: `None` where a left join found
 /// no member.
-fn id_at(row: &QueryResult, at: usize) -> Result<Option<(Uuid, crate::row::Cells<'_>)>, DbErr> {
+fn id_at(row: Row<'_>, at: usize) -> Result<Option<(Uuid, crate::row::Cells<'_>)>, DbErr> {
     let mut cells = crate::row::Cells::new(row, at);
     Ok(cells.read::<Option<Uuid>>()?.map(|id| (id, cells)))
 }

@@ -48,6 +48,19 @@ pub struct Model {
     pub accepted_guidelines_version: Option<i32>,
 }
 
+crate::row::read_at!(
+    id,
+    group_id,
+    member_id,
+    role,
+    status,
+    created_at,
+    updated_at,
+    default_speaking_as,
+    default_organisation_id,
+    accepted_guidelines_version,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

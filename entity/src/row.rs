@@ -5,41 +5,154 @@
 //! took 19 % of the request's CPU that way and takes 14 % by position (the rest is decoding the
 //! values themselves). The rows the busiest pages read implement [`ReadAt`], and [`model_at`]
 //! checks each such read against sea-orm's by name in debug builds.
+//!
+//! A row is one sea-orm read (through sqlx, on either database) or one of a [`Table`]'s, read
+//! straight from SQLite on the thread that asked: [`Row`] is either, and every reader here reads
+//! both alike.
 
-use std::{cell::RefCell, fmt::Debug};
+use std::{cell::RefCell, fmt::Debug, sync::Arc};
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{
     DbErr, FromQueryResult, QueryResult, RuntimeErr,
     prelude::DateTimeUtc,
-    sqlx::{self, Row, ValueRef, postgres::PgValueFormat},
+    sqlx::{self, Row as _, ValueRef, postgres::PgValueFormat},
 };
+
+use crate::table::{Table, Value};
+
+/// One row as the API reads it.
+#[derive(Clone, Copy, Debug)]
+pub enum Row<'r> {
+    /// Read by sea-orm, through sqlx.
+    Sqlx(&'r QueryResult),
+    /// Row `.1` of a table read straight from SQLite.
+    Table(&'r Table, usize),
+}
+
+impl<'r> From<&'r QueryResult> for Row<'r> {
+    fn from(row: &'r QueryResult) -> Self {
+        Self::Sqlx(row)
+    }
+}
+
+/// A row kept after its statement: a sea-orm read, or one of a table's rows, sharing it.
+#[derive(Debug)]
+pub enum OwnedRow {
+    Sqlx(QueryResult),
+    Table(Arc<Table>, usize),
+}
+
+impl OwnedRow {
+    pub fn row(&self) -> Row<'_> {
+        match self {
+            Self::Sqlx(row) => Row::Sqlx(row),
+            Self::Table(table, row) => Row::Table(table, *row),
+        }
+    }
+}
+
+impl From<QueryResult> for OwnedRow {
+    fn from(row: QueryResult) -> Self {
+        Self::Sqlx(row)
+    }
+}
+
+impl<'r> Row<'r> {
+    /// How many columns the row has.
+    pub fn width(self) -> usize {
+        match self {
+            Self::Sqlx(row) => {
+                if let Some(row) = row.try_as_pg_row() {
+                    row.len()
+                } else if let Some(row) = row.try_as_sqlite_row() {
+                    row.len()
+                } else {
+                    0
+                }
+            }
+            Self::Table(table, _) => table.width(),
+        }
+    }
+
+    /// Where the column named `name` is.
+    pub fn position(self, name: &str) -> Option<usize> {
+        match self {
+            Self::Sqlx(row) => {
+                let column = if let Some(row) = row.try_as_pg_row() {
+                    row.try_column(name).map(sqlx::Column::ordinal)
+                } else if let Some(row) = row.try_as_sqlite_row() {
+                    row.try_column(name).map(sqlx::Column::ordinal)
+                } else {
+                    return None;
+                };
+                column.ok()
+            }
+            Self::Table(table, _) => table.position(name),
+        }
+    }
+
+    /// The column named `name`.
+    pub fn get<T: Cell>(self, name: &str) -> Result<T, DbErr> {
+        let index = self
+            .position(name)
+            .ok_or_else(|| DbErr::Type(format!("no column named {name}")))?;
+        T::read(self, index)
+    }
+
+    /// The value of column `index` of a table's row.
+    fn value(table: &'r Table, row: usize, index: usize) -> Result<Value<'r>, DbErr> {
+        table
+            .get(row, index)
+            .ok_or_else(|| DbErr::Type(format!("row {row} has no column {index}")))
+    }
+}
+
+/// The model `M` whose columns a row carries under `prefix` (a `LEFT JOIN`ed row, its columns in
+/// the order of its entity's), read by position; `None` where the join found none (its id is
+/// null).
+pub fn joined<M: ReadAt>(row: Row<'_>, prefix: &str) -> Result<Option<M>, DbErr> {
+    let at = row
+        .position(&format!("{prefix}id"))
+        .ok_or_else(|| DbErr::Type(format!("no column named {prefix}id")))?;
+    if Option::<uuid::Uuid>::read(row, at)?.is_none() {
+        return Ok(None);
+    }
+    model_at(row, at, prefix).map(Some)
+}
 
 /// A model read from a row by its columns, in the order their entity's `Column::iter()` lists
 /// them (the order sea-orm selects them in). It can also be read by name and compared, which
 /// [`model_at`] does in debug builds.
 pub trait ReadAt: FromQueryResult + PartialEq + Debug {
     /// The model in `row`'s columns from `at` on.
-    fn read_at(row: &QueryResult, at: usize) -> Result<Self, DbErr>;
+    fn read_at(row: Row<'_>, at: usize) -> Result<Self, DbErr>;
 }
 
 /// The model `M` in `row`'s columns from `at` on, whose names carry the prefix `pre`. A debug
-/// build reads the row by name too and fails when the two differ: a `ReadAt` out of step with
-/// its entity's columns.
-pub fn model_at<M: ReadAt>(row: &QueryResult, at: usize, pre: &str) -> Result<M, DbErr> {
+/// build reads a sea-orm row by name too and fails when the two differ: a `ReadAt` out of step
+/// with its entity's columns.
+pub fn model_at<M: ReadAt>(row: Row<'_>, at: usize, pre: &str) -> Result<M, DbErr> {
     let model = M::read_at(row, at)?;
-    debug_assert_eq!(
-        Some(&model),
-        M::from_query_result(row, pre).ok().as_ref(),
-        "ReadAt of {} disagrees with its columns by name",
-        std::any::type_name::<M>()
-    );
+    if let Row::Sqlx(row) = row {
+        debug_assert_eq!(
+            Some(&model),
+            M::from_query_result(row, pre).ok().as_ref(),
+            "ReadAt of {} disagrees with its columns by name",
+            std::any::type_name::<M>()
+        );
+    }
     Ok(model)
 }
 
 /// A model read from a row that selects its columns first, under their own names: what
 /// `E::find()` selects. Every model has one; those that implement [`ReadAt`] read by position.
 pub trait FromRow: Sized {
-    fn from_row(row: &QueryResult) -> Result<Self, DbErr>;
+    /// Whether it reads a row by the position of its columns, so a [`Table`]'s row too; one read
+    /// by name reads sea-orm's rows only.
+    const BY_POSITION: bool;
+
+    fn from_row(row: Row<'_>) -> Result<Self, DbErr>;
 }
 
 /// `M` read by [`FromRow`] where sea-orm asks for a `FromQueryResult` (`into_model`).
@@ -47,30 +160,19 @@ pub struct Rows<M>(pub M);
 
 impl<M: FromRow> FromQueryResult for Rows<M> {
     fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
-        M::from_row(row).map(Self)
-    }
-}
-
-/// How many columns `row` has.
-pub fn width(row: &QueryResult) -> usize {
-    if let Some(row) = row.try_as_pg_row() {
-        row.len()
-    } else if let Some(row) = row.try_as_sqlite_row() {
-        row.len()
-    } else {
-        0
+        M::from_row(row.into()).map(Self)
     }
 }
 
 /// The columns of one row, read one after the other.
 pub struct Cells<'r> {
-    row: &'r QueryResult,
+    row: Row<'r>,
     next: usize,
 }
 
 impl<'r> Cells<'r> {
     /// The row's columns from `at` on.
-    pub fn new(row: &'r QueryResult, at: usize) -> Self {
+    pub fn new(row: Row<'r>, at: usize) -> Self {
         Self { row, next: at }
     }
 
@@ -84,7 +186,137 @@ impl<'r> Cells<'r> {
 
 /// A value of one column.
 pub trait Cell: Sized {
-    fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr>;
+    fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr>;
+}
+
+/// A value of one column of a [`Table`], decoded as sqlx decodes SQLite's (`None` where the
+/// value is not of that type). NULL is decoded before.
+trait FromValue: Sized {
+    const NAME: &'static str;
+    fn from_value(value: Value<'_>) -> Option<Self>;
+}
+
+/// Column `index` of row `row` of `table` as `T`, `None` when NULL.
+fn table_cell<T: FromValue>(table: &Table, row: usize, index: usize) -> Result<Option<T>, DbErr> {
+    match Row::value(table, row, index)? {
+        Value::Null => Ok(None),
+        value => T::from_value(value).map(Some).ok_or_else(|| {
+            DbErr::Type(format!(
+                "column {index} holds {value:?} where {} was expected",
+                T::NAME
+            ))
+        }),
+    }
+}
+
+impl FromValue for uuid::Uuid {
+    const NAME: &'static str = "a UUID";
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        match value {
+            Value::Blob(bytes) => uuid::Uuid::from_slice(bytes).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for String {
+    const NAME: &'static str = "text";
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        match value {
+            Value::Text(text) => Some(text.to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for i64 {
+    const NAME: &'static str = "an integer";
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        match value {
+            Value::Integer(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for i32 {
+    const NAME: &'static str = "a 32-bit integer";
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        i64::from_value(value).and_then(|value| i32::try_from(value).ok())
+    }
+}
+
+impl FromValue for bool {
+    const NAME: &'static str = "a boolean";
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        i64::from_value(value).map(|value| value != 0)
+    }
+}
+
+impl FromValue for DateTimeUtc {
+    const NAME: &'static str = "a time";
+    /// As sqlx decodes a time from SQLite: RFC 3339 text (what it writes), text in one of
+    /// SQLite's own formats (a column's `CURRENT_TIMESTAMP` default), Unix seconds or a Julian
+    /// day number.
+    fn from_value(value: Value<'_>) -> Option<Self> {
+        match value {
+            Value::Text(text) => time_from_text(text),
+            Value::Integer(seconds) => Utc.timestamp_opt(seconds, 0).single(),
+            Value::Real(day) => {
+                let seconds = (day - 2_440_587.5) * 86_400.0;
+                if !seconds.is_finite() {
+                    return None;
+                }
+                // As sqlx converts it: the casts saturate, and chrono refuses what is out of
+                // its range.
+                let nanos = (seconds.fract() * 1e9).abs() as u32;
+                Utc.timestamp_opt(seconds.trunc() as i64, nanos).single()
+            }
+            Value::Null | Value::Blob(_) => None,
+        }
+    }
+}
+
+/// The formats besides RFC 3339 that sqlx reads a time from, in its order.
+const TIME_FORMATS: [&str; 12] = [
+    "%F %T%.f",
+    "%F %R",
+    "%F %RZ",
+    "%F %R%:z",
+    "%F %T%.fZ",
+    "%F %T%.f%:z",
+    "%FT%R",
+    "%FT%RZ",
+    "%FT%R%:z",
+    "%FT%T%.f",
+    "%FT%T%.fZ",
+    "%FT%T%.f%:z",
+];
+
+fn time_from_text(text: &str) -> Option<DateTimeUtc> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.with_timezone(&Utc));
+    }
+    TIME_FORMATS.iter().find_map(|format| {
+        DateTime::parse_from_str(text, format)
+            .map(|time| time.with_timezone(&Utc))
+            .or_else(|_| NaiveDateTime::parse_from_str(text, format).map(|time| time.and_utc()))
+            .ok()
+    })
+}
+
+/// The text of column `index`, borrowed from the row; `None` when NULL.
+fn text_at(row: Row<'_>, index: usize) -> Result<Option<&str>, DbErr> {
+    match row {
+        Row::Sqlx(row) => cell::<Option<&str>>(row, index),
+        Row::Table(table, row) => match Row::value(table, row, index)? {
+            Value::Null => Ok(None),
+            Value::Text(text) => Ok(Some(text)),
+            value => Err(DbErr::Type(format!(
+                "column {index} holds {value:?} where text was expected"
+            ))),
+        },
+    }
 }
 
 /// Column `index` of `row` as `T`, decoded as sea-orm decodes it (sqlx's decoding for either
@@ -119,7 +351,7 @@ fn sqlx_error(error: sqlx::Error) -> DbErr {
 /// migration, which the tests then meet.
 fn decode<'r, R, T>(row: &'r R, index: usize) -> Result<T, sqlx::Error>
 where
-    R: Row,
+    R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
     T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
@@ -137,29 +369,40 @@ where
 macro_rules! enumeration_cells {
     ($($value:ty),+) => {$(
         impl Cell for $value {
-            fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+            fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
+                required(
+                    enumeration(row, index, <$value as sea_orm::ActiveEnum>::try_from_value)?,
+                    index,
+                )
+            }
+        }
+
+        impl Cell for Option<$value> {
+            fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
                 enumeration(row, index, <$value as sea_orm::ActiveEnum>::try_from_value)
             }
         }
     )+};
 }
 
-/// The enumeration named in column `index`, looked up by `lookup`. sea-orm looks a name up as a
-/// `&String`: the name is copied into a buffer the thread keeps, rather than into a new `String`
-/// for every cell (one allocation per answer on a page of attendees).
+/// The enumeration named in column `index`, looked up by `lookup`; `None` when NULL. sea-orm
+/// looks a name up as a `&String`: the name is copied into a buffer the thread keeps, rather
+/// than into a new `String` for every cell (one allocation per answer on a page of attendees).
 fn enumeration<T>(
-    row: &QueryResult,
+    row: Row<'_>,
     index: usize,
     lookup: fn(&String) -> Result<T, DbErr>,
-) -> Result<T, DbErr> {
+) -> Result<Option<T>, DbErr> {
     thread_local! {
         static NAME: RefCell<String> = const { RefCell::new(String::new()) };
     }
-    let name = cell::<&str>(row, index)?;
+    let Some(name) = text_at(row, index)? else {
+        return Ok(None);
+    };
     NAME.with_borrow_mut(|buffer| {
         buffer.clear();
         buffer.push_str(name);
-        lookup(buffer)
+        lookup(buffer).map(Some)
     })
 }
 
@@ -172,14 +415,17 @@ fn required<T>(value: Option<T>, index: usize) -> Result<T, DbErr> {
 macro_rules! cells {
     ($($value:ty),+) => {$(
         impl Cell for $value {
-            fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                required(cell(row, index)?, index)
+            fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
+                required(Option::<$value>::read(row, index)?, index)
             }
         }
 
         impl Cell for Option<$value> {
-            fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                cell(row, index)
+            fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
+                match row {
+                    Row::Sqlx(row) => cell(row, index),
+                    Row::Table(table, row) => table_cell(table, row, index),
+                }
             }
         }
     )+};
@@ -221,14 +467,17 @@ fn time_at(row: &QueryResult, index: usize) -> Result<Option<DateTimeUtc>, DbErr
 }
 
 impl Cell for DateTimeUtc {
-    fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-        required(time_at(row, index)?, index)
+    fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
+        required(Option::<DateTimeUtc>::read(row, index)?, index)
     }
 }
 
 impl Cell for Option<DateTimeUtc> {
-    fn read(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-        time_at(row, index)
+    fn read(row: Row<'_>, index: usize) -> Result<Self, DbErr> {
+        match row {
+            Row::Sqlx(row) => time_at(row, index),
+            Row::Table(table, row) => table_cell(table, row, index),
+        }
     }
 }
 
@@ -241,7 +490,9 @@ enumeration_cells!(
     crate::rsvp::Status,
     crate::resource::Kind,
     crate::interest_group::Visibility,
-    crate::interest_group::JoinPolicy
+    crate::interest_group::JoinPolicy,
+    crate::membership::Role,
+    crate::membership::Status
 );
 
 /// Implements [`ReadAt`] and [`FromRow`] for the `Model` of the module it is called in from its
@@ -249,10 +500,7 @@ enumeration_cells!(
 macro_rules! read_at {
     ($($field:ident),+ $(,)?) => {
         impl crate::row::ReadAt for Model {
-            fn read_at(
-                row: &sea_orm::QueryResult,
-                at: usize,
-            ) -> Result<Self, sea_orm::DbErr> {
+            fn read_at(row: crate::row::Row<'_>, at: usize) -> Result<Self, sea_orm::DbErr> {
                 let mut cells = crate::row::Cells::new(row, at);
                 Ok(Self {
                     $($field: cells.read()?),+
@@ -261,7 +509,9 @@ macro_rules! read_at {
         }
 
         impl crate::row::FromRow for Model {
-            fn from_row(row: &sea_orm::QueryResult) -> Result<Self, sea_orm::DbErr> {
+            const BY_POSITION: bool = true;
+
+            fn from_row(row: crate::row::Row<'_>) -> Result<Self, sea_orm::DbErr> {
                 crate::row::model_at(row, 0, "")
             }
         }
@@ -273,8 +523,16 @@ pub(crate) use read_at;
 macro_rules! from_row_by_name {
     ($($($module:ident)::+),+ $(,)?) => {$(
         impl FromRow for crate::$($module)::+::Model {
-            fn from_row(row: &QueryResult) -> Result<Self, DbErr> {
-                Self::from_query_result(row, "")
+            const BY_POSITION: bool = false;
+
+            fn from_row(row: Row<'_>) -> Result<Self, DbErr> {
+                match row {
+                    Row::Sqlx(row) => Self::from_query_result(row, ""),
+                    Row::Table(..) => Err(DbErr::Type(format!(
+                        "{} is read by name, from sea-orm's rows only",
+                        std::any::type_name::<Self>()
+                    ))),
+                }
             }
         }
     )+};
@@ -297,7 +555,6 @@ from_row_by_name!(
     meetup_reminder,
     meetup_topic,
     member,
-    membership,
     membership_event,
     notification,
     organisation,

@@ -346,6 +346,17 @@ impl TestApp {
             .await
     }
 
+    /// The test's database opened as the server opens its own (`db::connect`).
+    pub async fn server_db(&self) -> fagruppe::db::Db {
+        let settings = fagruppe::config::Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(self.database_url.clone()),
+            "JWT_SECRET" => Some(JWT_SECRET.to_owned()),
+            _ => None,
+        })
+        .expect("settings");
+        fagruppe::db::connect(&settings).await.expect("connect").0
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Value {
         self.graphql(
             None,

@@ -633,14 +633,9 @@ async fn the_servers_postgresql_connections_run_without_jit() {
         eprintln!("skipped on SQLite: JIT compilation is PostgreSQL's");
         return;
     }
-    let settings = fagruppe::config::Settings::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(app.database_url.clone()),
-        "JWT_SECRET" => Some(crate::helpers::JWT_SECRET.to_owned()),
-        _ => None,
-    })
-    .expect("settings");
-    let (db, _) = fagruppe::db::connect(&settings).await.expect("connect");
-    let jit = db
+    let jit = app
+        .server_db()
+        .await
         .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW jit"))
         .await
         .expect("SHOW jit")

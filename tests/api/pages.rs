@@ -328,3 +328,53 @@ async fn the_embedded_sqlite_keeps_its_statements_prepared_and_allocates_without
         );
     }
 }
+
+/// Each model of `rows` read by position, and as sea-orm reads it by name.
+async fn both_reads<E>(db: &fagruppe::db::Db) -> (Vec<E::Model>, Vec<E::Model>, bool)
+where
+    E: sea_orm::EntityTrait,
+    E::Model: entity::row::FromRow,
+{
+    use entity::row::{FromRow, OwnedRow};
+    use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryTrait};
+    let statement = E::find().build(DbBackend::Sqlite);
+    let embedded = db.rows(statement.clone()).await.expect("rows");
+    let on_this_thread = embedded
+        .iter()
+        .all(|row| matches!(row, OwnedRow::Table(..)));
+    let by_position = embedded
+        .iter()
+        .map(|row| E::Model::from_row(row.row()).expect("a row read by position"))
+        .collect();
+    let by_name = db
+        .query_all_raw(statement)
+        .await
+        .expect("rows")
+        .iter()
+        .map(|row| E::Model::from_query_result(row, "").expect("a row read by name"))
+        .collect();
+    (by_position, by_name, on_this_thread)
+}
+
+/// The page reads on SQLite run on the request's thread (`db::embedded`), and decode every
+/// column as sqlx does: times as written and as SQLite's defaults write them, UUIDs, enumerations,
+/// nulls and flags. Read both ways, each busy table's rows are the same models.
+#[tokio::test]
+async fn rows_read_on_the_requests_thread_are_the_rows_sqlx_reads() {
+    use entity::{comment, interest_group, meetup, membership, rsvp, thread};
+    if skipped_on_postgres("it concerns the embedded SQLite") {
+        return;
+    }
+    let app = spawn_app().await;
+    community(&app, 3).await;
+    let db = app.server_db().await;
+    macro_rules! same {
+        ($($table:ident),+) => {$(
+            let (by_position, by_name, on_this_thread) = both_reads::<$table::Entity>(&db).await;
+            assert!(!by_position.is_empty(), "rows of {}", stringify!($table));
+            assert!(on_this_thread, "{} read on this thread", stringify!($table));
+            assert_eq!(by_position, by_name, "{}", stringify!($table));
+        )+};
+    }
+    same!(interest_group, meetup, rsvp, thread, comment, membership);
+}

@@ -21,6 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use entity::row::OwnedRow;
 use futures_util::future::BoxFuture;
 use sea_orm::{
     AccessMode, ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -32,7 +33,7 @@ use sea_query_sqlx::SqlxValues;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use super::{IDLE_BEFORE_PING, StatementCounter};
+use super::{IDLE_BEFORE_PING, StatementCounter, embedded::Embedded};
 
 /// How long a connection is kept before it goes back to the pool, which closes it once it has
 /// lived past its lifetime (half an hour by default).
@@ -44,6 +45,8 @@ const KEPT_AT_MOST: Duration = Duration::from_secs(10 * 60);
 pub struct Db {
     pool: DatabaseConnection,
     kept: Arc<Kept>,
+    /// On a SQLite file, the reads [`Db::rows`] runs on the calling thread.
+    embedded: Option<Arc<Embedded>>,
 }
 
 struct Kept {
@@ -89,7 +92,39 @@ impl Db {
                 wait,
                 statements,
             }),
+            embedded: None,
         }
+    }
+
+    /// This database, running [`Db::rows`] on the calling thread with `embedded`.
+    pub fn with_embedded(self, embedded: Option<Embedded>) -> Self {
+        Self {
+            embedded: embedded.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// The rows of `stmt`, for readers that read them by position (`FromRow::BY_POSITION`): on
+    /// a SQLite file read on the calling thread (`db::embedded`), else as `query_all_raw`
+    /// reads them. Counted and traced alike.
+    pub async fn rows(&self, stmt: Statement) -> Result<Vec<OwnedRow>, DbErr> {
+        if let Some(embedded) = &self.embedded {
+            let span = statement_span(Wanted::Rows, DbBackend::Sqlite, &stmt.sql);
+            let started = Instant::now();
+            let read = span.in_scope(|| embedded.read(&stmt));
+            if !matches!(read, Ok(None)) {
+                self.kept.statements.observe(&stmt.sql, started.elapsed());
+            }
+            if let Some(table) = read? {
+                return Ok(table.into_rows());
+            }
+        }
+        Ok(self
+            .query_all_raw(stmt)
+            .await?
+            .into_iter()
+            .map(OwnedRow::from)
+            .collect())
     }
 
     /// The pool itself: its size, a listener on it, a ping.

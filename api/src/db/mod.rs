@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use entity::row::{ReadAt, model_at};
+use entity::row::{OwnedRow, ReadAt, Row, model_at};
 use migration::{Migrator, MigratorTrait};
 use prometheus_client::metrics::counter::Counter;
 use sea_orm::{
@@ -23,6 +23,7 @@ use sea_orm::{
 
 use crate::config::Settings;
 
+mod embedded;
 mod kept;
 pub mod shaped;
 
@@ -112,7 +113,11 @@ pub async fn connect(settings: &Settings) -> Result<(Db, StatementCounter), DbEr
         db,
         counter.clone(),
         (settings.database_max_connections, settings.database_timeout),
-    );
+    )
+    .with_embedded(embedded::Embedded::new(
+        &settings.database_url,
+        settings.database_timeout,
+    ));
     Ok((db, counter))
 }
 
@@ -310,7 +315,7 @@ const BRANCHES_PER_STATEMENT: usize = 200;
 pub struct Joined<'a, J: EntityTrait, P> {
     pub columns: &'a [J::Column],
     pub id: J::Column,
-    pub read: fn(&sea_orm::QueryResult, usize) -> Result<Option<P>, DbErr>,
+    pub read: fn(Row<'_>, usize) -> Result<Option<P>, DbErr>,
 }
 
 /// The first `limit` rows of `E`, in `order`, of a parent (rows whose `partition` column is the
@@ -368,20 +373,9 @@ pub trait JoinFirsts: Sync {
         parents: sea_orm::sea_query::SelectStatement,
     );
     /// Whether `result` is one of the rows (and not a parent's own).
-    fn is_row(&self, result: &sea_orm::QueryResult) -> Result<bool, DbErr>;
+    fn is_row(&self, result: Row<'_>) -> Result<bool, DbErr>;
     /// Puts the rows in order: by parent, then each parent's in their order.
-    fn in_order(&self, rows: Vec<sea_orm::QueryResult>)
-    -> Result<Vec<sea_orm::QueryResult>, DbErr>;
-}
-
-/// How many columns `row` has.
-fn column_count(row: &sea_orm::QueryResult) -> usize {
-    use sea_orm::sqlx::Row;
-    match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
-        (Some(row), _) => row.len(),
-        (None, Some(row)) => row.len(),
-        (None, None) => row.column_names().len(),
-    }
+    fn in_order(&self, rows: Vec<OwnedRow>) -> Result<Vec<OwnedRow>, DbErr>;
 }
 
 impl<E, J, P> Firsts<'_, E, J, P>
@@ -521,7 +515,7 @@ where
     }
 
     /// The row, and what was joined to it, in `row`'s columns from `at` on.
-    fn read(&self, row: &sea_orm::QueryResult, at: usize) -> Result<FirstRow<E, P>, DbErr> {
+    fn read(&self, row: Row<'_>, at: usize) -> Result<FirstRow<E, P>, DbErr> {
         let (joined, row_at) = match &self.foreign_key {
             Some((_, joined)) => ((joined.read)(row, at)?, at + joined.columns.len()),
             None => (None, at),
@@ -530,8 +524,8 @@ where
     }
 
     /// [`Self::read`] of the last columns of `row`, where [`JoinFirsts::union_to`] selects them.
-    pub fn read_last(&self, row: &sea_orm::QueryResult) -> Result<FirstRow<E, P>, DbErr> {
-        self.read(row, column_count(row).saturating_sub(self.width()))
+    pub fn read_last(&self, row: Row<'_>) -> Result<FirstRow<E, P>, DbErr> {
+        self.read(row, row.width().saturating_sub(self.width()))
     }
 
     /// The columns the server orders the rows by, as [`Self::server_order`] gives them: the
@@ -546,7 +540,7 @@ where
 /// Adds `row`'s key to `keys`: its `columns` ([`Firsts::key_columns`]), counted from `at`.
 fn read_key(
     columns: &[(usize, OrderKind)],
-    row: &sea_orm::QueryResult,
+    row: Row<'_>,
     at: usize,
     keys: &mut Vec<OrderCell>,
 ) -> Result<(), DbErr> {
@@ -599,21 +593,19 @@ where
         query.union(UnionType::All, parents);
     }
 
-    fn is_row(&self, result: &sea_orm::QueryResult) -> Result<bool, DbErr> {
-        let at = column_count(result).saturating_sub(self.width()) + self.offset_of(self.partition);
+    fn is_row(&self, result: Row<'_>) -> Result<bool, DbErr> {
+        let at = result.width().saturating_sub(self.width()) + self.offset_of(self.partition);
         Ok(entity::row::Cells::new(result, at)
             .read::<Option<uuid::Uuid>>()?
             .is_some())
     }
 
-    fn in_order(
-        &self,
-        rows: Vec<sea_orm::QueryResult>,
-    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    fn in_order(&self, rows: Vec<OwnedRow>) -> Result<Vec<OwnedRow>, DbErr> {
         let columns = self.key_columns()?;
         let mut keys = Vec::with_capacity(rows.len() * columns.len());
         for row in &rows {
-            let at = column_count(row).saturating_sub(self.width());
+            let row = row.row();
+            let at = row.width().saturating_sub(self.width());
             read_key(&columns, row, at, &mut keys)?;
         }
         Ok(in_key_order(rows, &keys, columns.len()))
@@ -635,29 +627,29 @@ fn in_key_order<T>(items: Vec<T>, keys: &[OrderCell], width: usize) -> Vec<T> {
 /// read with them), by parent: each parent, read by `parent` from its own row, with that row
 /// first and then its first rows in order. Without `joined`, each row is a parent of its own.
 pub fn by_parent<M, Err: From<DbErr>>(
-    rows: Vec<sea_orm::QueryResult>,
+    rows: Vec<OwnedRow>,
     joined: Option<(usize, &dyn JoinFirsts)>,
-    mut parent: impl FnMut(&sea_orm::QueryResult) -> Result<M, Err>,
-) -> Result<Vec<(M, Vec<sea_orm::QueryResult>)>, Err> {
+    mut parent: impl FnMut(Row<'_>) -> Result<M, Err>,
+) -> Result<Vec<(M, Vec<OwnedRow>)>, Err> {
     let Some((id_at, firsts)) = joined else {
         return rows
             .into_iter()
-            .map(|row| Ok((parent(&row)?, vec![row])))
+            .map(|row| Ok((parent(row.row())?, vec![row])))
             .collect();
     };
     // Each parent's own row (the union's first part), then its rows (the second) in order.
     let mut parents = Vec::new();
     let mut children = Vec::new();
     for row in rows {
-        if firsts.is_row(&row)? {
+        if firsts.is_row(row.row())? {
             children.push(row);
         } else {
-            let id = entity::row::Cells::new(&row, id_at).read::<uuid::Uuid>()?;
+            let id = entity::row::Cells::new(row.row(), id_at).read::<uuid::Uuid>()?;
             parents.push((id, row, Vec::new()));
         }
     }
     for row in firsts.in_order(children)? {
-        let id = entity::row::Cells::new(&row, id_at).read::<uuid::Uuid>()?;
+        let id = entity::row::Cells::new(row.row(), id_at).read::<uuid::Uuid>()?;
         // A statement reads its parents and their rows at one moment: each row's parent is there.
         if let Some((.., rows)) = parents.iter_mut().find(|(parent, ..)| *parent == id) {
             rows.push(row);
@@ -666,7 +658,7 @@ pub fn by_parent<M, Err: From<DbErr>>(
     parents
         .into_iter()
         .map(|(_, own, rows)| {
-            let model = parent(&own)?;
+            let model = parent(own.row())?;
             let mut results = Vec::with_capacity(rows.len() + 1);
             results.push(own);
             results.extend(rows);
@@ -693,7 +685,7 @@ enum OrderCell {
 }
 
 impl OrderKind {
-    fn read(self, row: &sea_orm::QueryResult, at: usize) -> Result<OrderCell, DbErr> {
+    fn read(self, row: Row<'_>, at: usize) -> Result<OrderCell, DbErr> {
         let mut cells = entity::row::Cells::new(row, at);
         Ok(match self {
             Self::Number => OrderCell::Number(cells.read()?),
@@ -790,16 +782,82 @@ where
     for chunk in parents.chunks(per_statement) {
         let shape = firsts.shape_of(if lateral { 0 } else { chunk.len() });
         let statement = FIRSTS.statement(shape, backend, chunk, build);
-        let rows = db.query_all_raw(statement).await?;
+        let rows = db.rows(statement).await?;
         keys.reserve(rows.len() * columns.len());
         found.reserve(rows.len());
-        for row in rows {
-            read_key(&columns, &row, 0, &mut keys)?;
-            found.push(firsts.read(&row, 0)?);
+        for row in &rows {
+            read_key(&columns, row.row(), 0, &mut keys)?;
+            found.push(firsts.read(row.row(), 0)?);
         }
     }
     // By parent, then in each parent's order.
     Ok(in_key_order(found, &keys, columns.len()))
+}
+
+/// The statement that reading `cursor` would run on `backend`. sea-orm builds a cursor's
+/// statement (its keyset filter, order and limit) only as it runs it: it is run here on a
+/// connection that keeps the statement and answers with no rows, so that [`Db::rows`] can run
+/// it instead.
+pub async fn cursor_statement<S: sea_orm::SelectorTrait>(
+    cursor: &mut sea_orm::Cursor<S>,
+    backend: DbBackend,
+) -> Result<sea_orm::Statement, DbErr> {
+    let capture = Capture {
+        backend,
+        statement: Mutex::new(None),
+    };
+    cursor.all(&capture).await?;
+    capture
+        .statement
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .ok_or_else(|| DbErr::Custom("the cursor ran no statement".to_owned()))
+}
+
+/// A connection that runs nothing and keeps the one statement it was given to read.
+struct Capture {
+    backend: DbBackend,
+    statement: Mutex<Option<sea_orm::Statement>>,
+}
+
+impl Capture {
+    fn keep(&self, statement: sea_orm::Statement) {
+        *self
+            .statement
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(statement);
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Capture {
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    async fn execute_raw(&self, _: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        Err(DbErr::Custom("a statement kept is not run".to_owned()))
+    }
+
+    async fn execute_unprepared(&self, _: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        Err(DbErr::Custom("a statement kept is not run".to_owned()))
+    }
+
+    async fn query_one_raw(
+        &self,
+        statement: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.keep(statement);
+        Ok(None)
+    }
+
+    async fn query_all_raw(
+        &self,
+        statement: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.keep(statement);
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]

@@ -13,14 +13,14 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::row::{FromRow, Rows};
 use sea_orm::{
-    Cursor, EntityTrait, FromQueryResult, PaginatorTrait, Select, SelectorTrait,
+    ConnectionTrait, Cursor, EntityTrait, PaginatorTrait, Select, SelectorTrait,
     sea_query::IntoValueTuple,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use crate::{
-    db::Db,
+    db::{Db, cursor_statement},
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     members::loader::{WithAuthor, join_author, shared},
@@ -265,14 +265,13 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
         E::Model: FromRow + Send + Sync,
         C: sea_orm::IntoIdentity,
     {
-        let (rows, total) = self
-            .fetch_joined::<E, Rows<E::Model>, _>(ctx, db, (select, |select| select), key, order)
-            .await?;
-        Ok((rows.into_iter().map(|Rows(row)| row).collect(), total))
+        self.fetch_joined::<E, E::Model, _>(ctx, db, (select, |select| select), key, order)
+            .await
     }
 
     /// [`fetch`](Self::fetch) with `join` adding to the page's statement (not to its count) what
-    /// each `M` reads besides the row: the row's author, joined in.
+    /// each `M` reads besides the row: the row's author, joined in. Rows read by position are
+    /// read by [`Db::rows`] (on SQLite, on this thread).
     pub async fn fetch_joined<E, M, C>(
         &self,
         ctx: &Context<'_>,
@@ -284,7 +283,7 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
     where
         E: EntityTrait,
         E::Model: Send + Sync,
-        M: FromQueryResult + Send + Sync,
+        M: FromRow + Send + Sync,
         C: sea_orm::IntoIdentity,
     {
         let total = if wants_total(ctx) {
@@ -292,12 +291,33 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
         } else {
             0
         };
-        let mut cursor = join(select).cursor_by(key).into_model::<M>();
+        let mut cursor = join(select).cursor_by(key).into_model::<Rows<M>>();
         if let Order::NewestFirst = order {
             cursor.desc();
         }
         self.apply(&mut cursor);
-        Ok((cursor.all(db).await?, total))
+        let rows = if M::BY_POSITION {
+            let statement = cursor_statement(&mut cursor, db.get_database_backend()).await?;
+            let mut rows = db
+                .rows(statement)
+                .await?
+                .iter()
+                .map(|row| M::from_row(row.row()))
+                .collect::<Result<Vec<_>, _>>()?;
+            // A page read backwards comes last row first, as sea-orm's own read reverses it.
+            if self.backward {
+                rows.reverse();
+            }
+            rows
+        } else {
+            cursor
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|Rows(row)| row)
+                .collect()
+        };
+        Ok((rows, total))
     }
 }
 
@@ -385,10 +405,8 @@ where
     let db = &ctx.state()?.db;
     let (rows, total) = match author.filter(|(_, field)| selects_on_nodes(ctx, field)) {
         None => {
-            let (rows, total) = args
-                .fetch_joined::<E, Rows<M>, _>(ctx, db, (select, M::columns), E::id_column(), order)
-                .await?;
-            (rows.into_iter().map(|Rows(row)| row).collect(), total)
+            args.fetch_joined::<E, M, _>(ctx, db, (select, M::columns), E::id_column(), order)
+                .await?
         }
         Some((author, _)) => {
             let (rows, total) = args

@@ -9,11 +9,11 @@ use std::{any::TypeId, collections::HashMap, sync::LazyLock};
 use async_graphql::dataloader::Loader;
 use entity::{
     group_guidelines, interest_group, member, membership,
-    row::{FromRow, ReadAt, model_at},
+    row::{FromRow, OwnedRow, ReadAt, Row, joined, model_at},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, SelectTwo,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, JoinType,
+    QueryFilter, QuerySelect, QueryTrait, Select, SelectTwo,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
@@ -49,11 +49,14 @@ async fn read_groups(
     select: Select<interest_group::Entity>,
 ) -> Result<Vec<interest_group::Model>, AppError> {
     let select = with_viewer_membership(select, context.viewer);
-    let rows = context.db.query_all(select.as_query()).await?;
+    let rows = context
+        .db
+        .rows(context.db.get_database_backend().build(select.as_query()))
+        .await?;
     let mut groups = Vec::with_capacity(rows.len());
-    for row in rows {
-        let group = interest_group::Model::from_row(&row)?;
-        feed_membership(context, &row, group.id)?;
+    for row in &rows {
+        let group = interest_group::Model::from_row(row.row())?;
+        feed_membership(context, row.row(), group.id)?;
         groups.push(group);
     }
     Ok(groups)
@@ -92,7 +95,7 @@ pub async fn read_with_group<E, F>(
     author: Option<E::Column>,
     extend: F,
     firsts: Option<&dyn JoinFirsts>,
-) -> Result<Vec<(E::Model, Vec<QueryResult>)>, AppError>
+) -> Result<Vec<(E::Model, Vec<OwnedRow>)>, AppError>
 where
     E: EntityTrait,
     E::Model: ReadAt,
@@ -151,7 +154,7 @@ where
         }
         query
     });
-    let rows = context.db.query_all_raw(statement).await?;
+    let rows = context.db.rows(statement).await?;
     let group_at = E::Column::iter().count();
     let author_at = group_at + interest_group::Column::iter().count();
     let mut groups = Vec::with_capacity(rows.len());
@@ -160,10 +163,7 @@ where
         let group: interest_group::Model = model_at(row, group_at, "B_")?;
         feed_membership(context, row, group.id)?;
         if author.is_some() {
-            debug_assert_eq!(
-                row.column_names().get(author_at).map(String::as_str),
-                Some(format!("{AUTHOR}id").as_str())
-            );
+            debug_assert_eq!(row.position(&format!("{AUTHOR}id")), Some(author_at));
             authors.extend(member::Profile::read_at(row, author_at)?.map(shared));
         }
         groups.push((group.id, group));
@@ -194,13 +194,9 @@ fn with_viewer_membership<S: QuerySelect>(select: S, viewer: Option<Uuid>) -> S 
 
 /// Feeds the viewer's membership in `group_id` read by [`with_viewer_membership`] (none is an
 /// answer too: "not a member").
-fn feed_membership(
-    context: &LoadContext,
-    row: &QueryResult,
-    group_id: Uuid,
-) -> Result<(), AppError> {
+fn feed_membership(context: &LoadContext, row: Row<'_>, group_id: Uuid) -> Result<(), AppError> {
     if let Some(viewer) = context.viewer {
-        let membership = Option::<membership::Model>::from_query_result(row, MEMBERSHIP)?;
+        let membership = joined::<membership::Model>(row, MEMBERSHIP)?;
         context.feed(
             |loaders| &loaders.memberships,
             [((group_id, viewer), membership)],

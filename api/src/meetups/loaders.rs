@@ -5,10 +5,14 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use entity::{meetup, meetup_host, member, row::FromRow, rsvp};
+use entity::{
+    meetup, meetup_host, member,
+    row::{FromRow, Row, joined},
+    rsvp,
+};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -96,13 +100,13 @@ async fn read_meetups(
         if context.viewer.is_some()
             && let Some(first) = results.first()
         {
-            standings.push((meetup.id, standing(first)?));
+            standings.push((meetup.id, standing(first.row())?));
         }
         if let Some(((status, limit, shown), firsts)) = &firsts {
             // The meetup's own result, then one for each answer.
             let mut answers = Vec::with_capacity(results.len());
             for result in results.iter().skip(1) {
-                let (answer, member) = firsts.read_last(result)?;
+                let (answer, member) = firsts.read_last(result.row())?;
                 members.extend(member.map(keyed));
                 answers.push(answer);
             }
@@ -157,10 +161,10 @@ fn with_standing<S: QuerySelect>(select: S, viewer: Uuid) -> S {
     )
 }
 
-fn standing(row: &QueryResult) -> Result<Standing, DbErr> {
+fn standing(row: Row<'_>) -> Result<Standing, DbErr> {
     Ok(Standing {
-        is_host: row.try_get("", HOSTS)?,
-        rsvp: Option::<rsvp::Model>::from_query_result(row, ANSWER)?,
+        is_host: row.get(HOSTS)?,
+        rsvp: joined(row, ANSWER)?,
     })
 }
 
@@ -171,8 +175,10 @@ pub struct WithStanding {
     pub standing: Standing,
 }
 
-impl FromQueryResult for WithStanding {
-    fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
+impl FromRow for WithStanding {
+    const BY_POSITION: bool = true;
+
+    fn from_row(row: Row<'_>) -> Result<Self, DbErr> {
         Ok(Self {
             meetup: meetup::Model::from_row(row)?,
             standing: standing(row)?,
@@ -214,7 +220,10 @@ impl Loader<Uuid> for StandingLoader {
             .await?;
         let mut standings = HashMap::with_capacity(rows.len());
         for row in rows {
-            standings.insert(row.try_get::<Uuid>("", "meetup_id")?, standing(&row)?);
+            standings.insert(
+                row.try_get::<Uuid>("", "meetup_id")?,
+                standing((&row).into())?,
+            );
         }
         Ok(standings)
     }

@@ -6,10 +6,13 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{SelectionField, dataloader::Loader};
-use entity::{member, membership, row::FromRow};
+use entity::{
+    member, membership,
+    row::{FromRow, Row},
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic,
-    PartialModelTrait, QueryFilter, QueryResult, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, PartialModelTrait, QueryFilter,
+    QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query},
 };
 use uuid::Uuid;
@@ -192,13 +195,12 @@ pub fn join_author<E: EntityTrait, S: QuerySelect>(select: S, author: E::Column)
     select
 }
 
-impl<M: FromRow> FromQueryResult for WithAuthor<M> {
-    fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
-        let at = entity::row::width(row).saturating_sub(member::PROFILE_COLUMNS.len());
-        debug_assert_eq!(
-            row.column_names().get(at).map(String::as_str),
-            Some(format!("{AUTHOR}id").as_str())
-        );
+impl<M: FromRow> FromRow for WithAuthor<M> {
+    const BY_POSITION: bool = M::BY_POSITION;
+
+    fn from_row(row: Row<'_>) -> Result<Self, DbErr> {
+        let at = row.width().saturating_sub(member::PROFILE_COLUMNS.len());
+        debug_assert_eq!(row.position(&format!("{AUTHOR}id")), Some(at));
         Ok(Self {
             row: M::from_row(row)?,
             author: member::Profile::read_at(row, at)?,
