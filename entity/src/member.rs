@@ -45,6 +45,30 @@ pub struct Model {
     pub default_organisation_id: Option<Uuid>,
 }
 
+crate::row::read_at!(
+    id,
+    email,
+    email_key,
+    password_hash,
+    display_name,
+    headline,
+    organisation,
+    bio,
+    website_url,
+    avatar_url,
+    is_site_admin,
+    created_at,
+    updated_at,
+    email_verified_at,
+    locale,
+    handle,
+    notification_email,
+    digest_sent_at,
+    profile_visibility,
+    default_speaking_as,
+    default_organisation_id,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

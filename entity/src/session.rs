@@ -16,6 +16,16 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
 }
 
+crate::row::read_at!(
+    id,
+    member_id,
+    user_agent,
+    created_at,
+    last_used_at,
+    expires_at,
+    revoked_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -356,12 +356,13 @@ where
     (by_position, by_name, on_this_thread)
 }
 
-/// The page reads on SQLite run on the request's thread (`db::embedded`), and decode every
-/// column as sqlx does: times as written and as SQLite's defaults write them, UUIDs, enumerations,
-/// nulls and flags. Read both ways, each busy table's rows are the same models.
+/// The page reads and the session check on SQLite run on the request's thread (`db::embedded`),
+/// and decode every column as sqlx does: times as written and as SQLite's defaults write them,
+/// UUIDs, enumerations, nulls and flags. Read both ways, each busy table's rows are the same
+/// models.
 #[tokio::test]
 async fn rows_read_on_the_requests_thread_are_the_rows_sqlx_reads() {
-    use entity::{comment, interest_group, meetup, membership, rsvp, thread};
+    use entity::{comment, interest_group, meetup, member, membership, rsvp, session, thread};
     if skipped_on_postgres("it concerns the embedded SQLite") {
         return;
     }
@@ -376,5 +377,14 @@ async fn rows_read_on_the_requests_thread_are_the_rows_sqlx_reads() {
             assert_eq!(by_position, by_name, "{}", stringify!($table));
         )+};
     }
-    same!(interest_group, meetup, rsvp, thread, comment, membership);
+    same!(
+        interest_group,
+        meetup,
+        rsvp,
+        thread,
+        comment,
+        membership,
+        member,
+        session
+    );
 }

@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 use entity::{
     calendar_token, interest_group, member,
     membership::{self, Role, Status as MembershipStatus},
-    refresh_token, session,
+    refresh_token,
+    row::{joined, model_at},
+    session,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, SqlErr, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -478,10 +480,17 @@ pub async fn change_password(
 /// session makes its access tokens worthless at once.
 pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Identity> {
     let claims = state.tokens.verify(bearer)?;
-    let found = session::Entity::find_by_id(claims.sid)
+    // Read by position: on SQLite on the request's own thread, as every page's reads are.
+    let statement = session::Entity::find_by_id(claims.sid)
         .find_also_related(member::Entity)
-        .one(&state.db)
-        .await?;
+        .build(state.db.get_database_backend());
+    let found = match state.db.rows(statement).await?.first() {
+        Some(row) => Some((
+            model_at::<session::Model>(row.row(), 0, "A_")?,
+            joined::<member::Model>(row.row(), "B_")?,
+        )),
+        None => None,
+    };
     match found {
         Some((session, Some(member)))
             if session.member_id == claims.sub

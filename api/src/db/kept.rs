@@ -21,7 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use entity::row::OwnedRow;
+use entity::row::{FromRow, OwnedRow};
 use futures_util::future::BoxFuture;
 use sea_orm::{
     AccessMode, ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -125,6 +125,24 @@ impl Db {
             .into_iter()
             .map(OwnedRow::from)
             .collect())
+    }
+
+    /// The models `select` finds: read by position through [`Db::rows`] where the model reads so
+    /// (`FromRow::BY_POSITION`), else by sea-orm.
+    pub async fn models<E>(&self, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: FromRow,
+    {
+        if !E::Model::BY_POSITION {
+            return select.all(self).await;
+        }
+        let statement = sea_orm::QueryTrait::build(&select, self.get_database_backend());
+        self.rows(statement)
+            .await?
+            .iter()
+            .map(|row| E::Model::from_row(row.row()))
+            .collect()
     }
 
     /// The pool itself: its size, a listener on it, a ping.

@@ -49,9 +49,9 @@ impl Loader<Uuid> for CommentLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, comment::Model>, AppError> {
-        let rows = comment::Entity::find()
-            .filter(comment::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
+        let rows = self
+            .db
+            .models(comment::Entity::find().filter(comment::Column::Id.is_in(keys.iter().copied())))
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }

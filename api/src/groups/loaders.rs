@@ -221,10 +221,13 @@ impl Loader<(Uuid, Uuid)> for MembershipLoader {
     ) -> Result<HashMap<(Uuid, Uuid), Self::Value>, AppError> {
         let mut found: HashMap<(Uuid, Uuid), Self::Value> =
             keys.iter().map(|key| (*key, None)).collect();
-        let rows = membership::Entity::find()
-            .filter(membership::Column::GroupId.is_in(keys.iter().map(|(g, _)| *g)))
-            .filter(membership::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m)))
-            .all(&self.db)
+        let rows = self
+            .db
+            .models(
+                membership::Entity::find()
+                    .filter(membership::Column::GroupId.is_in(keys.iter().map(|(g, _)| *g)))
+                    .filter(membership::Column::MemberId.is_in(keys.iter().map(|(_, m)| *m))),
+            )
             .await?;
         for row in rows {
             if let Some(slot) = found.get_mut(&(row.group_id, row.member_id)) {
