@@ -92,12 +92,15 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// Where the column named `name` is, which the row must have.
+    fn required_position(self, name: &str) -> Result<usize, DbErr> {
+        self.position(name)
+            .ok_or_else(|| DbErr::Type(format!("no column named {name}")))
+    }
+
     /// The column named `name`.
     pub fn get<T: Cell>(self, name: &str) -> Result<T, DbErr> {
-        let index = self
-            .position(name)
-            .ok_or_else(|| DbErr::Type(format!("no column named {name}")))?;
-        T::read(self, index)
+        T::read(self, self.required_position(name)?)
     }
 
     /// The value of column `index` of a table's row.
@@ -112,9 +115,7 @@ impl<'r> Row<'r> {
 /// the order of its entity's), read by position; `None` where the join found none (its id is
 /// null).
 pub fn joined<M: ReadAt>(row: Row<'_>, prefix: &str) -> Result<Option<M>, DbErr> {
-    let at = row
-        .position(&format!("{prefix}id"))
-        .ok_or_else(|| DbErr::Type(format!("no column named {prefix}id")))?;
+    let at = row.required_position(&format!("{prefix}id"))?;
     if Option::<uuid::Uuid>::read(row, at)?.is_none() {
         return Ok(None);
     }

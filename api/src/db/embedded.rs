@@ -88,7 +88,7 @@ impl Embedded {
         )?;
         connection.pragma_update(None, "query_only", true)?;
         // As the pool's connections (`db::options`).
-        connection.pragma_update(None, "mmap_size", 268_435_456)?;
+        connection.pragma_update(None, "mmap_size", super::MMAP_SIZE)?;
         connection.busy_timeout(self.wait)?;
         connection.set_prepared_statement_cache_capacity(PREPARED);
         Ok(connection)

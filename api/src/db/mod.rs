@@ -91,6 +91,10 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
+/// How much of a SQLite database file every connection reads through the one shared mapping
+/// (256 MiB).
+const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+
 /// The rows a SQLite connection's thread may hand over before the request takes them. sqlx
 /// hands each row over through a channel of 50 by default, and a page of 50 comments is 51 rows
 /// with the one that tells whether there is a next: the thread then waits for the request to
@@ -168,7 +172,7 @@ fn options(settings: &Settings) -> ConnectOptions {
                 .busy_timeout(timeout)
                 // Every connection reads the file through one shared mapping instead of its own
                 // small page cache: what many concurrent readers of a large index need.
-                .pragma("mmap_size", "268435456")
+                .pragma("mmap_size", MMAP_SIZE.to_string())
                 .row_buffer_size(ROW_BUFFER)
         })
         // PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost` to
