@@ -156,15 +156,6 @@ pub trait FromRow: Sized {
     fn from_row(row: Row<'_>) -> Result<Self, DbErr>;
 }
 
-/// `M` read by [`FromRow`] where sea-orm asks for a `FromQueryResult` (`into_model`).
-pub struct Rows<M>(pub M);
-
-impl<M: FromRow> FromQueryResult for Rows<M> {
-    fn from_query_result(row: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
-        M::from_row(row.into()).map(Self)
-    }
-}
-
 /// The columns of one row, read one after the other.
 pub struct Cells<'r> {
     row: Row<'r>,

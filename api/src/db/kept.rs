@@ -119,6 +119,11 @@ impl Db {
                 return Ok(table.into_rows());
             }
         }
+        self.pooled_rows(stmt).await
+    }
+
+    /// The rows of `stmt` as sqlx reads them, on the pool's connections.
+    async fn pooled_rows(&self, stmt: Statement) -> Result<Vec<OwnedRow>, DbErr> {
         Ok(self
             .query_all_raw(stmt)
             .await?
@@ -127,22 +132,28 @@ impl Db {
             .collect())
     }
 
-    /// The models `select` finds: read by position through [`Db::rows`] where the model reads so
-    /// (`FromRow::BY_POSITION`), else by sea-orm.
+    /// The rows of `stmt`, each read as `M`: through [`Db::rows`] where `M` reads by position,
+    /// else from the pool's rows by name.
+    pub async fn read<M: FromRow>(&self, stmt: Statement) -> Result<Vec<M>, DbErr> {
+        let rows = if M::BY_POSITION {
+            self.rows(stmt).await?
+        } else {
+            self.pooled_rows(stmt).await?
+        };
+        rows.iter().map(|row| M::from_row(row.row())).collect()
+    }
+
+    /// The models `select` finds, read as [`Db::read`] reads them.
     pub async fn models<E>(&self, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
     where
         E: sea_orm::EntityTrait,
         E::Model: FromRow,
     {
-        if !E::Model::BY_POSITION {
-            return select.all(self).await;
-        }
-        let statement = sea_orm::QueryTrait::build(&select, self.get_database_backend());
-        self.rows(statement)
-            .await?
-            .iter()
-            .map(|row| E::Model::from_row(row.row()))
-            .collect()
+        self.read(sea_orm::QueryTrait::build(
+            &select,
+            self.get_database_backend(),
+        ))
+        .await
     }
 
     /// The pool itself: its size, a listener on it, a ping.

@@ -11,7 +11,7 @@ use async_graphql::{
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use entity::row::{FromRow, Rows};
+use entity::row::FromRow;
 use sea_orm::{
     ConnectionTrait, Cursor, EntityTrait, PaginatorTrait, Select, SelectorTrait,
     sea_query::IntoValueTuple,
@@ -270,8 +270,8 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
     }
 
     /// [`fetch`](Self::fetch) with `join` adding to the page's statement (not to its count) what
-    /// each `M` reads besides the row: the row's author, joined in. Rows read by position are
-    /// read by [`Db::rows`] (on SQLite, on this thread).
+    /// each `M` reads besides the row: the row's author, joined in. The rows are read by
+    /// [`Db::read`] (on SQLite, on this thread, where `M` reads by position).
     pub async fn fetch_joined<E, M, C>(
         &self,
         ctx: &Context<'_>,
@@ -291,32 +291,17 @@ impl<K: Serialize + DeserializeOwned + IntoValueTuple + Clone> PageArgs<K> {
         } else {
             0
         };
-        let mut cursor = join(select).cursor_by(key).into_model::<Rows<M>>();
+        let mut cursor = join(select).cursor_by(key);
         if let Order::NewestFirst = order {
             cursor.desc();
         }
         self.apply(&mut cursor);
-        let rows = if M::BY_POSITION {
-            let statement = cursor_statement(&mut cursor, db.get_database_backend()).await?;
-            let mut rows = db
-                .rows(statement)
-                .await?
-                .iter()
-                .map(|row| M::from_row(row.row()))
-                .collect::<Result<Vec<_>, _>>()?;
-            // A page read backwards comes last row first, as sea-orm's own read reverses it.
-            if self.backward {
-                rows.reverse();
-            }
-            rows
-        } else {
-            cursor
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|Rows(row)| row)
-                .collect()
-        };
+        let statement = cursor_statement(&mut cursor, db.get_database_backend()).await?;
+        let mut rows = db.read::<M>(statement).await?;
+        // A page read backwards comes last row first, as sea-orm's own read reverses it.
+        if self.backward {
+            rows.reverse();
+        }
         Ok((rows, total))
     }
 }
