@@ -385,9 +385,14 @@ impl DiscussionsSubscription {
 /// The comment as the viewer may read it now; `None` when they no longer may.
 async fn visible_comment(state: &AppState, viewer: &Viewer, comment_id: Uuid) -> Option<Comment> {
     let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
-    let row = loaders.comments.load_one(comment_id).await.ok().flatten()?;
+    let row = loaders
+        .comments()
+        .load_one(comment_id)
+        .await
+        .ok()
+        .flatten()?;
     let thread = loaders
-        .threads
+        .threads()
         .load_one(row.thread_id)
         .await
         .ok()

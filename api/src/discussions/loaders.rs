@@ -240,7 +240,7 @@ impl Loader<ReplyPreviewKey> for ReplyPreviewLoader {
                     list.push(row);
                 }
             }
-            self.context.feed(|loaders| &loaders.members, members);
+            self.context.feed(|loaders| loaders.members(), members);
         }
         Ok(result)
     }

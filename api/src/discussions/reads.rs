@@ -50,7 +50,7 @@ pub async fn access_with(
 pub async fn thread_by_id(ctx: &Context<'_>, thread_id: Uuid) -> AppResult<Thread> {
     let loaders = ctx.loaders()?;
     let row = loaders
-        .threads
+        .threads()
         .load_one(thread_id)
         .await?
         .ok_or(AppError::NotFound("Thread"))?;
@@ -65,7 +65,7 @@ pub async fn thread_by_id(ctx: &Context<'_>, thread_id: Uuid) -> AppResult<Threa
 pub async fn comment_by_id(ctx: &Context<'_>, comment_id: Uuid) -> AppResult<Comment> {
     let row = ctx
         .loaders()?
-        .comments
+        .comments()
         .load_one(comment_id)
         .await?
         .ok_or(AppError::NotFound("Comment"))?;
@@ -188,10 +188,10 @@ pub async fn replies(
 ) -> AppResult<Page<Comment>> {
     let args = PageArgs::<Uuid>::new(ctx, first, after, None, None)?;
     let loaders = ctx.loaders()?;
-    let total = loaders.reply_counts.load_one(parent).await?.unwrap_or(0);
+    let total = loaders.reply_counts().load_one(parent).await?.unwrap_or(0);
     let rows = if args.is_first_page() {
         loaders
-            .reply_previews
+            .reply_previews()
             .load_one((parent, args.fetch_limit(), selects_on_nodes(ctx, "author")))
             .await?
             .unwrap_or_default()

@@ -130,7 +130,7 @@ impl Thread {
     async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
         let topics = ctx
             .loaders()?
-            .thread_topics
+            .thread_topics()
             .load_one(self.access.thread.id)
             .await?;
         Ok(topics
@@ -164,9 +164,9 @@ impl Thread {
         let thread = &self.access.thread;
         let loaders = ctx.loaders()?;
         let (own, group) = futures_util::try_join!(
-            loaders.watch_levels.load_one(Watched::Thread(thread.id)),
+            loaders.watch_levels().load_one(Watched::Thread(thread.id)),
             loaders
-                .watch_levels
+                .watch_levels()
                 .load_one(Watched::Group(thread.group_id)),
         )?;
         Ok(Some(own.or(group).unwrap_or(Level::Normal).into()))
@@ -176,7 +176,7 @@ impl Thread {
     async fn comment_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
         Ok(ctx
             .loaders()?
-            .comment_counts
+            .comment_counts()
             .load_one(self.access.thread.id)
             .await?
             .unwrap_or(0))
@@ -254,7 +254,7 @@ impl Comment {
             .get_or_try_init(|| async {
                 let model = ctx
                     .loaders()?
-                    .comments
+                    .comments()
                     .load_one(self.row.id)
                     .await?
                     .ok_or(AppError::NotFound("Comment"))?;
@@ -285,7 +285,7 @@ impl Quote {
 
     /// The quoted comment; null when the thread's own body was quoted.
     async fn comment(&self, ctx: &Context<'_>) -> AppResult<Option<Comment>> {
-        let row = ctx.loaders()?.comments.load_one(self.source_id).await?;
+        let row = ctx.loaders()?.comments().load_one(self.source_id).await?;
         Ok(row.map(|row| Comment::new(row, self.access.clone())))
     }
 }
@@ -341,7 +341,7 @@ impl Comment {
         let Some(parent) = self.row.parent_id else {
             return Ok(None);
         };
-        let row = ctx.loaders()?.comments.load_one(parent).await?;
+        let row = ctx.loaders()?.comments().load_one(parent).await?;
         Ok(row.map(|row| Comment::new(row, self.access.clone())))
     }
 
@@ -384,7 +384,7 @@ impl Comment {
     async fn reply_count(&self, ctx: &Context<'_>) -> AppResult<u64> {
         Ok(ctx
             .loaders()?
-            .reply_counts
+            .reply_counts()
             .load_one(self.row.id)
             .await?
             .unwrap_or(0))
@@ -405,7 +405,11 @@ impl Comment {
 
     /// Reaction counts by kind (kinds nobody chose are left out).
     async fn reactions(&self, ctx: &Context<'_>) -> AppResult<Vec<ReactionCount>> {
-        let counts = ctx.loaders()?.reaction_counts.load_one(self.row.id).await?;
+        let counts = ctx
+            .loaders()?
+            .reaction_counts()
+            .load_one(self.row.id)
+            .await?;
         let mut counts: Vec<ReactionCount> = counts
             .unwrap_or_default()
             .into_iter()
@@ -425,7 +429,7 @@ impl Comment {
         };
         let mine = ctx
             .loaders()?
-            .viewer_reactions
+            .viewer_reactions()
             .load_one((self.row.id, viewer))
             .await?;
         let mut mine: Vec<ReactionKind> = mine
@@ -452,7 +456,7 @@ impl Comment {
         if !self.access.can_see_revisions(&self.row) {
             return Ok(None);
         }
-        let revisions = ctx.loaders()?.revisions.load_one(self.row.id).await?;
+        let revisions = ctx.loaders()?.revisions().load_one(self.row.id).await?;
         Ok(Some(
             revisions
                 .unwrap_or_default()
@@ -524,7 +528,7 @@ impl ModerationReport {
             report::SubjectType::Thread => self.row.subject_id,
             report::SubjectType::Comment => {
                 ctx.loaders()?
-                    .comments
+                    .comments()
                     .load_one(self.row.subject_id)
                     .await?
                     .ok_or(AppError::NotFound("Comment"))?

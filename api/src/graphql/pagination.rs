@@ -410,7 +410,7 @@ where
                 .map(|WithAuthor { row, author }| (row, author))
                 .unzip();
             ctx.loaders()?
-                .members
+                .members()
                 .feed_many(authors.into_iter().flatten().map(shared));
             (rows, total)
         }

@@ -169,8 +169,8 @@ where
         groups.push((group.id, group));
         model_at::<E::Model>(row, 0, "A_").map_err(AppError::from)
     })?;
-    context.feed(|loaders| &loaders.groups, groups);
-    context.feed(|loaders| &loaders.members, authors);
+    context.feed(|loaders| loaders.groups(), groups);
+    context.feed(|loaders| loaders.members(), authors);
     Ok(children)
 }
 
@@ -198,7 +198,7 @@ fn feed_membership(context: &LoadContext, row: Row<'_>, group_id: Uuid) -> Resul
     if let Some(viewer) = context.viewer {
         let membership = joined::<membership::Model>(row, MEMBERSHIP)?;
         context.feed(
-            |loaders| &loaders.memberships,
+            |loaders| loaders.memberships(),
             [((group_id, viewer), membership)],
         );
     }
@@ -248,7 +248,7 @@ pub async fn read_by_slug(
     let Some(group) = read_groups(context, select).await?.pop() else {
         return Ok(None);
     };
-    context.feed(|loaders| &loaders.groups, [(group.id, group.clone())]);
+    context.feed(|loaders| loaders.groups(), [(group.id, group.clone())]);
     Ok(Some(group))
 }
 

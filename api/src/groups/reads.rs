@@ -40,7 +40,7 @@ pub async fn access_with(
 ) -> AppResult<GroupAccess> {
     let membership = match viewer.member_id() {
         Some(member_id) => loaders
-            .memberships
+            .memberships()
             .load_one((group.id, member_id))
             .await?
             .flatten(),
@@ -62,7 +62,7 @@ pub async fn access_to_parent(
     child: &'static str,
 ) -> AppResult<GroupAccess> {
     let group = loaders
-        .groups
+        .groups()
         .load_one(group_id)
         .await?
         .ok_or(AppError::NotFound(child))?;
@@ -78,7 +78,7 @@ async fn groups_for_viewer(
     let mut memberships = match viewer.member_id() {
         Some(member_id) => {
             ctx.loaders()?
-                .memberships
+                .memberships()
                 .load_many(rows.iter().map(|group| (group.id, member_id)))
                 .await?
         }
@@ -105,7 +105,7 @@ async fn groups_for_viewer(
 pub async fn group_by_id(ctx: &Context<'_>, group_id: Uuid) -> AppResult<Group> {
     let group = ctx
         .loaders()?
-        .groups
+        .groups()
         .load_one(group_id)
         .await?
         .ok_or(AppError::NotFound("Group"))?;

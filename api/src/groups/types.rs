@@ -172,7 +172,7 @@ impl Group {
     async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
         let topics = ctx
             .loaders()?
-            .group_topics
+            .group_topics()
             .load_one(self.access.group.id)
             .await?;
         Ok(topics
@@ -202,7 +202,7 @@ impl Group {
         }
         let loaded = ctx
             .loaders()?
-            .unread_in_group
+            .unread_in_group()
             .load_one(self.access.group.id)
             .await?;
         Ok(Some(loaded.unwrap_or(0)))
@@ -216,7 +216,7 @@ impl Group {
         }
         let level = ctx
             .loaders()?
-            .watch_levels
+            .watch_levels()
             .load_one(Watched::Group(self.access.group.id))
             .await?;
         Ok(Some(level.unwrap_or(Level::Normal).into()))
@@ -230,7 +230,7 @@ impl Group {
         };
         Ok(ctx
             .loaders()?
-            .guidelines
+            .guidelines()
             .load_one((self.access.group.id, version))
             .await?
             .map(GroupGuidelines))

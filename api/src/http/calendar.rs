@@ -107,7 +107,7 @@ pub async fn meetup_feed(
     )?;
     let loaders = Loaders::new(&state.app.db, viewer.member_id(), Caching::PerRequest);
     let row = loaders
-        .meetups
+        .meetups()
         .load_one(meetup_id)
         .await?
         .ok_or(AppError::NotFound("Meetup"))?;

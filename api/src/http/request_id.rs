@@ -30,6 +30,15 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A new request id: a random UUID from the thread's generator (`rand::rng`, seeded from the
+/// system once), where `Uuid::new_v4` asks the kernel for every id (a system call a request).
+fn new_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .simple()
+        .to_string()
+}
+
 pub async fn middleware(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -39,7 +48,7 @@ pub async fn middleware(
         .get(&HEADER)
         .and_then(|value| value.to_str().ok())
         .filter(|id| acceptable(id))
-        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned);
+        .map_or_else(new_id, str::to_owned);
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",

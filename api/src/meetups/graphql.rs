@@ -313,7 +313,7 @@ impl MeetupsSubscription {
 /// The meetup as the viewer may see it now; `None` (nothing delivered) when they no longer may.
 async fn visible_meetup(state: &AppState, viewer: &Viewer, meetup_id: Uuid) -> Option<Meetup> {
     let loaders = Loaders::new(&state.db, viewer.member_id(), Caching::PerRequest);
-    let row = loaders.meetups.load_one(meetup_id).await.ok().flatten()?;
+    let row = loaders.meetups().load_one(meetup_id).await.ok().flatten()?;
     let access = reads::access_with(&loaders, viewer, row).await.ok()?;
     access.can_see().then(|| Meetup::new(access))
 }

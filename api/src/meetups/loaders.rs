@@ -113,16 +113,16 @@ async fn read_meetups(
             previews.push(((meetup.id, *status, *limit, *shown), answers));
         }
     }
-    context.feed(|loaders| &loaders.standings, standings);
-    context.feed(|loaders| &loaders.attendee_previews, previews);
-    context.feed(|loaders| &loaders.members, members);
+    context.feed(|loaders| loaders.standings(), standings);
+    context.feed(|loaders| loaders.attendee_previews(), previews);
+    context.feed(|loaders| loaders.members(), members);
     let meetups: HashMap<Uuid, Arc<meetup::Model>> = rows
         .into_iter()
         .map(|(meetup, _)| (meetup.id, Arc::new(meetup)))
         .collect();
     if attendees.is_some() {
         context.feed(
-            |loaders| &loaders.meetups,
+            |loaders| loaders.meetups(),
             meetups.iter().map(|(id, meetup)| (*id, Arc::clone(meetup))),
         );
     }
@@ -289,7 +289,7 @@ impl Loader<PreviewKey> for AttendeePreviewLoader {
                     answers.push(row);
                 }
             }
-            self.context.feed(|loaders| &loaders.members, members);
+            self.context.feed(|loaders| loaders.members(), members);
         }
         Ok(result)
     }

@@ -47,7 +47,7 @@ pub async fn access_with(
     let group = groups::reads::access_to_parent(loaders, viewer, meetup.group_id, "Meetup").await?;
     let standing = match viewer.member_id() {
         Some(_) => loaders
-            .standings
+            .standings()
             .load_one(meetup.id)
             .await?
             .unwrap_or_default(),
@@ -68,11 +68,11 @@ pub async fn meetup_by_id(ctx: &Context<'_>, meetup_id: Uuid) -> AppResult<Meetu
     let row = match first_attendees_selected(ctx) {
         Some((status, limit, shown)) => {
             loaders
-                .meetups_with_attendees
+                .meetups_with_attendees()
                 .load_one((meetup_id, status, limit, shown))
                 .await?
         }
-        None => loaders.meetups.load_one(meetup_id).await?,
+        None => loaders.meetups().load_one(meetup_id).await?,
     }
     .ok_or(AppError::NotFound("Meetup"))?;
     let access = access_with(loaders, ctx.viewer(), row).await?;
@@ -174,7 +174,7 @@ pub async fn attendees(
         let shown = members_shown(ctx.field());
         let rows = ctx
             .loaders()?
-            .attendee_previews
+            .attendee_previews()
             .load_one((meetup_id, status, args.fetch_limit(), shown))
             .await?
             .unwrap_or_default();
@@ -289,7 +289,7 @@ async fn page_of_meetups(
                     (meetup, (id, standing))
                 })
                 .unzip();
-            ctx.loaders()?.standings.feed_many(standings);
+            ctx.loaders()?.standings().feed_many(standings);
             (rows, total)
         }
         None => args.fetch(ctx, db, select, key, order).await?,

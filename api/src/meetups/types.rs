@@ -227,11 +227,14 @@ impl Meetup {
     async fn hosts(&self, ctx: &Context<'_>) -> AppResult<Vec<Member>> {
         let loaders = ctx.loaders()?;
         let host_ids = loaders
-            .meetup_hosts
+            .meetup_hosts()
             .load_one(self.row().id)
             .await?
             .unwrap_or_default();
-        let members = loaders.members.load_many(host_ids.iter().copied()).await?;
+        let members = loaders
+            .members()
+            .load_many(host_ids.iter().copied())
+            .await?;
         Ok(host_ids
             .iter()
             .filter_map(|id| members.get(id).cloned())
@@ -240,7 +243,11 @@ impl Meetup {
     }
 
     async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
-        let topics = ctx.loaders()?.meetup_topics.load_one(self.row().id).await?;
+        let topics = ctx
+            .loaders()?
+            .meetup_topics()
+            .load_one(self.row().id)
+            .await?;
         Ok(topics
             .unwrap_or_default()
             .into_iter()

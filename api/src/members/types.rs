@@ -148,7 +148,7 @@ impl Member {
                     .get_or_try_init(|| async {
                         let profile = ctx
                             .loaders()?
-                            .member_profiles
+                            .member_profiles()
                             .load_one(name.id)
                             .await?
                             .ok_or(AppError::NotFound("Member"))?;
@@ -169,7 +169,7 @@ impl Member {
             return Ok(details.clone());
         }
         ctx.loaders()?
-            .member_details
+            .member_details()
             .load_one(self.member_id())
             .await?
             .ok_or(AppError::NotFound("Member"))
@@ -181,7 +181,7 @@ impl Member {
         let Some(id) = id else {
             return Ok(None);
         };
-        Ok(ctx.loaders()?.members.load_one(id).await?.map(Self::new))
+        Ok(ctx.loaders()?.members().load_one(id).await?.map(Self::new))
     }
 
     /// Whether the request's viewer may see `field` of this member, whose fields `visibility`
@@ -202,7 +202,7 @@ impl Member {
             Some(_) => {
                 let shares = ctx
                     .loaders()?
-                    .shared_groups
+                    .shared_groups()
                     .load_one(self.member_id())
                     .await?;
                 if shares.unwrap_or(false) {
@@ -260,7 +260,7 @@ impl Member {
         let include_ended = include_ended && self.is_viewer(ctx);
         let rows = ctx
             .loaders()?
-            .affiliations
+            .affiliations()
             .load_one(self.member_id())
             .await?
             .unwrap_or_default();

@@ -179,7 +179,7 @@ async fn subject(
         Kind::Invitation => match row.subject_id {
             Some(id) => ctx
                 .loaders()?
-                .invitations
+                .invitations()
                 .load_one(id)
                 .await?
                 .map(|i| NotificationSubject::Invitation(Invitation(i))),
@@ -217,7 +217,7 @@ async fn membership(
 ) -> AppResult<Option<NotificationSubject>> {
     Ok(ctx
         .loaders()?
-        .memberships
+        .memberships()
         .load_one((group_id, member_id))
         .await?
         .flatten()

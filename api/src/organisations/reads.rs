@@ -28,7 +28,7 @@ use crate::{
 /// An organisation by id, or `NOT_FOUND`. Organisations are public.
 pub async fn organisation_by_id(ctx: &Context<'_>, id: Uuid) -> AppResult<Organisation> {
     ctx.loaders()?
-        .organisations
+        .organisations()
         .load_one(id)
         .await?
         .map(|row| Organisation { row })
@@ -94,7 +94,7 @@ pub async fn viewer_role(
 ) -> AppResult<Option<OrganisationRole>> {
     Ok(ctx
         .loaders()?
-        .organisation_roles
+        .organisation_roles()
         .load_one(organisation_id)
         .await?
         .map(Into::into))

@@ -60,7 +60,7 @@ impl Organisation {
         };
         Ok(ctx
             .loaders()?
-            .organisations
+            .organisations()
             .load_one(id)
             .await?
             .map(|row| Self { row }))
@@ -155,7 +155,7 @@ impl Affiliation {
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Option<Organisation>> {
         Ok(ctx
             .loaders()?
-            .organisations
+            .organisations()
             .load_one(self.row.organisation_id)
             .await?
             .map(|row| Organisation { row }))

@@ -44,7 +44,7 @@ pub async fn access_with(
 pub async fn resource_by_id(ctx: &Context<'_>, resource_id: Uuid) -> AppResult<Resource> {
     let loaders = ctx.loaders()?;
     let row = loaders
-        .resources
+        .resources()
         .load_one(resource_id)
         .await?
         .ok_or(AppError::NotFound("Resource"))?;

@@ -115,7 +115,7 @@ impl Resource {
     async fn topics(&self, ctx: &Context<'_>) -> AppResult<Vec<Topic>> {
         let topics = ctx
             .loaders()?
-            .resource_topics
+            .resource_topics()
             .load_one(self.row().id)
             .await?;
         Ok(topics
