@@ -79,7 +79,8 @@ impl LoadContext {
 /// loaders it uses (a meetup page uses five of the thirty-one; making and dropping all of them
 /// was 5 % of the server's CPU for that page).
 macro_rules! loaders {
-    ($($(#[$doc:meta])* $name:ident: $key:ty => $loader:ty = |$context:ident| $make:expr;)+) => {
+    ($($name:ident: $key:ty => $loader:ty = |$context:ident| $make:expr;)+) => {
+        /// The loaders of one request, each made when first asked for.
         pub struct Loaders {
             /// What the loaders share, for reads that join and feed outside a loader (a group by
             /// slug).
@@ -98,7 +99,6 @@ macro_rules! loaders {
             }
 
             $(
-                $(#[$doc])*
                 pub fn $name(&self) -> &BatchLoader<$key, $loader> {
                     self.$name.get_or_init(|| {
                         let $context = &self.context;
