@@ -61,16 +61,19 @@ fn start_driver() -> Option<Driver> {
     })
 }
 
-/// One WebDriver session.
+/// One WebDriver session, with the browser profile's folder, deleted when the session is.
 struct Browser {
     client: reqwest::Client,
     session: String,
+    _profile: tempfile::TempDir,
 }
 
 impl Browser {
     async fn open(driver: &Driver, client: &reqwest::Client) -> Self {
-        let profile =
-            std::env::temp_dir().join(format!("fagruppe-chromium-{}", uuid::Uuid::new_v4()));
+        let profile = tempfile::Builder::new()
+            .prefix("fagruppe-chromium-")
+            .tempdir()
+            .expect("a folder for the browser profile");
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -80,7 +83,7 @@ impl Browser {
                     "--no-first-run", "--disable-background-networking",
                     // Every host but this machine is unreachable: nothing may come from a CDN.
                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                    format!("--user-data-dir={}", profile.display()),
+                    format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
         } } });
@@ -99,6 +102,7 @@ impl Browser {
         let browser = Self {
             client: client.clone(),
             session: format!("{}/session/{session}", driver.url),
+            _profile: profile,
         };
         browser
             .command("timeouts", json!({ "script": 20_000, "pageLoad": 20_000 }))
