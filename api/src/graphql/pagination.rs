@@ -409,9 +409,10 @@ where
                 .into_iter()
                 .map(|WithAuthor { row, author }| (row, author))
                 .unzip();
-            ctx.loaders()?
-                .members()
-                .feed_many(authors.into_iter().flatten().map(shared));
+            ctx.loaders()?.context.feed(
+                |loaders| loaders.members(),
+                authors.into_iter().flatten().map(shared),
+            );
             (rows, total)
         }
     };

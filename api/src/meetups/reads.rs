@@ -289,7 +289,9 @@ async fn page_of_meetups(
                     (meetup, (id, standing))
                 })
                 .unzip();
-            ctx.loaders()?.standings().feed_many(standings);
+            ctx.loaders()?
+                .context
+                .feed(|loaders| loaders.standings(), standings);
             (rows, total)
         }
         None => args.fetch(ctx, db, select, key, order).await?,
