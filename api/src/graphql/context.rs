@@ -1,12 +1,14 @@
 //! Typed access to what a resolver needs from its context. A missing piece is a wiring bug,
 //! reported as `INTERNAL` rather than a panic (no `data_unchecked`).
 
+use std::sync::Arc;
+
 use async_graphql::Context;
 
 use crate::{
     auth::viewer::{ANONYMOUS, Viewer},
     error::{AppError, AppResult},
-    graphql::loaders::{Loaders, RequestLoaders},
+    graphql::loaders::Loaders,
     state::{AppState, ClientInfo},
 };
 
@@ -34,8 +36,8 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> AppResult<&Loaders> {
-        self.data::<RequestLoaders>()
-            .map(RequestLoaders::get)
+        self.data::<Arc<Loaders>>()
+            .map(AsRef::as_ref)
             .map_err(|_| AppError::internal("Loaders missing from request data"))
     }
 }

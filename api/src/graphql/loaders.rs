@@ -165,28 +165,3 @@ impl Loaders {
         })
     }
 }
-
-/// The loaders of one request, built on first use: a request that needs none (an authenticated
-/// `me`) does not pay for building them.
-pub struct RequestLoaders {
-    db: Db,
-    viewer: Option<Uuid>,
-    caching: Caching,
-    loaders: OnceLock<Arc<Loaders>>,
-}
-
-impl RequestLoaders {
-    pub fn new(db: &Db, viewer: Option<Uuid>, caching: Caching) -> Self {
-        Self {
-            db: db.clone(),
-            viewer,
-            caching,
-            loaders: OnceLock::new(),
-        }
-    }
-
-    pub fn get(&self) -> &Loaders {
-        self.loaders
-            .get_or_init(|| Loaders::new(&self.db, self.viewer, self.caching))
-    }
-}

@@ -31,7 +31,7 @@ use crate::{
     error::{AppError, RETRY_UNAVAILABLE_SECONDS},
     graphql::{
         errors,
-        loaders::{Caching, RequestLoaders},
+        loaders::{Caching, Loaders},
     },
     http::{HttpState, graphiql, request_id::RequestId, websocket},
     state::ClientInfo,
@@ -330,7 +330,7 @@ async fn run_as(
     } else {
         Caching::Off
     };
-    let loaders = RequestLoaders::new(&state.app.db, viewer.member_id(), caching);
+    let loaders = Loaders::new(&state.app.db, viewer.member_id(), caching);
     let graphql = graphql
         .data(viewer)
         .data(client_info(request, state))

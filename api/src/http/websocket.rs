@@ -32,7 +32,7 @@ use crate::{
     error::AppError,
     graphql::{
         errors,
-        loaders::{Caching, RequestLoaders},
+        loaders::{Caching, Loaders},
     },
     http::{
         HttpState,
@@ -330,7 +330,7 @@ impl Connection {
             Ok(plan) => plan,
             Err(error) => return self.send_errors(&id, vec![error]).await,
         };
-        let loaders = RequestLoaders::new(&self.state.app.db, viewer.member_id(), Caching::Off);
+        let loaders = Loaders::new(&self.state.app.db, viewer.member_id(), Caching::Off);
         let request = request
             .data(viewer)
             .data(self.client.clone())
